@@ -1,0 +1,56 @@
+-- outreach.fn_mint_outreach_id: the Golden Rule (SPEC §1, seed 001 §4).
+CREATE OR REPLACE FUNCTION outreach.fn_mint_outreach_id(p_company_unique_id text)
+RETURNS uuid
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_cl_id uuid;
+    v_spine_id uuid;
+BEGIN
+    IF p_company_unique_id IS NULL OR btrim(p_company_unique_id) = '' THEN
+        RAISE EXCEPTION 'company_unique_id must not be NULL or blank'
+            USING ERRCODE = 'OG001', HINT = 'Outreach never mints identity: pass the id CL issued.';
+    END IF;
+
+    -- Lock the CL row: concurrent callers for one company queue here, and the
+    -- first one's binding is what the others read.
+    SELECT ci.outreach_id INTO v_cl_id
+      FROM cl.company_identity ci
+     WHERE ci.company_unique_id = p_company_unique_id
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'company % is not in cl.company_identity', p_company_unique_id
+            USING ERRCODE = 'OG002',
+                  HINT = 'Register the company with CL first (cl.fn_register_company); Outreach never fabricates identity.';
+    END IF;
+
+    SELECT o.outreach_id INTO v_spine_id
+      FROM outreach.outreach o
+     WHERE o.company_unique_id = p_company_unique_id;
+
+    IF v_cl_id IS NOT NULL THEN
+        IF v_spine_id IS NULL THEN
+            -- CL binds an id the spine lost: restore the spine row (alignment).
+            INSERT INTO outreach.outreach (outreach_id, company_unique_id) VALUES (v_cl_id, p_company_unique_id);
+        ELSIF v_spine_id <> v_cl_id THEN
+            RAISE EXCEPTION 'CL already binds outreach_id % to company %, but the spine holds %',
+                            v_cl_id, p_company_unique_id, v_spine_id
+                USING ERRCODE = 'OG003', HINT = 'Resolve the misaligned spine row; CL''s binding is authoritative.';
+        END IF;
+        RETURN v_cl_id;
+    END IF;
+
+    IF v_spine_id IS NULL THEN
+        INSERT INTO outreach.outreach (company_unique_id) VALUES (p_company_unique_id)
+        RETURNING outreach_id INTO v_spine_id;
+    END IF;
+    -- Write the id once to CL, in the same transaction as the spine row.
+    UPDATE cl.company_identity SET outreach_id = v_spine_id WHERE company_unique_id = p_company_unique_id;
+    RETURN v_spine_id;
+END
+$$;
+COMMENT ON FUNCTION outreach.fn_mint_outreach_id(text) IS
+    'The Golden Rule: returns the company''s outreach_id, minting it (spine row + one write to CL, one transaction) when absent. OG001 blank, OG002 unknown, OG003 conflicting binding (SPEC §1).';
+GRANT EXECUTE ON FUNCTION outreach.fn_mint_outreach_id(text) TO outreach_hub_writer;

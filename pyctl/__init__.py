@@ -1,0 +1,12 @@
+"""pyctl: the thin controller of the outreach governance core.
+
+Nearly all logic lives in PostgreSQL (functions/, triggers/, views/, db/);
+this package starts the embedded cluster, applies migrations, runs checks and
+renders reports.
+"""
+from pathlib import Path
+
+__version__ = "0.1.0"
+
+#: the project checkout (db/, functions/, triggers/, views/, pgtap_tests/)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent

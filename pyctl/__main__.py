@@ -1,0 +1,3 @@
+from pyctl.cli import main
+
+main()

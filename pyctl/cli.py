@@ -1,0 +1,54 @@
+"""The `pyctl` command line: a click group whose subcommands live one per
+module in pyctl/commands/. Each module exposes `command` (a click command or
+group); the work itself is in plain functions elsewhere in the package, so
+tests call it directly."""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from pyctl.errors import PyctlError, format_db_error
+
+#: subcommand modules, in the order `pyctl --help` lists them
+COMMAND_MODULES = [
+    "db", "migrate", "verify", "seed", "state", "smoke", "override", "gate",
+    "governance", "schedule", "bench", "bit", "campaign", "audit",
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="outreach-governance-core")
+def cli() -> None:
+    """Controller of the outreach governance core (PostgreSQL 15).
+
+    Every command takes --dsn or DATABASE_URL; without either it uses the
+    embedded cluster under .pyctl/ (starting it when needed)."""
+
+
+for _name in COMMAND_MODULES:
+    _mod = importlib.import_module(f"pyctl.commands.{_name}")
+    cli.add_command(_mod.command)
+
+
+def main() -> None:
+    """Entry point: every expected failure becomes one clear line and exit 1."""
+    import psycopg
+
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except PyctlError as e:
+        click.echo(f"pyctl: {e}", err=True)
+        sys.exit(e.exit_code)
+    except psycopg.Error as e:
+        click.echo(f"pyctl: {format_db_error(e)}", err=True)
+        sys.exit(1)

@@ -1,0 +1,279 @@
+"""The embedded PostgreSQL 15 cluster behind `pyctl db start|stop|status|url`.
+
+Its state lives in `<cwd>/.pyctl/cluster.json` (data dir, port, pid). When
+pyctl runs as root the data directory goes under /tmp (PostgreSQL refuses to
+run as root, and a checkout under /root is out of the `postgres` user's
+reach), owned by `postgres`, and initdb/pg_ctl run through `setpriv`.
+The server listens on 127.0.0.1 only, trusts local connections as
+`postgres`, and holds a database `outreach`; pg_cron is preloaded when its
+library is installed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable
+
+import psycopg
+from psycopg import sql
+
+from pyctl.errors import PyctlError
+
+DEFAULT_DB = "outreach"
+SUPERUSER = "postgres"
+PG_MAJOR = "15"
+RUN_AS_POSTGRES = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"]
+
+
+def pg_bindir() -> Path:
+    """Where initdb/pg_ctl live: $PYCTL_PG_BINDIR, Debian's PG 15 dir, or PATH."""
+    env = os.environ.get("PYCTL_PG_BINDIR")
+    if env:
+        return Path(env)
+    debian = Path(f"/usr/lib/postgresql/{PG_MAJOR}/bin")
+    if (debian / "initdb").exists():
+        return debian
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    raise PyctlError(f"PostgreSQL {PG_MAJOR} server binaries not found (install postgresql-{PG_MAJOR} "
+                     "or set PYCTL_PG_BINDIR)")
+
+
+def pg_pkglibdir(bindir: Path) -> Path:
+    """The server's extension library directory."""
+    pg_config = bindir / "pg_config"
+    if pg_config.exists():
+        out = subprocess.run([str(pg_config), "--pkglibdir"], capture_output=True, text=True)
+        if out.returncode == 0 and out.stdout.strip():
+            return Path(out.stdout.strip())
+    return bindir.parent / "lib"
+
+
+def has_pg_cron(bindir: Path | None = None) -> bool:
+    """Is the pg_cron library installed for this server?"""
+    return (pg_pkglibdir(bindir or pg_bindir()) / "pg_cron.so").exists()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def run_pg(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run a PostgreSQL binary, as the `postgres` user when we are root."""
+    full = RUN_AS_POSTGRES + cmd if as_root() else cmd
+    return subprocess.run(full, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kwargs)
+
+
+def chown_postgres(path: Path) -> None:
+    """Give `path` (recursively) to the postgres OS user."""
+    pw = pwd.getpwnam("postgres")
+    for root, dirs, files in os.walk(path):
+        os.chown(root, pw.pw_uid, pw.pw_gid)
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), pw.pw_uid, pw.pw_gid, follow_symlinks=False)
+
+
+class Cluster:
+    """The embedded cluster of the project in `cwd` (default: the current directory)."""
+
+    def __init__(self, cwd: str | os.PathLike | None = None):
+        self.cwd = Path(cwd or os.getcwd()).resolve()
+        self.state_dir = self.cwd / ".pyctl"
+        self.state_file = self.state_dir / "cluster.json"
+        if as_root():
+            digest = hashlib.sha1(str(self.cwd).encode()).hexdigest()[:12]
+            self.base_dir = Path("/tmp") / f"pyctl-{digest}"
+        else:
+            self.base_dir = self.state_dir
+        self.data_dir = self.base_dir / "data"
+        self.log_file = self.base_dir / "postgres.log"
+
+    # ------------------------------------------------------------ state
+    def load_state(self) -> dict:
+        try:
+            return json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def save_state(self, **values) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        state = self.load_state()
+        state.update(values)
+        self.state_file.write_text(json.dumps(state, indent=2) + "\n")
+
+    @property
+    def port(self) -> int | None:
+        return self.load_state().get("port")
+
+    def url(self, dbname: str = DEFAULT_DB) -> str:
+        port = self.port
+        if port is None:
+            raise PyctlError("the embedded cluster has never been started (run `pyctl db start`)")
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{dbname}"
+
+    # ------------------------------------------------------------ probes
+    def postmaster_pid(self) -> int | None:
+        """The pid in postmaster.pid when that process is alive."""
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return pid
+
+    def accepts_connections(self, dbname: str = "postgres") -> bool:
+        if self.port is None:
+            return False
+        try:
+            with psycopg.connect(self.url(dbname), connect_timeout=3):
+                return True
+        except psycopg.Error:
+            return False
+
+    def is_running(self) -> bool:
+        return self.postmaster_pid() is not None and self.accepts_connections()
+
+    # ------------------------------------------------------------ actions
+    def init(self, echo: Callable[[str], None] = print) -> None:
+        """initdb a fresh data directory (no-op when one exists)."""
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        bindir = pg_bindir()
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        if as_root():
+            os.chmod(self.base_dir, 0o700)
+            chown_postgres(self.base_dir)
+        echo(f"initdb {self.data_dir}")
+        p = run_pg([str(bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "-A", "trust",
+                    "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+        if p.returncode != 0:
+            tail = " ".join((p.stderr or p.stdout).split())[-400:]
+            raise PyctlError(f"initdb failed: {tail}")
+        with open(self.data_dir / "postgresql.conf", "a") as f:
+            f.write("\n# settings written by `pyctl db start` on every start\ninclude_if_exists = 'pyctl.conf'\n")
+
+    def write_settings(self, port: int) -> None:
+        """The server settings pyctl owns, rewritten on every start."""
+        lines = [
+            "listen_addresses = '127.0.0.1'",
+            f"port = {port}",
+            "unix_socket_directories = ''",
+            "max_connections = 200",
+            "logging_collector = off",
+        ]
+        if has_pg_cron():
+            lines += [
+                "shared_preload_libraries = 'pg_cron'",
+                f"cron.database_name = '{DEFAULT_DB}'",
+                "cron.use_background_workers = on",
+                "max_worker_processes = 20",
+            ]
+        conf = self.data_dir / "pyctl.conf"
+        conf.write_text("\n".join(lines) + "\n")
+        if as_root():
+            chown_postgres(conf)
+
+    def start(self, echo: Callable[[str], None] = print) -> str:
+        """Start the cluster (initialising it first when needed) and make sure
+        the `outreach` database exists. Idempotent. Returns the URL."""
+        if self.is_running():
+            self.ensure_database()
+            echo(f"already running: {self.url()}")
+            return self.url()
+        self.init(echo)
+        port = self.port
+        if port is None or not port_is_free(port):
+            port = free_port()
+        self.write_settings(port)
+        self.save_state(data_dir=str(self.data_dir), port=port, log=str(self.log_file), pid=None)
+        bindir = pg_bindir()
+        p = run_pg([str(bindir / "pg_ctl"), "start", "-D", str(self.data_dir), "-l", str(self.log_file),
+                    "-w", "-t", "60"])
+        if p.returncode != 0:
+            tail = self._log_tail()
+            raise PyctlError(f"postgres did not start (see {self.log_file}): {tail}")
+        pid = self.postmaster_pid()
+        self.save_state(pid=pid)
+        self._wait_ready()
+        self.ensure_database()
+        echo(f"started: {self.url()} (pid {pid}, data {self.data_dir})")
+        return self.url()
+
+    def stop(self, echo: Callable[[str], None] = print) -> None:
+        """Fast shutdown; a no-op when the cluster is not running."""
+        if self.postmaster_pid() is None:
+            echo("not running")
+            self.save_state(pid=None)
+            return
+        p = run_pg([str(pg_bindir() / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "fast", "-w",
+                    "-t", "60"])
+        if p.returncode != 0:
+            raise PyctlError(f"pg_ctl stop failed: {' '.join((p.stderr or p.stdout).split())}")
+        self.save_state(pid=None)
+        echo("stopped")
+
+    def status(self) -> dict:
+        """What `pyctl db status` prints."""
+        state = self.load_state()
+        pid = self.postmaster_pid()
+        running = pid is not None and self.accepts_connections()
+        return {
+            "running": running,
+            "pid": pid if running else None,
+            "port": state.get("port"),
+            "url": self.url() if state.get("port") else None,
+            "data_dir": str(self.data_dir),
+            "initialised": (self.data_dir / "PG_VERSION").exists(),
+            "log": str(self.log_file),
+            "pg_cron": has_pg_cron() if running else None,
+        }
+
+    def ensure_database(self, dbname: str = DEFAULT_DB) -> None:
+        with psycopg.connect(self.url("postgres"), autocommit=True, connect_timeout=10) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone() is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+
+    # ------------------------------------------------------------ helpers
+    def _wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.accepts_connections():
+                return
+            time.sleep(0.1)
+        raise PyctlError(f"postgres started but accepts no connections (see {self.log_file}): {self._log_tail()}")
+
+    def _log_tail(self) -> str:
+        try:
+            lines = [ln for ln in self.log_file.read_text(errors="replace").splitlines() if ln.strip()]
+        except OSError:
+            return "(no log)"
+        return " | ".join(lines[-3:])[-600:]

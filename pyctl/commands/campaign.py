@@ -1,0 +1,11 @@
+"""`pyctl campaign`: placeholder until its issue lands (see README)."""
+import click
+
+from pyctl.errors import PyctlError
+
+
+@click.command("campaign", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--dsn", envvar="DATABASE_URL", default=None, help="database URL (default: DATABASE_URL, else the embedded cluster)")
+def command(dsn):
+    """(not yet implemented)"""
+    raise PyctlError("pyctl campaign is not implemented yet")

@@ -1,0 +1,79 @@
+"""SPEC §13 as data: what each group role may do to the guarded objects.
+
+`pyctl verify`'s mutation-guard audit lists every role holding INSERT,
+UPDATE, DELETE or TRUNCATE on a sovereign or append-only table, or EXECUTE on
+a sanctioned writer (a SECURITY DEFINER function of a project schema), and
+fails for each grant this policy does not allow. Superusers and
+`outreach_owner` (which owns everything and never logs in) are not listed.
+"""
+from __future__ import annotations
+
+PROJECT_SCHEMAS = ("cl", "outreach", "people", "company", "shq")
+
+GROUP_ROLES = (
+    "outreach_owner", "outreach_cl_authority", "outreach_hub_writer",
+    "outreach_override_admin", "outreach_sender", "outreach_governor",
+    "outreach_reader",
+)
+
+SOVEREIGN_TABLES = (
+    "outreach.company_hub_status", "outreach.manual_overrides",
+    "outreach.hub_registry", "outreach.bit_scores",
+)
+
+APPEND_ONLY_TABLES = (
+    "outreach.send_attempt_audit", "outreach.override_audit_log",
+    "outreach.bit_signals", "outreach.engagement_events",
+    "shq.audit_log", "shq.tool_violations", "shq.audit_seals",
+)
+
+#: table privileges on guarded tables that a role may hold
+ALLOWED_TABLE_WRITES: dict[str, dict[str, set[str]]] = {
+    "outreach_sender": {"outreach.engagement_events": {"INSERT"}},
+}
+
+#: sanctioned writers (SECURITY DEFINER functions) a role may EXECUTE,
+#: by schema-qualified name (every overload)
+ALLOWED_EXECUTE: dict[str, set[str]] = {
+    "outreach_cl_authority": {"cl.fn_register_company"},
+    "outreach_hub_writer": {
+        "outreach.fn_mint_outreach_id",
+        "outreach.fn_create_company_target",
+        "outreach.fn_update_company_target",
+        "outreach.fn_set_outreach_status",
+        "outreach.fn_set_hub_status",
+        "outreach.fn_evaluate_hub_statuses",
+        "outreach.fn_add_bit_signal",
+        "outreach.fn_refresh_bit_scores",
+        "shq.fn_record_error",
+        "shq.fn_register_retry_attempt",
+    },
+    "outreach_override_admin": {
+        "outreach.set_marketing_override",
+        "outreach.remove_marketing_override",
+    },
+    "outreach_sender": {"outreach.fn_safety_gate_check"},
+    "outreach_reader": set(),
+}
+
+#: outreach_governor may EXECUTE any sanctioned writer in these schemas
+#: (the shq governance, error, scheduling, sealing and smoke functions)
+GOVERNOR_SCHEMAS = ("shq",)
+GOVERNOR_EXTRA = {"outreach.fn_delete_outreach_cascade", "outreach.fn_archive_orphans"}
+
+
+def execute_allowed(role: str, function_name: str) -> bool:
+    """May `role` hold EXECUTE on the sanctioned writer `schema.name`?"""
+    if role == "outreach_owner":
+        return True
+    if role == "outreach_governor":
+        schema = function_name.split(".", 1)[0]
+        return schema in GOVERNOR_SCHEMAS or function_name in GOVERNOR_EXTRA
+    return function_name in ALLOWED_EXECUTE.get(role, set())
+
+
+def table_write_allowed(role: str, table: str, privilege: str) -> bool:
+    """May `role` hold `privilege` (INSERT/UPDATE/DELETE/TRUNCATE) on a guarded table?"""
+    if role == "outreach_owner":
+        return True
+    return privilege in ALLOWED_TABLE_WRITES.get(role, {}).get(table, set())
