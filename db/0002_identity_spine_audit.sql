@@ -4,7 +4,7 @@
 
 CREATE TABLE cl.company_identity (
     company_unique_id    text PRIMARY KEY
-                         CONSTRAINT company_identity_id_not_blank CHECK (pg_catalog.btrim(company_unique_id) <> ''),
+                         CONSTRAINT company_identity_id_not_blank CHECK (company_unique_id ~ '\S'),
     company_name         text,
     domain               text,
     eligibility_status   text NOT NULL DEFAULT 'ELIGIBLE'
@@ -42,8 +42,8 @@ CREATE TABLE outreach.outreach_archive (
     company_unique_id text NOT NULL,
     created_at        timestamptz NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now(),
-    archive_reason    text NOT NULL CHECK (pg_catalog.btrim(archive_reason) <> ''),
-    archived_by       text NOT NULL CHECK (pg_catalog.btrim(archived_by) <> '')
+    archive_reason    text NOT NULL CHECK (archive_reason ~ '\S'),
+    archived_by       text NOT NULL CHECK (archived_by ~ '\S')
 );
 COMMENT ON TABLE outreach.outreach_archive IS
     'Spine rows removed by outreach.fn_delete_outreach_cascade, with who and why (SPEC §10).';
@@ -53,8 +53,8 @@ CREATE TABLE outreach.outreach_orphan_archive (
     company_unique_id text NOT NULL,
     created_at        timestamptz NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now(),
-    archive_reason    text NOT NULL CHECK (pg_catalog.btrim(archive_reason) <> ''),
-    archived_by       text NOT NULL CHECK (pg_catalog.btrim(archived_by) <> '')
+    archive_reason    text NOT NULL CHECK (archive_reason ~ '\S'),
+    archived_by       text NOT NULL CHECK (archived_by ~ '\S')
 );
 COMMENT ON TABLE outreach.outreach_orphan_archive IS
     'Spine rows that CL never bound, moved out by outreach.fn_archive_orphans (SPEC §10).';
@@ -62,7 +62,7 @@ COMMENT ON TABLE outreach.outreach_orphan_archive IS
 CREATE TABLE shq.audit_log (
     audit_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     occurred_at    timestamptz NOT NULL DEFAULT now(),
-    event_type     text NOT NULL CHECK (pg_catalog.btrim(event_type) <> ''),
+    event_type     text NOT NULL CHECK (event_type ~ '\S'),
     actor          text NOT NULL DEFAULT session_user,
     correlation_id text,
     details        jsonb NOT NULL DEFAULT '{}'::jsonb

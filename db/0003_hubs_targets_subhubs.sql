@@ -3,7 +3,7 @@
 -- depends: 0002_identity_spine_audit
 
 CREATE TABLE outreach.hub_registry (
-    hub_id            text PRIMARY KEY CHECK (pg_catalog.btrim(hub_id) <> ''),
+    hub_id            text PRIMARY KEY CHECK (hub_id ~ '\S'),
     hub_name          text NOT NULL,
     doctrine_id       text,
     is_required       boolean NOT NULL,
@@ -68,7 +68,7 @@ COMMENT ON TABLE outreach.company_hub_status IS
 -- kept in agreement with the target by the attachment trigger (OG006). None
 -- references CL.
 CREATE TABLE outreach.people (
-    person_id         text PRIMARY KEY CHECK (pg_catalog.btrim(person_id) <> ''),
+    person_id         text PRIMARY KEY CHECK (person_id ~ '\S'),
     target_id         text NOT NULL,
     outreach_id       uuid NOT NULL,
     company_unique_id text NOT NULL,
@@ -86,7 +86,7 @@ CREATE TABLE people.company_slot (
     target_id         text NOT NULL,
     outreach_id       uuid NOT NULL,
     company_unique_id text NOT NULL,
-    slot_type         text NOT NULL CHECK (pg_catalog.btrim(slot_type) <> ''),
+    slot_type         text NOT NULL CHECK (slot_type ~ '\S'),
     is_filled         boolean NOT NULL DEFAULT false,
     filled_at         timestamptz,
     created_at        timestamptz NOT NULL DEFAULT now(),

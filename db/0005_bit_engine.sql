@@ -2,7 +2,7 @@
 -- depends: 0003_hubs_targets_subhubs
 
 CREATE TABLE outreach.bit_signal_types (
-    signal_type    text PRIMARY KEY CHECK (pg_catalog.btrim(signal_type) <> ''),
+    signal_type    text PRIMARY KEY CHECK (signal_type ~ '\S'),
     source_hub     text NOT NULL,
     weight_class   text NOT NULL CHECK (weight_class IN ('BASE', 'HIGH', 'MEDIUM', 'LOW')),
     points         numeric NOT NULL CHECK (points >= 0),

@@ -8,8 +8,8 @@ CREATE TABLE outreach.manual_overrides (
                       CONSTRAINT manual_overrides_type_check
                       CHECK (override_type IN ('BLOCK_OUTREACH', 'BLOCK_EMAIL', 'BLOCK_PHONE', 'FORCE_TIER')),
     tier_cap          integer CHECK (tier_cap BETWEEN -1 AND 3),
-    reason            text NOT NULL CHECK (pg_catalog.btrim(reason) <> ''),
-    created_by        text NOT NULL CHECK (pg_catalog.btrim(created_by) <> ''),
+    reason            text NOT NULL CHECK (reason ~ '\S'),
+    created_by        text NOT NULL CHECK (created_by ~ '\S'),
     created_at        timestamptz NOT NULL DEFAULT now(),
     expires_at        timestamptz,
     removed_at        timestamptz,
@@ -42,7 +42,7 @@ COMMENT ON TABLE outreach.override_audit_log IS
     'Append-only audit of every kill-switch SET, REPLACE and REMOVE, written in the same transaction (SPEC §5).';
 
 CREATE TABLE outreach.campaigns (
-    campaign_id text PRIMARY KEY CHECK (pg_catalog.btrim(campaign_id) <> ''),
+    campaign_id text PRIMARY KEY CHECK (campaign_id ~ '\S'),
     name        text NOT NULL,
     channel     text NOT NULL CHECK (channel IN ('EMAIL', 'PHONE')),
     min_tier    integer NOT NULL DEFAULT 1 CHECK (min_tier BETWEEN 0 AND 3),

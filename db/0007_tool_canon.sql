@@ -4,7 +4,7 @@
 
 CREATE TABLE shq.tool_registry (
     tool_id                 text PRIMARY KEY CHECK (tool_id ~ '^TOOL-[0-9]{3}$'),
-    tool_name               text NOT NULL CHECK (pg_catalog.btrim(tool_name) <> ''),
+    tool_name               text NOT NULL CHECK (tool_name ~ '\S'),
     vendor                  text NOT NULL,
     tier                    text NOT NULL CHECK (tier IN ('TIER_0', 'TIER_1', 'TIER_2')),
     allowed_hubs            text[] NOT NULL DEFAULT '{}',

@@ -11,7 +11,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF p_company_unique_id IS NULL OR btrim(p_company_unique_id) = '' THEN
+    IF shq.fn_is_blank(p_company_unique_id) THEN
         RAISE EXCEPTION 'company_unique_id must not be NULL or blank'
             USING ERRCODE = 'OG001', HINT = 'Pass the sovereign id CL minted.';
     END IF;

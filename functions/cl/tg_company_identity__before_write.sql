@@ -5,7 +5,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NEW.company_unique_id IS NULL OR btrim(NEW.company_unique_id) = '' THEN
+    IF shq.fn_is_blank(NEW.company_unique_id) THEN
         RAISE EXCEPTION 'company_unique_id must not be NULL or blank'
             USING ERRCODE = 'OG001',
                   HINT = 'CL mints company_unique_id; pass the sovereign id exactly as CL issued it.';

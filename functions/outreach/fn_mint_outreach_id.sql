@@ -9,7 +9,7 @@ DECLARE
     v_cl_id uuid;
     v_spine_id uuid;
 BEGIN
-    IF p_company_unique_id IS NULL OR btrim(p_company_unique_id) = '' THEN
+    IF shq.fn_is_blank(p_company_unique_id) THEN
         RAISE EXCEPTION 'company_unique_id must not be NULL or blank'
             USING ERRCODE = 'OG001', HINT = 'Outreach never mints identity: pass the id CL issued.';
     END IF;

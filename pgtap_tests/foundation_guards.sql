@@ -1,0 +1,100 @@
+-- Foundation, SPEC §0 and §13: the append-only mechanism (OG004) and the
+-- sovereign-table guard (OG005) hold for every role, the owner and a
+-- superuser included, and survive session_replication_role = replica.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+SELECT plan(39);
+
+-- ---------------------------------------------------------------- wiring
+-- every append-only table has both append-only triggers, ENABLE ALWAYS ('A')
+SELECT is(
+    (SELECT count(*) FROM pg_trigger t
+      WHERE t.tgrelid = tbl::regclass AND t.tgfoid = 'shq.tg_append_only()'::regprocedure AND t.tgenabled = 'A'),
+    2::bigint, tbl || ' has its append-only triggers enabled ALWAYS')
+  FROM unnest(ARRAY['outreach.send_attempt_audit', 'outreach.override_audit_log', 'outreach.bit_signals',
+                    'outreach.engagement_events', 'shq.audit_log', 'shq.tool_violations']) AS tbl;
+SELECT is(
+    (SELECT count(*) FROM pg_trigger t
+      WHERE t.tgrelid = tbl::regclass AND t.tgfoid = 'shq.tg_sovereign_guard()'::regprocedure AND t.tgenabled = 'A'),
+    2::bigint, tbl || ' has its sovereign guard triggers enabled ALWAYS')
+  FROM unnest(ARRAY['outreach.company_hub_status', 'outreach.manual_overrides', 'outreach.hub_registry',
+                    'outreach.bit_scores']) AS tbl;
+
+-- ---------------------------------------------------------------- append-only
+INSERT INTO shq.audit_log (event_type, details) VALUES ('FOUNDATION_TEST', '{"n": 1}');
+INSERT INTO shq.tool_violations (tool_id, violation_code, severity, disposition, message)
+VALUES ('TOOL-000', 'V-TOOL-001', 'CRITICAL', 'PARK', 'test row');
+CREATE TEMP TABLE audit_before AS SELECT * FROM shq.audit_log;
+
+SELECT throws_ok($$UPDATE shq.audit_log SET details = '{}'$$, 'OG004', NULL, 'UPDATE audit_log is OG004');
+SELECT throws_ok($$DELETE FROM shq.audit_log$$, 'OG004', NULL, 'DELETE audit_log is OG004');
+SELECT throws_ok($$TRUNCATE shq.audit_log$$, 'OG004', NULL, 'TRUNCATE audit_log is OG004');
+SELECT throws_ok($$UPDATE shq.audit_log SET details = '{}' WHERE false$$, 'OG004', NULL,
+                 'even an UPDATE matching no row is refused (statement-level)');
+SELECT throws_ok($$INSERT INTO shq.audit_log (audit_id, event_type) OVERRIDING SYSTEM VALUE
+                   SELECT audit_id, 'X' FROM shq.audit_log ON CONFLICT (audit_id) DO UPDATE SET event_type = 'CHANGED'$$,
+                 'OG004', NULL, 'INSERT ... ON CONFLICT DO UPDATE on audit_log is OG004');
+SELECT throws_ok($$UPDATE shq.tool_violations SET message = 'x'$$, 'OG004', NULL, 'UPDATE tool_violations is OG004');
+SELECT throws_ok($$TRUNCATE shq.tool_violations$$, 'OG004', NULL, 'TRUNCATE tool_violations is OG004');
+
+SET LOCAL session_replication_role = replica;
+SELECT throws_ok($$DELETE FROM shq.audit_log$$, 'OG004', NULL, 'DELETE under session_replication_role = replica is OG004');
+SELECT throws_ok($$UPDATE shq.audit_log SET event_type = 'X'$$, 'OG004', NULL, 'UPDATE under replica is OG004');
+RESET session_replication_role;
+
+SET LOCAL ROLE outreach_owner;
+SELECT throws_ok($$DELETE FROM shq.audit_log$$, 'OG004', NULL, 'the owner cannot DELETE either');
+SELECT throws_ok($$TRUNCATE shq.audit_log$$, 'OG004', NULL, 'the owner cannot TRUNCATE either');
+-- the cascade's exception needs the sanction AND the owner: a sanction alone from another role does nothing
+RESET ROLE;
+SELECT shq.fn_sanction('outreach.fn_delete_outreach_cascade');
+SELECT throws_ok($$DELETE FROM shq.audit_log$$, 'OG004', NULL, 'a superuser setting the cascade sanction still gets OG004');
+SELECT shq.fn_sanction('');
+SELECT results_eq($$SELECT * FROM shq.audit_log$$, $$SELECT * FROM audit_before$$, 'audit_log rows unchanged');
+SELECT is((SELECT count(*) FROM shq.tool_violations WHERE tool_id = 'TOOL-000'), 1::bigint, 'tool_violations row still there');
+
+SELECT col_default_is('shq', 'audit_log', 'actor', 'SESSION_USER', 'audit_log.actor defaults to session_user');
+SELECT is((SELECT actor FROM shq.audit_log WHERE event_type = 'FOUNDATION_TEST'), session_user::text,
+          'the actor of a new row is the session user');
+
+-- ---------------------------------------------------------------- sovereign guard
+SELECT cl.fn_register_company('FND-SOV-1', 'Sov', 'sov.example');
+SELECT outreach.fn_mint_outreach_id('FND-SOV-1');
+CREATE TEMP TABLE hub_before AS SELECT * FROM outreach.hub_registry;
+
+SELECT throws_ok($$INSERT INTO outreach.company_hub_status (company_unique_id, hub_id, status)
+                   VALUES ('FND-SOV-1', 'company-target', 'PASS')$$, 'OG005', NULL,
+                 'superuser INSERT into company_hub_status is OG005');
+SELECT throws_ok($$UPDATE outreach.company_hub_status SET status = 'PASS'$$, 'OG005', NULL,
+                 'superuser UPDATE of company_hub_status is OG005');
+SELECT throws_ok($$DELETE FROM outreach.company_hub_status$$, 'OG005', NULL, 'DELETE company_hub_status is OG005');
+SELECT throws_ok($$TRUNCATE outreach.company_hub_status$$, 'OG005', NULL, 'TRUNCATE company_hub_status is OG005');
+SELECT throws_ok($$UPDATE outreach.hub_registry SET is_required = false WHERE hub_id = 'dol-filings'$$, 'OG005', NULL,
+                 'hub_registry is written only by migrations');
+SELECT throws_ok($$DELETE FROM outreach.hub_registry$$, 'OG005', NULL, 'DELETE hub_registry is OG005');
+SELECT throws_ok($$INSERT INTO outreach.manual_overrides (company_unique_id, override_type, reason, created_by)
+                   VALUES ('FND-SOV-1', 'BLOCK_EMAIL', 'r', 'a')$$, 'OG005', NULL, 'direct INSERT into manual_overrides is OG005');
+SELECT throws_ok($$TRUNCATE outreach.bit_scores$$, 'OG005', NULL, 'TRUNCATE bit_scores is OG005');
+
+-- a superuser who sets the sanction without being the owner is still refused
+SELECT shq.fn_sanction('outreach.company_hub_status');
+SELECT throws_ok($$INSERT INTO outreach.company_hub_status (company_unique_id, hub_id, status)
+                   VALUES ('FND-SOV-1', 'company-target', 'PASS')$$, 'OG005', NULL,
+                 'the sanction without the owner''s identity is refused');
+SELECT shq.fn_sanction('');
+-- the owner without the sanction is refused
+SET LOCAL ROLE outreach_owner;
+SELECT throws_ok($$DELETE FROM outreach.hub_registry WHERE hub_id = 'bit-engine'$$, 'OG005', NULL,
+                 'the owner without the sanction is refused');
+RESET ROLE;
+SET LOCAL session_replication_role = replica;
+SELECT throws_ok($$DELETE FROM outreach.hub_registry$$, 'OG005', NULL, 'replica mode does not skip the guard');
+RESET session_replication_role;
+
+SELECT results_eq($$SELECT * FROM outreach.hub_registry ORDER BY hub_id$$, $$SELECT * FROM hub_before ORDER BY hub_id$$,
+                  'hub_registry unchanged');
+SELECT is((SELECT count(*) FROM outreach.company_hub_status WHERE company_unique_id = 'FND-SOV-1'), 0::bigint,
+          'no hub status row was written');
+
+SELECT * FROM finish();
+ROLLBACK;
