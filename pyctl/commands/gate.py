@@ -1,11 +1,59 @@
-"""`pyctl gate`: placeholder until its issue lands (see README)."""
+"""`pyctl gate check COMPANY --campaign C [--channel EMAIL|PHONE] [--dry-run]`:
+the safety gate from a shell (SPEC §6, §14). Prints the verdict and its audit
+id; exit 0 when eligible, 3 when blocked (1 for errors). The work is in
+pyctl.gate.check_eligibility."""
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+
 import click
 
-from pyctl.errors import PyctlError
+from pyctl.dsn import connect, resolve_dsn
+from pyctl.gate import check_eligibility
+
+DSN_HELP = "database URL (default: DATABASE_URL, else the embedded cluster)"
+#: exit status of `pyctl gate check` for a blocked verdict
+EXIT_BLOCKED = 3
 
 
-@click.command("gate", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help="database URL (default: DATABASE_URL, else the embedded cluster)")
-def command(dsn):
-    """(not yet implemented)"""
-    raise PyctlError("pyctl gate is not implemented yet")
+@click.group("gate")
+@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
+@click.pass_context
+def command(ctx, dsn):
+    """The marketing safety gate."""
+    ctx.ensure_object(dict)
+    ctx.obj["dsn"] = dsn
+
+
+@command.command("check")
+@click.argument("company")
+@click.option("--campaign", required=True, help="campaign_id")
+@click.option("--channel", default="EMAIL", show_default=True, help="EMAIL or PHONE (anything else fails closed)")
+@click.option("--dry-run", is_flag=True, help="audited as a dry run: never clears a send")
+@click.option("--correlation-id", default=None, help="default: pyctl-<random>")
+@click.option("--json", "as_json", is_flag=True, help="print the verdict as JSON")
+@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
+@click.pass_context
+def check_command(ctx, company, campaign, channel, dry_run, correlation_id, as_json, dsn):
+    """Run the safety gate for COMPANY in a campaign; every call writes one
+    send_attempt_audit row. Exit 0 when eligible, 3 when blocked."""
+    corr = correlation_id or f"pyctl-{uuid.uuid4().hex[:16]}"
+    with connect(resolve_dsn(dsn or (ctx.obj or {}).get("dsn")), autocommit=True) as conn:
+        r = check_eligibility(conn, company, campaign, corr, channel, dry_run)
+    if as_json:
+        click.echo(json.dumps({
+            "is_eligible": r.is_eligible, "block_reason": r.block_reason, "audit_id": str(r.audit_id),
+            "computed_tier": r.computed_tier, "effective_tier": r.effective_tier, "company_unique_id": company,
+            "campaign_id": campaign, "channel": channel, "dry_run": dry_run, "correlation_id": corr}, indent=2))
+    else:
+        click.echo("verdict: " + ("ELIGIBLE" if r.is_eligible else f"BLOCKED ({r.block_reason})"))
+        click.echo(f"company: {company}  campaign: {campaign}  channel: {channel}"
+                   f"  dry run: {'yes' if dry_run else 'no'}")
+        click.echo(f"computed_tier: {r.computed_tier if r.computed_tier is not None else '-'}"
+                   f"  effective_tier: {r.effective_tier if r.effective_tier is not None else '-'}")
+        click.echo(f"correlation_id: {corr}")
+        click.echo(f"audit_id: {r.audit_id}")
+    if not r.is_eligible:
+        sys.exit(EXIT_BLOCKED)

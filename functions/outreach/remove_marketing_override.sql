@@ -1,0 +1,68 @@
+-- outreach.remove_marketing_override: the kill switch's sanctioned remover (SPEC §5):
+-- marks the company's active override of a type removed, audited in the same transaction.
+CREATE OR REPLACE FUNCTION outreach.remove_marketing_override(
+    p_company_unique_id text,
+    p_override_type text,
+    p_reason text,
+    p_actor text)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_now     timestamptz;
+    v_removed integer;
+BEGIN
+    IF shq.fn_is_blank(p_company_unique_id) THEN
+        RAISE EXCEPTION 'company_unique_id must not be NULL or blank'
+            USING ERRCODE = 'OG001', HINT = 'Pass the company_unique_id CL issued.';
+    END IF;
+    IF p_override_type IS NULL OR p_override_type NOT IN ('BLOCK_OUTREACH', 'BLOCK_EMAIL', 'BLOCK_PHONE', 'FORCE_TIER') THEN
+        RAISE EXCEPTION 'unknown override type: %', coalesce(p_override_type, 'NULL')
+            USING ERRCODE = '22023', HINT = 'Use BLOCK_OUTREACH, BLOCK_EMAIL, BLOCK_PHONE or FORCE_TIER.';
+    END IF;
+    IF shq.fn_is_blank(p_reason) THEN
+        RAISE EXCEPTION 'removing an override needs a reason (got %)', coalesce(quote_literal(p_reason), 'NULL')
+            USING ERRCODE = '22023', HINT = 'Say why marketing to this company may resume.';
+    END IF;
+    IF shq.fn_is_blank(p_actor) THEN
+        RAISE EXCEPTION 'removing an override needs an actor (got %)', coalesce(quote_literal(p_actor), 'NULL')
+            USING ERRCODE = '22023', HINT = 'Name the person or process removing the override.';
+    END IF;
+    PERFORM 1 FROM cl.company_identity ci WHERE ci.company_unique_id = p_company_unique_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'company % is not in cl.company_identity', p_company_unique_id
+            USING ERRCODE = 'OG002', HINT = 'Overrides apply to companies CL knows; check the id.';
+    END IF;
+
+    -- same per-company lock as set_marketing_override (see there)
+    PERFORM pg_advisory_xact_lock(1330053125, hashtext(p_company_unique_id));
+    v_now := clock_timestamp();
+
+    PERFORM shq.fn_sanction('outreach.manual_overrides');
+    WITH removed AS (
+        UPDATE outreach.manual_overrides mo
+           SET removed_at = v_now,
+               removed_by = p_actor,
+               remove_reason = p_reason
+         WHERE mo.company_unique_id = p_company_unique_id
+           AND mo.override_type = p_override_type
+           AND mo.removed_at IS NULL
+           AND (mo.expires_at IS NULL OR mo.expires_at > v_now)   -- only an active one; an expired row is history
+        RETURNING mo.override_id, mo.override_type, mo.tier_cap, mo.expires_at
+    )
+    INSERT INTO outreach.override_audit_log (override_id, company_unique_id, action, override_type, tier_cap,
+                                             expires_at, reason, actor, occurred_at)
+    SELECT r.override_id, p_company_unique_id, 'REMOVE', r.override_type, r.tier_cap, r.expires_at,
+           p_reason, p_actor, v_now
+      FROM removed r;
+    GET DIAGNOSTICS v_removed = ROW_COUNT;
+    PERFORM shq.fn_sanction('');
+    RETURN v_removed;
+END
+$$;
+COMMENT ON FUNCTION outreach.remove_marketing_override(text, text, text, text) IS
+    'Kill switch: removes the company''s active override of the type (removed_at/by, remove_reason, a REMOVE audit row); returns rows removed, 0 when none was active. OG001 blank company, OG002 not in CL, 22023 bad type/reason/actor (SPEC §5).';
+GRANT EXECUTE ON FUNCTION outreach.remove_marketing_override(text, text, text, text) TO outreach_override_admin;
