@@ -1,6 +1,9 @@
 -- Roles and schemas of the outreach governance core (SPEC §0, §13).
 -- Group roles are cluster-wide and NOLOGIN; they are created only when absent
 -- so that several databases of one cluster share them.
+-- Everything below is schema-qualified; what is not (operators, built-in
+-- functions and types) binds to pg_catalog and nothing else.
+SET LOCAL search_path = pg_catalog, pg_temp;
 
 DO $$
 DECLARE
@@ -18,11 +21,11 @@ BEGIN
 END
 $$;
 
-CREATE SCHEMA IF NOT EXISTS cl AUTHORIZATION outreach_owner;
-CREATE SCHEMA IF NOT EXISTS outreach AUTHORIZATION outreach_owner;
-CREATE SCHEMA IF NOT EXISTS people AUTHORIZATION outreach_owner;
-CREATE SCHEMA IF NOT EXISTS company AUTHORIZATION outreach_owner;
-CREATE SCHEMA IF NOT EXISTS shq AUTHORIZATION outreach_owner;
+CREATE SCHEMA cl AUTHORIZATION outreach_owner;
+CREATE SCHEMA outreach AUTHORIZATION outreach_owner;
+CREATE SCHEMA people AUTHORIZATION outreach_owner;
+CREATE SCHEMA company AUTHORIZATION outreach_owner;
+CREATE SCHEMA shq AUTHORIZATION outreach_owner;
 
 COMMENT ON SCHEMA cl IS 'Company Lifecycle authority registry: sovereign company identity (SPEC §1).';
 COMMENT ON SCHEMA outreach IS 'Outreach Execution: the spine, company targets, sub-hubs, hub status, BIT, kill switch, gate (SPEC §1-§6, §11).';

@@ -1,6 +1,9 @@
 -- Identity (SPEC §1): the CL authority registry, the outreach spine and its
 -- archives; and the governance audit log (SPEC §10).
 -- depends: 0001_roles_and_schemas
+-- Everything below is schema-qualified; what is not (operators, built-in
+-- functions and types) binds to pg_catalog and nothing else.
+SET LOCAL search_path = pg_catalog, pg_temp;
 
 CREATE TABLE cl.company_identity (
     company_unique_id    text PRIMARY KEY

@@ -1,6 +1,9 @@
 -- Hub model (SPEC §2, §3): the static hub registry, Company Target, the
 -- sovereign hub-status table and the sub-hub tables.
 -- depends: 0002_identity_spine_audit
+-- Everything below is schema-qualified; what is not (operators, built-in
+-- functions and types) binds to pg_catalog and nothing else.
+SET LOCAL search_path = pg_catalog, pg_temp;
 
 CREATE TABLE outreach.hub_registry (
     hub_id            text PRIMARY KEY CHECK (hub_id ~ '\S'),

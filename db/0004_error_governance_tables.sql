@@ -3,6 +3,9 @@
 -- archives, all built from the registry so that a sixth table is one more
 -- registry row plus this same shape.
 -- depends: 0003_hubs_targets_subhubs
+-- Everything below is schema-qualified; what is not (operators, built-in
+-- functions and types) binds to pg_catalog and nothing else.
+SET LOCAL search_path = pg_catalog, pg_temp;
 
 CREATE TYPE shq.error_disposition AS ENUM ('RETRY', 'PARKED', 'ARCHIVED', 'IGNORE', 'RESOLVED');
 COMMENT ON TYPE shq.error_disposition IS 'Where a governed error stands; RETRY and PARKED block promotion (SPEC §7).';

@@ -1,5 +1,8 @@
 -- BIT engine (SPEC §4): signal types, append-only signals, sovereign scores.
 -- depends: 0003_hubs_targets_subhubs
+-- Everything below is schema-qualified; what is not (operators, built-in
+-- functions and types) binds to pg_catalog and nothing else.
+SET LOCAL search_path = pg_catalog, pg_temp;
 
 CREATE TABLE outreach.bit_signal_types (
     signal_type    text PRIMARY KEY CHECK (signal_type ~ '\S'),

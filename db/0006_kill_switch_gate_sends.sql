@@ -1,5 +1,8 @@
 -- Kill switch, safety gate, campaigns, send log and engagement (SPEC §5, §6, §11).
 -- depends: 0005_bit_engine
+-- Everything below is schema-qualified; what is not (operators, built-in
+-- functions and types) binds to pg_catalog and nothing else.
+SET LOCAL search_path = pg_catalog, pg_temp;
 
 CREATE TABLE outreach.manual_overrides (
     override_id       uuid PRIMARY KEY DEFAULT gen_random_uuid(),

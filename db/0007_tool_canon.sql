@@ -1,6 +1,9 @@
 -- Tool canon guard (SPEC §9, seed 003 §2.1): the tool registry and the
 -- append-only violation log.
 -- depends: 0001_roles_and_schemas
+-- Everything below is schema-qualified; what is not (operators, built-in
+-- functions and types) binds to pg_catalog and nothing else.
+SET LOCAL search_path = pg_catalog, pg_temp;
 
 CREATE TABLE shq.tool_registry (
     tool_id                 text PRIMARY KEY CHECK (tool_id ~ '^TOOL-[0-9]{3}$'),

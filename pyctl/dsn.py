@@ -64,9 +64,20 @@ def to_url(params: dict, scheme: str = "postgresql") -> str:
     return f"{scheme}:///?{urlencode({k: str(v) for k, v in params.items()}, quote_via=quote)}"
 
 
-def yoyo_url(dsn: str) -> str:
-    """The DSN as a yoyo URL for psycopg 3 (`postgresql+psycopg://`)."""
-    return to_url(parse(dsn), scheme="postgresql+psycopg")
+def yoyo_url(dsn: str, settings: dict[str, str] | None = None) -> str:
+    """The DSN as a yoyo URL for psycopg 3 (`postgresql+psycopg://`), with
+    `settings` added to its session options."""
+    return to_url(with_settings(parse(dsn), settings), scheme="postgresql+psycopg")
+
+
+def with_settings(params: dict[str, str], settings: dict[str, str] | None) -> dict[str, str]:
+    """Connection parameters whose `options` also set `settings` (-c name=value)."""
+    if not settings:
+        return params
+    extra = " ".join(f"-c {k}={v}" for k, v in settings.items())
+    params = dict(params)
+    params["options"] = f"{params['options']} {extra}" if params.get("options") else extra
+    return params
 
 
 def with_dbname(dsn: str, dbname: str) -> str:
@@ -76,9 +87,13 @@ def with_dbname(dsn: str, dbname: str) -> str:
     return to_url(params)
 
 
-def connect(dsn: str, *, autocommit: bool = False, **kwargs) -> psycopg.Connection:
-    """Open a connection; a failure becomes one PyctlError line."""
+def connect(dsn: str, *, autocommit: bool = False, settings: dict[str, str] | None = None,
+            **kwargs) -> psycopg.Connection:
+    """Open a connection (with `settings` as session options); a failure
+    becomes one PyctlError line."""
     kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT)
+    if settings:
+        kwargs["options"] = with_settings(parse(dsn), settings)["options"]
     try:
         return psycopg.connect(dsn, autocommit=autocommit, **kwargs)
     except psycopg.Error as e:

@@ -3,12 +3,13 @@ sources of db/manifest.txt (functions/, triggers/, views/), every time.
 
 One run:
   1. takes a session advisory lock on its own connection, held to the end,
-     so two deploys cannot interleave;
+     so two deploys cannot interleave (every migrate session also sets
+     shq.migrating = on, which the DDL guard lets through);
   2. applies the pending yoyo migrations of db/, each in its own transaction;
-  3. in ONE transaction: drops the manifest's views (reverse order, no
-     CASCADE), executes every manifest file in order with
-     check_function_bodies off, gives every project object to
-     outreach_owner, and revokes everything from PUBLIC.
+  3. in ONE transaction, with check_function_bodies off and search_path
+     pinned to pg_catalog, pg_temp: drops the manifest's views (reverse
+     order, no CASCADE), executes every manifest file in order, gives every
+     project object to outreach_owner, and revokes everything from PUBLIC.
 Re-running changes nothing. Any failure rolls back the repeatable pass and
 raises MigrateError naming the file: one line, no traceback.
 """
@@ -34,6 +35,9 @@ OWNER_ROLE = "outreach_owner"
 #: the two project tables that live in `public` (SPEC §0)
 PUBLIC_TABLES = ("shq_error_log", "shq_error_log_archive")
 MANIFEST = Path("db") / "manifest.txt"
+#: session settings of every migrate connection: shq.migrating = on tells the
+#: DDL guard (functions/shq/tg_ddl_guard.sql) that this is `pyctl migrate`
+MIGRATE_SETTINGS = {"shq.migrating": "on"}
 REPEATABLE_DIRS = ("functions", "triggers", "views")
 
 
@@ -90,7 +94,7 @@ def _yoyo_backend(dsn: str):
     from yoyo import get_backend
 
     try:
-        return get_backend(yoyo_url(dsn))
+        return get_backend(yoyo_url(dsn, MIGRATE_SETTINGS))
     except psycopg.Error as e:
         raise PyctlError(f"cannot connect to {redact(dsn)}: {' '.join(str(e).split())}") from None
 
@@ -256,6 +260,10 @@ def apply_repeatables(conn: psycopg.Connection, root: Path, files: list[Path],
             cur = conn.cursor()
             cur.execute("SET LOCAL check_function_bodies = off")
             cur.execute("SET LOCAL client_min_messages = warning")
+            # Every project name in a repeatable file is schema-qualified; what
+            # is left unqualified (operators, built-in functions and types in
+            # views and SQL bodies) binds to pg_catalog and nothing else.
+            cur.execute("SET LOCAL search_path = pg_catalog, pg_temp")
             for path in reversed(files):
                 name = view_name(path)
                 if name:
@@ -306,7 +314,7 @@ def migrate(dsn: str, root: Path | str = PROJECT_ROOT, echo: Callable[[str], Non
         result.applied = apply_migrations(dsn, root, echo)
         if not result.applied:
             echo("migrations: up to date")
-        with connect(dsn, application_name="pyctl migrate") as conn:
+        with connect(dsn, application_name="pyctl migrate", settings=MIGRATE_SETTINGS) as conn:
             apply_repeatables(conn, root, files, echo, result)
         echo(f"repeatables: {result.repeatables} files re-applied"
              f" ({result.views_dropped} views recreated, {len(result.reowned)} objects given to {OWNER_ROLE})")

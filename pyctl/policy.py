@@ -59,7 +59,11 @@ ALLOWED_EXECUTE: dict[str, set[str]] = {
 #: outreach_governor may EXECUTE any sanctioned writer in these schemas
 #: (the shq governance, error, scheduling, sealing and smoke functions)
 GOVERNOR_SCHEMAS = ("shq",)
-GOVERNOR_EXTRA = {"outreach.fn_delete_outreach_cascade", "outreach.fn_archive_orphans"}
+GOVERNOR_EXTRA = {
+    "outreach.fn_delete_outreach_cascade",
+    "outreach.fn_archive_orphans",
+    "outreach.fn_create_campaign",
+}
 
 
 def execute_allowed(role: str, function_name: str) -> bool:

@@ -91,11 +91,13 @@ def check_pgtap(dsn: str, root: Path, echo: Callable[[str], None]) -> dict:
 # ------------------------------------------------------------------ plpgsql_check
 FUNCTIONS_TO_CHECK = """
 SELECT p.oid, p.oid::regprocedure::text AS fn, t.tgrelid, t.tgrelid::regclass::text AS rel,
-       p.prorettype = 'trigger'::regtype AS is_trigger
+       p.prorettype = 'trigger'::regtype AS is_trigger, t.tgoldtable, t.tgnewtable
   FROM pg_proc p
   JOIN pg_namespace n ON n.oid = p.pronamespace
   JOIN pg_language l ON l.oid = p.prolang AND l.lanname = 'plpgsql'
-  LEFT JOIN LATERAL (SELECT DISTINCT tg.tgrelid FROM pg_trigger tg WHERE tg.tgfoid = p.oid) t
+  -- a trigger function is checked once per table and transition-table naming it is used with
+  LEFT JOIN LATERAL (SELECT DISTINCT tg.tgrelid, tg.tgoldtable, tg.tgnewtable
+                       FROM pg_trigger tg WHERE tg.tgfoid = p.oid) t
          ON p.prorettype = 'trigger'::regtype
  WHERE n.nspname = ANY(%(s)s)
    AND p.prorettype <> 'event_trigger'::regtype
@@ -114,7 +116,7 @@ def check_plpgsql(conn: psycopg.Connection) -> dict:
         schema = conn.execute("SELECT extnamespace::regnamespace::text FROM pg_extension"
                               " WHERE extname = 'plpgsql_check'").fetchone()[0]
         targets = conn.execute(FUNCTIONS_TO_CHECK, {"s": PROJECT_SCHEMAS}).fetchall()
-        for oid, fn, relid, rel, is_trigger in targets:
+        for oid, fn, relid, rel, is_trigger, oldtable, newtable in targets:
             if is_trigger and relid is None:
                 skipped += 1  # a trigger function attached to no table cannot be checked
                 continue
@@ -123,7 +125,8 @@ def check_plpgsql(conn: psycopg.Connection) -> dict:
             try:
                 rows = conn.execute(
                     f"SELECT * FROM {schema}.plpgsql_check_function_tb(%s::oid::regprocedure, %s::oid::regclass,"
-                    " fatal_errors => false, security_warnings => true)", (oid, relid or 0)).fetchall()
+                    " fatal_errors => false, security_warnings => true, oldtable => %s, newtable => %s)",
+                    (oid, relid or 0, oldtable, newtable)).fetchall()
             except psycopg.Error as e:
                 conn.execute("ROLLBACK TO SAVEPOINT pc")
                 _fail(check, subject, f"plpgsql_check could not check it: {format_db_error(e)}")
@@ -173,6 +176,16 @@ def check_security(conn: psycopg.Connection) -> dict:
         params).fetchall()
     for rel, privs in public_rels:
         _fail(check, rel, f"{privs} granted to PUBLIC")
+    # only the owner may create in a project schema (what lets a repeatable
+    # CREATE OR REPLACE trust that nobody planted the object it replaces)
+    creators = conn.execute(
+        "SELECT n.nspname, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END"
+        " FROM pg_namespace n, LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a"
+        " WHERE n.nspname = ANY(%(s)s) AND a.privilege_type = 'CREATE' AND a.grantee <> n.nspowner"
+        " AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = a.grantee), false)"
+        " ORDER BY 1, 2", params).fetchall()
+    for schema, role in creators:
+        _fail(check, role, f"holds CREATE on project schema {schema}")
     check["info"]["security_definer_functions"] = len(definers)
     return check
 
@@ -228,6 +241,7 @@ def check_mutation_guard(conn: psycopg.Connection) -> dict:
 
 # ------------------------------------------------------------------ audit seals
 def check_audit_seals(conn: psycopg.Connection) -> dict:
+    """shq.fn_verify_audit_seals() (when it exists): every row's status is 'OK'."""
     check = _check("audit_seals")
     if conn.execute("SELECT to_regproc('shq.fn_verify_audit_seals') IS NULL").fetchone()[0]:
         check["info"]["skipped"] = "shq.fn_verify_audit_seals() does not exist"
@@ -238,8 +252,6 @@ def check_audit_seals(conn: psycopg.Connection) -> dict:
     except psycopg.Error as e:
         _fail(check, "shq.fn_verify_audit_seals()", format_db_error(e))
         return check
-    finally:
-        conn.rollback()
     rows = [{k: (v if isinstance(v, (int, float, bool, str, type(None))) else str(v)) for k, v in r.items()}
             for r in rows]
     for r in rows:
@@ -251,9 +263,14 @@ def check_audit_seals(conn: psycopg.Connection) -> dict:
 
 
 # ------------------------------------------------------------------ the run
+#: the checks, in the order they run (audit_seals only with audit=True)
+CHECKS = ("pgtap", "plpgsql_check", "security", "mutation_guard", "audit_seals")
+
+
 def verify(dsn: str, root: Path | str = PROJECT_ROOT, audit: bool = False,
-           echo: Callable[[str], None] | None = None) -> dict:
-    """Run every check; return the report (see the module docstring)."""
+           echo: Callable[[str], None] | None = None, skip: tuple[str, ...] = ()) -> dict:
+    """Run every check (but those in `skip`); return the report (see the
+    module docstring)."""
     echo = echo or (lambda _msg: None)
     root = Path(root)
     t0 = time.perf_counter()
@@ -268,8 +285,11 @@ def verify(dsn: str, root: Path | str = PROJECT_ROOT, audit: bool = False,
             ("mutation_guard", lambda: check_mutation_guard(conn)),
         ]
         if audit:
-            steps.append(("audit_seals", lambda: _in_tx(conn, check_audit_seals)))
+            steps.append(("audit_seals", lambda: check_audit_seals(conn)))
+        report["skipped"] = [name for name, _fn in steps if name in skip]
         for name, fn in steps:
+            if name in skip:
+                continue
             echo(f"verify: {name} ...")
             t1 = time.perf_counter()
             try:
@@ -282,15 +302,6 @@ def verify(dsn: str, root: Path | str = PROJECT_ROOT, audit: bool = False,
             report["ok"] = report["ok"] and check["ok"]
     report["seconds"] = round(time.perf_counter() - t0, 2)
     return report
-
-
-def _in_tx(conn: psycopg.Connection, fn):
-    conn.autocommit = False
-    try:
-        return fn(conn)
-    finally:
-        conn.rollback()
-        conn.autocommit = True
 
 
 def write_report(report: dict, path: str | os.PathLike) -> None:
@@ -322,5 +333,7 @@ def summary_lines(report: dict) -> list[str]:
         lines.append(f"{name:15} {'ok  ' if check['ok'] else 'FAIL'}  {what}  ({check.get('seconds', 0)}s)")
         for f in check["failures"]:
             lines.append(f"    - {f['subject']}: {f['problem']}")
+    if report.get("skipped"):
+        lines.append(f"skipped: {', '.join(report['skipped'])}")
     lines.append(f"verify: {'ok' if report['ok'] else 'FAILED'} in {report.get('seconds', 0)}s")
     return lines

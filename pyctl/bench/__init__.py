@@ -1,0 +1,307 @@
+"""`pyctl bench`: the budgets of SPEC §15, each a figure compared with a floor
+measured in the same run on the same server.
+
+A benchmark is a function registered with `@benchmark(name, budget_text)`
+in a module `pyctl/bench/<area>.py` listed in BENCH_MODULES. It receives a
+`Context` and returns a dict:
+
+    figure  the measured number          floor  the same-run baseline (or None)
+    ratio   figure / floor (or None)     unit   e.g. "tx/s", "s"
+    ok      within budget?               note   anything worth saying (optional)
+
+    from pyctl.bench import benchmark
+
+    @benchmark("mint", "≥ 0.25 × floor (4 clients)")
+    def mint(ctx):
+        ...
+        return dict(figure=..., floor=..., ratio=..., unit="tx/s", ok=..., note="")
+
+The context gives a fresh scratch database, created on the target server and
+migrated (dropped afterwards), connection helpers, the `quick` flag and
+`run_clients` (N client threads for T seconds, counting transactions).
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+from pyctl import PROJECT_ROOT
+from pyctl.dsn import connect, with_dbname
+from pyctl.errors import PyctlError, format_db_error
+
+#: modules under pyctl/bench/ that register benchmarks; a listed module whose
+#: file does not exist (yet) is skipped
+BENCH_MODULES = ["foundation", "hubs", "gate", "bit", "governance", "operations", "campaign", "tamper"]
+
+RESULT_KEYS = ("figure", "floor", "ratio", "unit", "ok", "note")
+
+
+@dataclass
+class Benchmark:
+    name: str
+    budget: str
+    fn: Callable[["Context"], dict]
+    quick_ok: bool = True
+    module: str = ""
+
+
+REGISTRY: dict[str, Benchmark] = {}
+
+
+def benchmark(name: str, budget_text: str, quick_ok: bool = True):
+    """Register `fn(ctx) -> dict` as benchmark `name`; `budget_text` is what the
+    table prints (e.g. "≥ 0.5 × floor"); `quick_ok=False` leaves it out of
+    `--quick` runs."""
+    def register(fn):
+        if name in REGISTRY and REGISTRY[name].fn is not fn:
+            raise ValueError(f"benchmark {name!r} registered twice")
+        REGISTRY[name] = Benchmark(name, budget_text, fn, quick_ok, fn.__module__)
+        return fn
+    return register
+
+
+def load_benchmarks() -> dict[str, Benchmark]:
+    """Import every module of BENCH_MODULES that exists; return the registry."""
+    for mod in BENCH_MODULES:
+        full = f"{__name__}.{mod}"
+        if importlib.util.find_spec(full) is None:
+            continue
+        importlib.import_module(full)
+    return REGISTRY
+
+
+def ratio(figure: float | None, floor: float | None) -> float | None:
+    """figure / floor, or None when either is missing or the floor is 0."""
+    if figure is None or not floor:
+        return None
+    return figure / floor
+
+
+# ------------------------------------------------------------------ context
+class Context:
+    """What a benchmark gets: `dsn` of its scratch database (migrated), the
+    target server's `server_dsn`, `quick`, and helpers."""
+
+    def __init__(self, server_dsn: str, dsn: str, dbname: str, quick: bool, runner: "Runner"):
+        self.server_dsn = server_dsn
+        self.dsn = dsn
+        self.dbname = dbname
+        self.quick = quick
+        self.root = runner.root
+        self._runner = runner
+        self._conns: list[psycopg.Connection] = []
+
+    def connect(self, autocommit: bool = True, dsn: str | None = None) -> psycopg.Connection:
+        """A new connection to the scratch database (closed after the benchmark)."""
+        conn = connect(dsn or self.dsn, autocommit=autocommit, application_name="pyctl bench")
+        self._conns.append(conn)
+        return conn
+
+    def execute(self, query: str, params: Any = None) -> list[tuple]:
+        """Run one statement in its own transaction; return its rows (if any)."""
+        with connect(self.dsn, autocommit=True) as conn:
+            cur = conn.execute(query, params)
+            return cur.fetchall() if cur.description else []
+
+    def scratch_database(self, migrated: bool = False) -> str:
+        """Another scratch database (empty, or a clone of the migrated one);
+        returns its DSN. Dropped after the run."""
+        return self._runner.new_database(migrated=migrated)
+
+    @staticmethod
+    def timed(fn: Callable[[], Any]) -> float:
+        """Seconds `fn()` took."""
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+
+    def run_clients(self, n: int, seconds: float, step: Callable[[psycopg.Connection, Any, int], Any],
+                    setup: Callable[[psycopg.Connection, int], Any] | None = None,
+                    dsn: str | None = None) -> dict:
+        """N threads, each with its own autocommit connection: `state =
+        setup(conn, client_no)`, then `step(conn, state, i)` (i = 0, 1, ...)
+        as often as possible for `seconds`. A step is one transaction. A step
+        returning False stops that client early (e.g. out of input).
+        Returns {tx, seconds, tps, errors, first_error, clients}."""
+        counts = [0] * n
+        errors: list[str] = []
+        clock = {"start": 0.0, "stop": 0.0}
+
+        def start_clock() -> None:  # runs once, when every client is ready, before any is released
+            clock["start"] = time.perf_counter()
+            clock["stop"] = clock["start"] + seconds
+
+        barrier = threading.Barrier(n + 1, action=start_clock)
+
+        def client(k: int) -> None:
+            conn = None
+            try:
+                conn = connect(dsn or self.dsn, autocommit=True, application_name=f"pyctl bench client {k}")
+                state = setup(conn, k) if setup else None
+            except Exception as e:  # noqa: BLE001 - reported, not raised, from a thread
+                errors.append(_describe(e))
+                barrier.abort()
+                return
+            try:
+                barrier.wait()
+                i = 0
+                while time.perf_counter() < clock["stop"]:
+                    if step(conn, state, i) is False:
+                        break
+                    i += 1
+                    counts[k] += 1
+            except threading.BrokenBarrierError:
+                pass
+            except Exception as e:  # noqa: BLE001
+                errors.append(_describe(e))
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(n)]
+        for t in threads:
+            t.start()
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            clock["start"] = time.perf_counter()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - clock["start"]
+        total = sum(counts)
+        return {"tx": total, "seconds": elapsed, "tps": total / elapsed if elapsed > 0 else 0.0,
+                "errors": len(errors), "first_error": errors[0] if errors else None, "clients": n}
+
+    def close(self) -> None:
+        for c in self._conns:
+            try:
+                c.close()
+            except Exception:
+                pass
+        self._conns.clear()
+
+
+def _describe(e: BaseException) -> str:
+    if isinstance(e, psycopg.Error):
+        return format_db_error(e)
+    if isinstance(e, PyctlError):
+        return str(e)
+    return f"{type(e).__name__}: {e}"
+
+
+# ------------------------------------------------------------------ runner
+class Runner:
+    """Creates (and drops) the scratch databases of one `pyctl bench` run."""
+
+    def __init__(self, server_dsn: str, echo: Callable[[str], None], root: Path = PROJECT_ROOT):
+        self.server_dsn = server_dsn
+        self.root = Path(root)
+        self.echo = echo
+        self.prefix = f"pyctl_bench_{uuid.uuid4().hex[:8]}"
+        self.template: str | None = None
+        self.created: list[str] = []
+        self.admin = connect(server_dsn, autocommit=True, application_name="pyctl bench admin")
+
+    def _create(self, template: str = "template0") -> str:
+        name = f"{self.prefix}_{len(self.created)}"
+        self.admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)))
+        self.created.append(name)
+        return name
+
+    def new_database(self, migrated: bool) -> str:
+        """A new scratch database; a clone of the migrated template when `migrated`."""
+        if not migrated:
+            return with_dbname(self.server_dsn, self._create())
+        if self.template is None:
+            from pyctl.migrate import migrate
+
+            self.template = self._create()
+            self.echo(f"bench: migrating the scratch template {self.template} ...")
+            migrate(with_dbname(self.server_dsn, self.template), self.root)
+        return with_dbname(self.server_dsn, self._create(self.template))
+
+    def drop_all(self) -> None:
+        for name in reversed(self.created):
+            try:
+                self.admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            except psycopg.Error as e:
+                self.echo(f"bench: could not drop {name}: {format_db_error(e)}")
+        self.created.clear()
+        self.admin.close()
+
+
+def run(server_dsn: str, only: list[str] | None = None, quick: bool = False,
+        echo: Callable[[str], None] | None = None, root: Path | str = PROJECT_ROOT) -> dict:
+    """Run the registered benchmarks (all, or those named in `only`) and
+    return {"quick", "server_version", "results": [...]}."""
+    echo = echo or (lambda _m: None)
+    registry = load_benchmarks()
+    if only:
+        unknown = [n for n in only if n not in registry]
+        if unknown:
+            raise PyctlError(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(sorted(registry)) or 'none'}")
+        chosen = [registry[n] for n in only]
+    else:
+        chosen = [b for b in registry.values() if b.quick_ok or not quick]
+    runner = Runner(server_dsn, echo, Path(root))
+    results = []
+    version = None
+    try:
+        version = runner.admin.execute("SHOW server_version").fetchone()[0]
+        for b in chosen:
+            echo(f"bench: {b.name} ...")
+            dsn = runner.new_database(migrated=True)
+            ctx = Context(server_dsn, dsn, conninfo_to_dict(dsn)["dbname"], quick, runner)
+            t0 = time.perf_counter()
+            try:
+                out = dict(b.fn(ctx) or {})
+            except Exception as e:  # noqa: BLE001 - one broken benchmark must not hide the others
+                out = {"ok": False, "note": f"error: {_describe(e)}"}
+                if not isinstance(e, (psycopg.Error, PyctlError)):
+                    out["traceback"] = traceback.format_exc(limit=5)
+            finally:
+                ctx.close()
+            res = {"name": b.name, "budget": b.budget, **{k: out.get(k) for k in RESULT_KEYS}}
+            res["ok"] = bool(res["ok"])
+            res["seconds"] = round(time.perf_counter() - t0, 2)
+            res.update({k: v for k, v in out.items() if k not in RESULT_KEYS})
+            results.append(res)
+    finally:
+        runner.drop_all()
+    return {"quick": quick, "server_version": version, "results": results,
+            "ok": all(r["ok"] for r in results)}
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+    return str(v)
+
+
+def table_lines(report: dict) -> list[str]:
+    """One table: benchmark, figure, floor, ratio, budget, ok."""
+    rows = [("benchmark", "figure", "floor", "ratio", "budget", "ok")]
+    for r in report["results"]:
+        unit = f" {r['unit']}" if r.get("unit") else ""
+        rows.append((r["name"], _fmt(r["figure"]) + unit, _fmt(r["floor"]) + (unit if r["floor"] is not None else ""),
+                     _fmt(r["ratio"]), r["budget"], "ok" if r["ok"] else "FAIL"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    for r in report["results"]:
+        if r.get("note"):
+            lines.append(f"{r['name']}: {r['note']}")
+    return lines

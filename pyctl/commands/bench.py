@@ -1,11 +1,32 @@
-"""`pyctl bench`: placeholder until its issue lands (see README)."""
+"""`pyctl bench [--dsn] [--quick] [--only NAME] [--json FILE]`: see pyctl.bench."""
+import json
+from pathlib import Path
+
 import click
 
+from pyctl import PROJECT_ROOT
+from pyctl.bench import run, table_lines
+from pyctl.dsn import resolve_dsn
 from pyctl.errors import PyctlError
 
 
-@click.command("bench", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help="database URL (default: DATABASE_URL, else the embedded cluster)")
-def command(dsn):
-    """(not yet implemented)"""
-    raise PyctlError("pyctl bench is not implemented yet")
+@click.command("bench")
+@click.option("--dsn", envvar="DATABASE_URL", default=None,
+              help="server to measure on (default: DATABASE_URL, else the embedded cluster); "
+                   "scratch databases are created there and dropped")
+@click.option("--quick", is_flag=True, help="smaller data and shorter runs; skips benchmarks not quick_ok")
+@click.option("--only", multiple=True, metavar="NAME", help="run only this benchmark (repeatable)")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("bench-report.json"), show_default=True, help="where to write the JSON report")
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=PROJECT_ROOT,
+              show_default=True, help="project checkout whose db/ is migrated into the scratch databases")
+def command(dsn, quick, only, json_path, root):
+    """Benchmarks of SPEC §15, each a figure against a floor measured in the same run."""
+    report = run(resolve_dsn(dsn), only=list(only) or None, quick=quick, echo=click.echo, root=root)
+    json_path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    for line in table_lines(report):
+        click.echo(line)
+    click.echo(f"report: {json_path}")
+    if not report["ok"]:
+        bad = [r["name"] for r in report["results"] if not r["ok"]]
+        raise PyctlError(f"over budget or failed: {', '.join(bad)}")

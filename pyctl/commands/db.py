@@ -9,7 +9,8 @@ DSN_HELP = "ignored: `pyctl db` manages the embedded cluster (accepted so every 
 
 
 @click.group("db")
-def command():
+@click.option("--dsn", envvar="DATABASE_URL", default=None, hidden=True, help=DSN_HELP)
+def command(dsn):
     """The embedded PostgreSQL 15 cluster under .pyctl/ (used when no --dsn/DATABASE_URL)."""
 
 

@@ -1,0 +1,53 @@
+# Outreach governance core: one-command demo and test run on a clean clone
+# (Debian bookworm, as root or with sudo-free apt).
+#
+#   make demo   packages + venv, then the embedded cluster, migrate, seed, state
+#   make test   packages + venv, then the pytest suite (its own throwaway cluster)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+PYTHON ?= python3
+VENV   := .venv
+PYCTL  := $(VENV)/bin/pyctl
+APT_PACKAGES := postgresql-15 postgresql-15-pgtap postgresql-15-cron postgresql-15-plpgsql-check pgtap
+COMPANIES ?= 10000
+
+.PHONY: demo test setup packages venv clean-cluster
+
+demo: setup
+	$(PYCTL) db start
+	$(PYCTL) migrate
+	$(PYCTL) seed --companies $(COMPANIES)
+	$(PYCTL) state
+
+test: setup
+	$(VENV)/bin/python -m pytest -q tests
+
+setup: packages venv
+
+# apt-get only when something is missing (apt-get update first, as the notes say)
+packages:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+# the venv, and the project installed editable into it, when needed
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@if ! $(VENV)/bin/python -c 'pass' 2>/dev/null; then rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
+	@if ! $(VENV)/bin/python -c 'import pyctl, psycopg, yoyo, click, testing.postgresql, pytest, hypothesis, pglast, pgspot' 2>/dev/null \
+	    || [ ! -x $(PYCTL) ]; then \
+	    $(VENV)/bin/python -m pip install -q -e '.[test]'; \
+	fi
+	@touch $@
+
+clean-cluster:
+	-$(PYCTL) db stop

@@ -1,0 +1,124 @@
+"""Helpers shared by the project's tests (plain functions, no fixtures)."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+from pyctl import PROJECT_ROOT
+from pyctl.policy import PROJECT_SCHEMAS
+
+#: append-only log tables: rows may legitimately be added by a migrate run
+LOG_TABLES = ("shq.audit_log", "shq.tool_violations", "outreach.send_attempt_audit",
+              "outreach.override_audit_log", "outreach.bit_signals", "outreach.engagement_events")
+COUNTED_SCHEMAS = ("cl", "outreach", "people", "company", "shq")
+
+# The catalog fingerprint of the conformance suite (shared/conformance/tests/test_s14_cli.py):
+# relations with ACL and owner, columns, constraints, indexes, triggers, views,
+# functions (source md5, definer-ness, config, ACL, owner), types, roles.
+FINGERPRINT = """
+WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY(%(s)s)),
+rels AS (
+  SELECT c.oid, n.nspname, c.relname, c.relkind FROM pg_class c JOIN ns n ON n.oid = c.relnamespace
+  UNION ALL
+  SELECT c.oid, 'public', c.relname, c.relkind FROM pg_class c
+   WHERE c.relnamespace = 'public'::regnamespace AND c.relname LIKE 'shq\\_error\\_log%%'
+)
+SELECT 'rel', r.nspname || '.' || r.relname || ':' || r.relkind::text || ':' || coalesce(c.relacl::text, '')
+       || ':' || pg_get_userbyid(c.relowner)
+  FROM rels r JOIN pg_class c ON c.oid = r.oid WHERE r.relkind <> 'i'
+UNION ALL
+SELECT 'col', r.nspname || '.' || r.relname || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod)
+       || ':' || a.attnotnull::text || ':' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+  FROM rels r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+UNION ALL
+SELECT 'con', r.nspname || '.' || r.relname || ':' || co.conname || ':' || pg_get_constraintdef(co.oid)
+  FROM rels r JOIN pg_constraint co ON co.conrelid = r.oid
+UNION ALL
+SELECT 'idx', pg_get_indexdef(i.indexrelid) FROM rels r JOIN pg_index i ON i.indrelid = r.oid
+UNION ALL
+SELECT 'trg', pg_get_triggerdef(t.oid) || ':' || t.tgenabled::text
+  FROM rels r JOIN pg_trigger t ON t.tgrelid = r.oid AND NOT t.tgisinternal
+UNION ALL
+SELECT 'view', r.nspname || '.' || r.relname || ':' || pg_get_viewdef(r.oid)
+  FROM rels r WHERE r.relkind IN ('v', 'm')
+UNION ALL
+SELECT 'fn', n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || '):'
+       || md5(p.prosrc) || ':' || p.prosecdef::text || ':' || p.provolatile::text || ':' || coalesce(p.proconfig::text, '')
+       || ':' || coalesce(p.proacl::text, '') || ':' || pg_get_userbyid(p.proowner)
+  FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace
+UNION ALL
+SELECT 'type', n.nspname || '.' || t.typname || ':' || coalesce((SELECT string_agg(e.enumlabel, ',' ORDER BY
+       e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '')
+  FROM pg_type t JOIN ns n ON n.oid = t.typnamespace WHERE t.typtype IN ('e', 'd', 'c') AND t.typrelid = 0
+UNION ALL
+SELECT 'role', rolname || ':' || rolcanlogin::text FROM pg_roles WHERE rolname LIKE 'outreach\\_%%'
+ORDER BY 1, 2
+"""
+
+
+def fingerprint(dsn: str) -> tuple[set[tuple], dict[str, int]]:
+    """(catalog rows, row count per project table) of the database at `dsn`."""
+    with psycopg.connect(dsn, autocommit=True) as c:
+        rows = set(c.execute(FINGERPRINT, {"s": list(PROJECT_SCHEMAS)}).fetchall())
+        counts = {}
+        for schema, name in c.execute(
+                "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relkind IN ('r', 'p') AND (n.nspname = ANY(%s)"
+                " OR (n.nspname = 'public' AND c.relname LIKE 'shq\\_error\\_log%%'))",
+                (list(COUNTED_SCHEMAS),)).fetchall():
+            if f"{schema}.{name}" in LOG_TABLES:
+                continue
+            counts[f"{schema}.{name}"] = c.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()[0]
+    return rows, counts
+
+
+def fingerprint_diff(a, b) -> list:
+    """The catalog rows in one fingerprint but not the other (first 20)."""
+    return sorted(a[0] ^ b[0])[:20]
+
+
+def output(p: subprocess.CompletedProcess) -> str:
+    """stdout + stderr of a finished process, for assertion messages."""
+    return (p.stdout or "") + (p.stderr or "")
+
+
+def error_lines(p: subprocess.CompletedProcess) -> list[str]:
+    """The non-blank lines pyctl printed on stderr."""
+    return [ln for ln in (p.stderr or "").splitlines() if ln.strip()]
+
+
+def closed_port() -> int:
+    """A 127.0.0.1 port nobody listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def copy_project(dst: Path) -> Path:
+    """A copy of the project's SQL sources (db/, functions/, triggers/, views/,
+    pgtap_tests/) under `dst`, for tests that break a file."""
+    dst = Path(dst)
+    for d in ("db", "functions", "triggers", "views", "pgtap_tests"):
+        src = PROJECT_ROOT / d
+        if src.exists():
+            shutil.copytree(src, dst / d)
+        else:
+            (dst / d).mkdir(parents=True)
+    return dst
+
+
+def pyctl_executable() -> str:
+    """The installed `pyctl` console script next to this interpreter (else on PATH)."""
+    exe = Path(sys.executable).parent / "pyctl"
+    if exe.exists():
+        return str(exe)
+    found = shutil.which("pyctl")
+    if not found:
+        raise RuntimeError("the pyctl console script is not installed (pip install -e '.[test]')")
+    return found

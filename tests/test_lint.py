@@ -1,0 +1,163 @@
+"""Static checks of the SQL sources (no database needed):
+
+  - db/manifest.txt lists every .sql file of functions/, triggers/, views/
+    exactly once, and nothing else;
+  - repeatable files hold only idempotent statements (pglast), and a
+    views/<schema>/<name>.sql file defines exactly that view (the controller
+    drops it by that name before re-applying);
+  - pgspot finds nothing in db/*.sql and the repeatable files, each file on
+    its own, except the codes of the PGSPOT_IGNORE* tables, each with its reason.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pglast import parse_sql
+from pglast.enums import AlterTableType, ObjectType
+
+from pyctl import PROJECT_ROOT
+from pyctl.migrate import MANIFEST, REPEATABLE_DIRS, view_name
+
+#: pgspot codes accepted in every file, and why
+PGSPOT_IGNORE = {
+    "PS002": "CREATE OR REPLACE FUNCTION in a schema this file did not create: the project schemas are "
+             "created by db/0001 and owned by outreach_owner, and no other role holds CREATE on them "
+             "(`pyctl verify` checks that), so nobody can pre-create a function to be replaced",
+    "PS015": "CREATE OR REPLACE VIEW: same reason as PS002, and `pyctl migrate` drops every manifest view "
+             "before re-creating it",
+}
+#: pgspot codes accepted in views/ files, and why
+PGSPOT_IGNORE_VIEWS = {
+    code: "a view binds its operators, functions and types when it is created, and views are created only "
+          "by `pyctl migrate`, whose repeatable pass runs with search_path = pg_catalog, pg_temp"
+    for code in ("PS001", "PS016", "PS017")
+}
+#: pgspot codes accepted in db/*.sql only (none: a migration that starts with
+#: `SET LOCAL search_path = pg_catalog, pg_temp;` satisfies PS001/PS016/PS017)
+PGSPOT_IGNORE_MIGRATIONS: dict[str, str] = {}
+
+#: repeatable files that may hold a DO block, and why (each one must be idempotent by itself)
+DO_ALLOWED = {
+    "triggers/shq/ddl_guard__event_trigger.sql":
+        "event triggers have no CREATE OR REPLACE; it calls shq.fn_install_ddl_guard(), which creates or "
+        "repairs only what is missing",
+}
+
+ROUTINE_TYPES = {ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE}
+
+
+def manifest_entries() -> list[str]:
+    path = PROJECT_ROOT / MANIFEST
+    if not path.exists():
+        return []
+    return [ln.split("#", 1)[0].strip() for ln in path.read_text().splitlines()
+            if ln.split("#", 1)[0].strip()]
+
+
+def repeatable_files_on_disk() -> list[str]:
+    return sorted(str(p.relative_to(PROJECT_ROOT)) for d in REPEATABLE_DIRS
+                  for p in (PROJECT_ROOT / d).rglob("*.sql"))
+
+
+REPEATABLES = [e for e in manifest_entries() if (PROJECT_ROOT / e).is_file()]
+
+
+# ------------------------------------------------------------------ manifest
+def test_manifest_lists_every_repeatable_file_exactly_once():
+    listed = manifest_entries()
+    twice = sorted(name for name, n in Counter(listed).items() if n > 1)
+    assert twice == [], f"listed more than once in {MANIFEST}: {twice}"
+    on_disk = set(repeatable_files_on_disk())
+    missing = sorted(on_disk - set(listed))
+    assert missing == [], f"not listed in {MANIFEST}: {missing}"
+    unknown = sorted(set(listed) - on_disk)
+    assert unknown == [], f"listed in {MANIFEST} but not a .sql file under {'/'.join(REPEATABLE_DIRS)}: {unknown}"
+
+
+# ------------------------------------------------------------------ idempotent statements
+def statement_problem(stmt, do_allowed: bool = False) -> str | None:
+    """Why `stmt` may not be in a repeatable file, or None when it may."""
+    kind = type(stmt).__name__
+    if kind == "DoStmt" and do_allowed:
+        return None
+    if kind in ("CreateFunctionStmt", "ViewStmt", "CreateTrigStmt"):
+        return None if stmt.replace else f"{kind} without OR REPLACE"
+    if kind in ("CommentStmt", "GrantStmt", "AlterFunctionStmt"):
+        return None
+    if kind == "AlterOwnerStmt":
+        return None if stmt.objectType in ROUTINE_TYPES else "ALTER ... OWNER of something other than a routine"
+    if kind == "AlterTableStmt":
+        bad = [c.subtype.name for c in stmt.cmds if c.subtype != AlterTableType.AT_EnableAlwaysTrig]
+        return None if not bad else f"ALTER TABLE {', '.join(bad)} (only ENABLE ALWAYS TRIGGER is repeatable)"
+    return f"{kind} is not an idempotent statement"
+
+
+@pytest.mark.parametrize("rel", REPEATABLES)
+def test_repeatable_file_holds_only_idempotent_statements(rel):
+    text = (PROJECT_ROOT / rel).read_text()
+    stmts = parse_sql(text)
+    problems = []
+    for raw in stmts:
+        why = statement_problem(raw.stmt, do_allowed=rel in DO_ALLOWED)
+        if why:
+            line = text.count("\n", 0, raw.stmt_location or 0) + 1
+            problems.append(f"{rel}:{line}: {why}")
+    assert problems == []
+    name = view_name(Path(rel))
+    if name:
+        views = [f"{s.stmt.view.schemaname}.{s.stmt.view.relname}" for s in stmts
+                 if type(s.stmt).__name__ == "ViewStmt"]
+        assert views == [name], f"{rel} must define exactly the view {name} (schema-qualified); it defines {views}"
+
+
+def test_lint_rejects_non_idempotent_statements():
+    for sql in ("CREATE FUNCTION a.f() RETURNS int LANGUAGE sql AS 'SELECT 1'", "CREATE TABLE a.t (x int)",
+                "DROP VIEW a.v", "ALTER TABLE a.t ADD COLUMN y int", "INSERT INTO a.t VALUES (1)", "BEGIN",
+                "DO $$ BEGIN END $$"):
+        assert statement_problem(parse_sql(sql)[0].stmt), sql
+    for sql in ("CREATE OR REPLACE VIEW a.v AS SELECT 1", "GRANT SELECT ON a.v TO r", "REVOKE ALL ON a.v FROM PUBLIC",
+                "COMMENT ON VIEW a.v IS 'x'", "ALTER TABLE a.t ENABLE ALWAYS TRIGGER tg",
+                "ALTER FUNCTION a.f() SET search_path = pg_catalog", "ALTER FUNCTION a.f() OWNER TO r",
+                "CREATE OR REPLACE TRIGGER tg AFTER INSERT ON a.t FOR EACH ROW EXECUTE FUNCTION a.f()"):
+        assert statement_problem(parse_sql(sql)[0].stmt) is None, sql
+
+
+# ------------------------------------------------------------------ pgspot
+def run_pgspot(files: list[Path], ignore: dict[str, str]) -> list[str]:
+    """pgspot over `files`, each on its own (a SET search_path in one file
+    cannot vouch for another); one line per finding, prefixed with its file."""
+    if not files:
+        return []
+    cmd = [str(Path(sys.executable).parent / "pgspot")]
+    for code in ignore:
+        cmd += ["--ignore", code]
+    p = subprocess.run(cmd + [str(f) for f in files], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    findings = []
+    current = str(files[0].relative_to(PROJECT_ROOT))
+    names = {str(f) for f in files}
+    for line in (p.stdout + p.stderr).splitlines():
+        s = line.strip()
+        if not s or s.startswith(("Errors:", "TOTAL:")):
+            continue
+        if s.endswith(":") and s[:-1] in names:
+            current = str(Path(s[:-1]).relative_to(PROJECT_ROOT))
+            continue
+        findings.append(f"{current}: {s}")
+    if p.returncode != 0 and not findings:
+        findings.append(f"pgspot exited {p.returncode}: {p.stderr.strip()[-500:]}")
+    return findings
+
+
+def test_pgspot_finds_nothing_unexplained():
+    migrations = sorted((PROJECT_ROOT / "db").glob("*.sql"))
+    if not migrations:
+        pytest.fail("no SQL sources found under db/")
+    findings = run_pgspot(migrations, {**PGSPOT_IGNORE, **PGSPOT_IGNORE_MIGRATIONS})
+    findings += run_pgspot([PROJECT_ROOT / r for r in REPEATABLES if not r.startswith("views/")], PGSPOT_IGNORE)
+    findings += run_pgspot([PROJECT_ROOT / r for r in REPEATABLES if r.startswith("views/")],
+                           {**PGSPOT_IGNORE, **PGSPOT_IGNORE_VIEWS})
+    assert findings == [], "\n".join(findings)

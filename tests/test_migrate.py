@@ -1,0 +1,150 @@
+"""`pyctl migrate`: fresh install, idempotent re-run, --status, failures that
+leave the database as it was, bad DSNs (SPEC §14)."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from helpers import (closed_port, copy_project, error_lines, fingerprint, fingerprint_diff, output,
+                     pyctl_executable)
+from pyctl import PROJECT_ROOT
+from pyctl.migrate import MigrateError, migrate, read_manifest
+
+BUDGET_S = 10.0
+
+
+def test_migrate_empty_database_then_again_changes_nothing(fresh_db, run_pyctl):
+    dsn = fresh_db("template0")
+    result = migrate(dsn)
+    assert result.seconds < BUDGET_S, f"migrate took {result.seconds:.1f}s (budget {BUDGET_S}s)"
+    before = fingerprint(dsn)
+    p = run_pyctl(["migrate", "--dsn", dsn])
+    assert p.returncode == 0, output(p)
+    assert "up to date" in p.stdout
+    after = fingerprint(dsn)
+    assert before[1] == after[1], "row counts changed"
+    assert fingerprint_diff(before, after) == []
+
+
+def test_migrate_again_through_the_api_applies_nothing(fresh_db):
+    dsn = fresh_db()
+    before = fingerprint(dsn)
+    result = migrate(dsn)
+    assert result.applied == []
+    assert result.repeatables == len(read_manifest())
+    assert fingerprint_diff(before, fingerprint(dsn)) == []
+
+
+def test_fresh_clone_matches_a_template_migrated_twice(fresh_db, dsn):
+    """The template (migrated once) and a database migrated twice agree."""
+    other = fresh_db("template0")
+    migrate(other)
+    migrate(other)
+    a, b = fingerprint(dsn), fingerprint(other)
+    assert fingerprint_diff(a, b) == []
+    assert a[1] == b[1]
+
+
+def test_status_lists_applied_and_pending(run_pyctl, dsn, fresh_db):
+    migrations = sorted(p.name for p in (PROJECT_ROOT / "db").glob("*.sql") if not p.name.startswith("post-apply"))
+    p = run_pyctl(["migrate", "--status", "--dsn", dsn])
+    assert p.returncode == 0, output(p)
+    assert f"{len(migrations)} applied, 0 pending" in p.stdout, p.stdout
+    for name in migrations:
+        assert f"applied  db/{name}" in p.stdout
+    empty = fresh_db("template0")
+    p = run_pyctl(["migrate", "--status"], dsn=empty)  # through DATABASE_URL
+    assert p.returncode == 0, output(p)
+    assert f"0 applied, {len(migrations)} pending" in p.stdout, p.stdout
+
+
+def test_concurrent_migrates_serialise(fresh_db):
+    """Two deploys at once: the advisory lock makes the second wait; both succeed."""
+    dsn = fresh_db("template0")
+    procs = [subprocess.Popen([pyctl_executable(), "migrate", "--dsn", dsn], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, out + err
+    ref = fresh_db("template0")
+    migrate(ref)
+    assert fingerprint_diff(fingerprint(dsn), fingerprint(ref)) == []
+
+
+# ------------------------------------------------------------------ failures
+def _break_repeatable(root: Path) -> str:
+    """Append a file to the copy's manifest that creates a marker function
+    and then fails; return its path."""
+    rel = "functions/zz_test/broken.sql"
+    (root / "functions" / "zz_test").mkdir(parents=True)
+    (root / rel).write_text(
+        "CREATE OR REPLACE FUNCTION public.pyctl_test_marker() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+        "SELECT 1 / 0;\n")
+    with open(root / "db" / "manifest.txt", "a") as f:
+        f.write(f"\n{rel}\n")
+    return rel
+
+
+def test_failing_repeatable_rolls_everything_back(fresh_db, run_pyctl, tmp_path):
+    dsn = fresh_db()
+    root = copy_project(tmp_path / "proj")
+    rel = _break_repeatable(root)
+    before = fingerprint(dsn)
+    p = run_pyctl(["migrate", "--dsn", dsn, "--root", root])
+    assert p.returncode != 0
+    assert "Traceback" not in output(p)
+    lines = error_lines(p)
+    assert len(lines) == 1, output(p)
+    assert rel in lines[0] and "22012" in lines[0], lines[0]
+    after = fingerprint(dsn)
+    assert fingerprint_diff(before, after) == [], "a failed repeatable pass left changes (views dropped?)"
+    with psycopg.connect(dsn) as c:
+        assert c.execute("SELECT to_regproc('public.pyctl_test_marker')").fetchone()[0] is None
+
+
+def test_failing_migration_leaves_nothing_and_stays_pending(fresh_db, run_pyctl, tmp_path):
+    dsn = fresh_db()
+    root = copy_project(tmp_path / "proj")
+    (root / "db" / "9999_zz_broken.sql").write_text(
+        "CREATE TABLE public.pyctl_test_partial (x int);\nSELECT 1 / 0;\n")
+    before = fingerprint(dsn)
+    p = run_pyctl(["migrate", "--dsn", dsn, "--root", root])
+    assert p.returncode != 0
+    assert "Traceback" not in output(p)
+    lines = error_lines(p)
+    assert len(lines) == 1 and "db/9999_zz_broken.sql" in lines[0] and "22012" in lines[0], output(p)
+    assert fingerprint_diff(before, fingerprint(dsn)) == []
+    with psycopg.connect(dsn) as c:
+        assert c.execute("SELECT to_regclass('public.pyctl_test_partial')").fetchone()[0] is None
+    p = run_pyctl(["migrate", "--status", "--dsn", dsn, "--root", root])
+    assert "pending  db/9999_zz_broken.sql" in p.stdout, output(p)
+
+
+def test_missing_manifest_file_fails_before_touching_the_database(fresh_db, run_pyctl, tmp_path):
+    dsn = fresh_db()
+    root = copy_project(tmp_path / "proj")
+    with open(root / "db" / "manifest.txt", "a") as f:
+        f.write("\nfunctions/nowhere/missing.sql\n")
+    with pytest.raises(MigrateError, match="functions/nowhere/missing.sql does not exist"):
+        migrate(dsn, root)
+    p = run_pyctl(["migrate", "--dsn", dsn, "--root", root])
+    assert p.returncode != 0 and "Traceback" not in output(p)
+    assert len(error_lines(p)) == 1 and "missing.sql" in p.stderr
+
+
+@pytest.mark.parametrize("bad", [
+    "postgresql://postgres@127.0.0.1:{port}/nowhere",
+    "not a dsn at all",
+    "postgresql://postgres@127.0.0.1:{server_port}/no_such_database",
+    "postgresql://no_such_user@127.0.0.1:{server_port}/postgres",
+])
+def test_bad_dsn_is_one_line(bad, run_pyctl, pg_cluster):
+    dsn = bad.format(port=closed_port(), server_port=pg_cluster.settings["port"])
+    for args in (["migrate", "--dsn", dsn], ["migrate", "--status", "--dsn", dsn], ["verify", "--dsn", dsn]):
+        p = run_pyctl(args, timeout=60)
+        assert p.returncode != 0, output(p)
+        assert "Traceback" not in output(p)
+        assert len(error_lines(p)) == 1, output(p)
