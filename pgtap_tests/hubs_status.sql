@@ -1,0 +1,168 @@
+-- Hubs, SPEC §3: the hub registry, the sovereign company_hub_status and its
+-- sanctioned writer fn_set_hub_status (PASS is a promotion: OG007),
+-- fn_evaluate_hub_statuses, vw_sovereign_completion.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+SELECT plan(57);
+
+CREATE FUNCTION pg_temp.co(p_cid text, p_elig text DEFAULT 'ELIGIBLE') RETURNS text LANGUAGE sql AS $$
+    SELECT cl.fn_register_company(p_cid, 'Company ' || p_cid, lower(p_cid) || '.test', p_elig);
+    SELECT outreach.fn_create_company_target(p_cid);
+$$;
+CREATE FUNCTION pg_temp.oid(p_cid text) RETURNS uuid LANGUAGE sql AS $$
+    SELECT outreach_id FROM outreach.outreach WHERE company_unique_id = p_cid;
+$$;
+CREATE FUNCTION pg_temp.st(p_cid text, p_hub text) RETURNS text LANGUAGE sql AS $$
+    SELECT status FROM outreach.company_hub_status WHERE company_unique_id = p_cid AND hub_id = p_hub;
+$$;
+-- sub-hub data that makes the four required hubs DONE
+CREATE FUNCTION pg_temp.done_required(p_cid text) RETURNS void LANGUAGE sql AS $$
+    SELECT outreach.fn_update_company_target(t.target_id, 'ready', 'pattern', '{f}.{l}', 0.9, true)
+      FROM outreach.company_target t WHERE t.company_unique_id = p_cid;
+    INSERT INTO outreach.dol (target_id, outreach_id, company_unique_id, ein, filing_present)
+    SELECT target_id, outreach_id, company_unique_id, '12-3456789', true FROM outreach.company_target WHERE company_unique_id = p_cid;
+    INSERT INTO people.company_slot (target_id, outreach_id, company_unique_id, slot_type, is_filled, filled_at)
+    SELECT target_id, outreach_id, company_unique_id, 'CEO', true, now() FROM outreach.company_target WHERE company_unique_id = p_cid;
+    INSERT INTO outreach.talent_flow (target_id, outreach_id, company_unique_id, last_scan_at)
+    SELECT target_id, outreach_id, company_unique_id, now() FROM outreach.company_target WHERE company_unique_id = p_cid;
+$$;
+
+-- ---------------------------------------------------------------- registry
+SELECT results_eq(
+    $$SELECT hub_id, is_required, prerequisite_hubs FROM outreach.hub_registry ORDER BY display_order$$,
+    $$VALUES ('company-target'::text, true, '{}'::text[]), ('dol-filings', true, '{company-target}'),
+             ('people-intelligence', true, '{company-target}'), ('talent-flow', true, '{company-target}'),
+             ('blog-content', false, '{company-target}'), ('bit-engine', false, '{company-target}')$$,
+    'six hubs: four required, two optional, all but company-target need company-target');
+SELECT throws_ok($$UPDATE outreach.hub_registry SET is_required = false$$, 'OG005', NULL, 'hub_registry is sovereign: OG005');
+SELECT throws_ok($$INSERT INTO outreach.hub_registry (hub_id, hub_name, is_required, display_order) VALUES ('x', 'x', true, 99)$$,
+                 'OG005', NULL, 'no new hub outside a migration: OG005');
+
+SELECT pg_temp.co('HS-A');
+SELECT pg_temp.co('HS-B');
+SELECT pg_temp.co('HS-C');
+SELECT cl.fn_register_company('HS-CL-ONLY', 'CL only', 'clonly.test');
+
+-- ---------------------------------------------------------------- sovereign guard (OG005), even for the superuser
+CREATE TEMP TABLE chs_before AS SELECT * FROM outreach.company_hub_status;
+SELECT throws_ok($$INSERT INTO outreach.company_hub_status (company_unique_id, hub_id, status) VALUES ('HS-A', 'blog-content', 'PASS')$$,
+                 'OG005', NULL, 'superuser INSERT into company_hub_status: OG005');
+SELECT throws_ok($$UPDATE outreach.company_hub_status SET status = 'PASS'$$, 'OG005', NULL, 'superuser UPDATE: OG005');
+SELECT throws_ok($$DELETE FROM outreach.company_hub_status$$, 'OG005', NULL, 'superuser DELETE: OG005');
+SELECT throws_ok($$TRUNCATE outreach.company_hub_status$$, 'OG005', NULL, 'superuser TRUNCATE: OG005');
+SELECT shq.fn_sanction('outreach.company_hub_status');
+SELECT throws_ok($$UPDATE outreach.company_hub_status SET status = 'PASS'$$, 'OG005', NULL,
+                 'a sanction set outside a sanctioned (owner) function does not help: OG005');
+SELECT shq.fn_sanction('');
+SET LOCAL ROLE outreach_owner;
+SELECT throws_ok($$UPDATE outreach.company_hub_status SET status = 'PASS'$$, 'OG005', NULL, 'even the owner, unsanctioned: OG005');
+RESET ROLE;
+SET LOCAL ROLE outreach_hub_writer;
+SELECT throws_ok($$UPDATE outreach.company_hub_status SET status = 'PASS'$$, '42501', NULL, 'hub_writer has no UPDATE: 42501');
+RESET ROLE;
+SET LOCAL session_replication_role = replica;
+SELECT throws_ok($$UPDATE outreach.company_hub_status SET status = 'PASS'$$, 'OG005', NULL,
+                 'session_replication_role = replica does not skip the guard');
+RESET session_replication_role;
+SELECT set_eq($$SELECT * FROM outreach.company_hub_status$$, $$SELECT * FROM chs_before$$, 'no direct write changed a row');
+
+-- ---------------------------------------------------------------- fn_set_hub_status: bad input
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status('HS-A', 'no-such-hub', 'IN_PROGRESS')$$, '22023', NULL, 'unknown hub: 22023');
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status('HS-A', NULL, 'IN_PROGRESS')$$, '22023', NULL, 'NULL hub: 22023');
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status('HS-A', 'dol-filings', 'DONE')$$, '22023', NULL, 'unknown status: 22023');
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status('HS-A', 'dol-filings', 'pass')$$, '22023', NULL, 'lower-case status: 22023');
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status('HS-A', 'dol-filings', NULL)$$, '22023', NULL, 'NULL status: 22023');
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status(NULL, 'dol-filings', 'FAIL')$$, 'OG001', NULL, 'NULL company: OG001');
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status(E'\t', 'dol-filings', 'FAIL')$$, 'OG001', NULL, 'blank company: OG001');
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status('HS-NOBODY', 'dol-filings', 'FAIL')$$, 'OG002', NULL, 'company unknown to CL: OG002');
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status('HS-CL-ONLY', 'dol-filings', 'FAIL')$$, 'OG002', NULL,
+                 'company in CL but without an outreach record: OG002');
+SELECT set_eq($$SELECT * FROM outreach.company_hub_status$$, $$SELECT * FROM chs_before$$, 'refused calls changed no row');
+
+-- ---------------------------------------------------------------- PASS is a promotion (OG007)
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status('HS-A', 'company-target', 'PASS')$$, 'OG007', NULL,
+                 'PASS while the DONE contract fails: OG007');
+SELECT throws_like($$SELECT outreach.fn_set_hub_status('HS-A', 'company-target', 'PASS')$$, '%company-target%',
+                   'the OG007 message names the hub');
+SELECT is(pg_temp.st('HS-A', 'company-target'), 'IN_PROGRESS', 'the refused promotion changed nothing');
+SELECT pg_temp.done_required('HS-A');
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status('HS-A', 'dol-filings', 'PASS')$$, 'OG007', NULL,
+                 'dol DONE but its prerequisite company-target not PASS: OG007');
+SELECT lives_ok($$SELECT outreach.fn_set_hub_status('HS-A', 'company-target', 'PASS', 'enriched')$$, 'PASS once the gate holds');
+SELECT results_eq($$SELECT status, status_reason FROM outreach.company_hub_status WHERE company_unique_id = 'HS-A' AND hub_id = 'company-target'$$,
+                  $$VALUES ('PASS'::text, 'enriched'::text)$$, 'status and reason stored');
+SELECT lives_ok($$SELECT outreach.fn_set_hub_status('HS-A', 'dol-filings', 'PASS')$$, 'dol-filings PASS once company-target is PASS');
+-- a blocking error stops a promotion even when DONE and prerequisites hold
+INSERT INTO people.people_errors (outreach_id, failure_code, error_message) VALUES (pg_temp.oid('HS-A'), 'TIMEOUT', 'pgtap');
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status('HS-A', 'people-intelligence', 'PASS')$$, 'OG007', NULL,
+                 'a RETRY error in people.people_errors blocks people-intelligence: OG007');
+UPDATE people.people_errors SET disposition = 'RESOLVED', resolved_at = now() WHERE outreach_id = pg_temp.oid('HS-A');
+SELECT lives_ok($$SELECT outreach.fn_set_hub_status('HS-A', 'people-intelligence', 'PASS')$$, 'a RESOLVED error no longer blocks');
+-- non-PASS statuses need no gate, and optional hubs get a row on first write
+SELECT lives_ok($$SELECT outreach.fn_set_hub_status('HS-B', 'blog-content', 'BLOCKED', 'no site')$$, 'BLOCKED needs no gate');
+SELECT is(pg_temp.st('HS-B', 'blog-content'), 'BLOCKED', 'an optional hub row is created by the upsert');
+SELECT outreach.fn_set_hub_status('HS-B', 'blog-content', 'IN_PROGRESS');
+SELECT is((SELECT count(*) FROM outreach.company_hub_status WHERE company_unique_id = 'HS-B' AND hub_id = 'blog-content'), 1::bigint,
+          'a second write updates the same row');
+SELECT outreach.fn_set_hub_status('HS-A', 'company-target', 'FAIL', 'bounced domain');
+SELECT is(pg_temp.st('HS-A', 'dol-filings'), 'PASS', 'demoting a prerequisite does not cascade (its dependents keep their status)');
+SELECT outreach.fn_set_hub_status('HS-A', 'company-target', 'PASS', 'fixed');
+
+-- ---------------------------------------------------------------- fn_evaluate_hub_statuses
+SELECT pg_temp.done_required('HS-B');
+SELECT pg_temp.done_required('HS-C');
+INSERT INTO outreach.company_target_errors (outreach_id, failure_code) VALUES (pg_temp.oid('HS-C'), 'RATE_LIMIT');
+SELECT throws_ok($$SELECT outreach.fn_evaluate_hub_statuses('00000000-0000-0000-0000-000000000000')$$, 'OG002', NULL,
+                 'an outreach_id not in the spine: OG002');
+SELECT is(outreach.fn_evaluate_hub_statuses(pg_temp.oid('HS-B')), 4,
+          'one company: company-target, then the three hubs that need it, in one call');
+SELECT is(pg_temp.st('HS-C', 'company-target'), 'IN_PROGRESS', 'evaluating one company touched no other');
+SELECT is(outreach.fn_evaluate_hub_statuses(), 1, 'all companies: only HS-A''s talent-flow was still promotable');
+SELECT is(pg_temp.st('HS-C', 'company-target'), 'IN_PROGRESS', 'a blocking company_target error holds company-target back');
+SELECT is(pg_temp.st('HS-C', 'dol-filings'), 'IN_PROGRESS', '... and so its dependents');
+SELECT is(outreach.fn_evaluate_hub_statuses(), 0, 'a second run changes nothing');
+UPDATE outreach.company_target_errors SET disposition = 'IGNORE' WHERE outreach_id = pg_temp.oid('HS-C');
+SELECT is(outreach.fn_evaluate_hub_statuses(), 4, 'once the error is IGNOREd, HS-C is promoted in one call');
+SELECT outreach.fn_set_hub_status('HS-C', 'talent-flow', 'FAIL', 'scan broken');
+SELECT is(outreach.fn_evaluate_hub_statuses(), 1, 'a FAIL hub whose gate passes is promoted again');
+DELETE FROM outreach.talent_flow WHERE company_unique_id = 'HS-C';
+SELECT is(outreach.fn_evaluate_hub_statuses(), 0, 'evaluation never demotes a PASS whose DONE data went away');
+SELECT is(pg_temp.st('HS-C', 'talent-flow'), 'PASS', '... the PASS stays');
+
+-- ---------------------------------------------------------------- vw_sovereign_completion
+SELECT pg_temp.co('HS-FRESH');
+SELECT outreach.fn_mint_outreach_id('HS-CL-ONLY');
+SELECT outreach.fn_set_hub_status('HS-B', 'dol-filings', 'FAIL', 'no filings');
+SELECT results_eq(
+    $$SELECT company_unique_id, required_total, required_passed, optional_passed, has_failed_hub, missing_hubs, completion_status
+        FROM outreach.vw_sovereign_completion WHERE company_unique_id LIKE 'HS-%' ORDER BY 1$$,
+    $$VALUES ('HS-A'::text, 4, 4, 0, false, '{}'::text[], 'COMPLETE'::text),
+             ('HS-B', 4, 3, 0, true, '{dol-filings}', 'BLOCKED'),
+             ('HS-C', 4, 4, 0, false, '{}', 'COMPLETE'),
+             ('HS-CL-ONLY', 4, 0, 0, false, '{company-target,dol-filings,people-intelligence,talent-flow}', 'IN_PROGRESS'),
+             ('HS-FRESH', 4, 0, 0, false, '{company-target,dol-filings,people-intelligence,talent-flow}', 'IN_PROGRESS')$$,
+    'vw_sovereign_completion: counts, missing hubs in display order, BLOCKED/COMPLETE/IN_PROGRESS');
+SELECT is((SELECT count(*) FROM outreach.vw_sovereign_completion), (SELECT count(*) FROM outreach.outreach),
+          'one row per spine company');
+SELECT columns_are('outreach', 'vw_sovereign_completion',
+    ARRAY['company_unique_id', 'outreach_id', 'required_total', 'required_passed', 'optional_passed', 'has_failed_hub',
+          'missing_hubs', 'completion_status'], 'vw_sovereign_completion has exactly the SPEC columns');
+
+-- ---------------------------------------------------------------- roles
+SELECT is_definer('outreach', 'fn_set_hub_status', ARRAY['text', 'text', 'text', 'text'], 'fn_set_hub_status is SECURITY DEFINER');
+SELECT is_definer('outreach', 'fn_evaluate_hub_statuses', ARRAY['uuid'], 'fn_evaluate_hub_statuses is SECURITY DEFINER');
+SET LOCAL ROLE outreach_hub_writer;
+SELECT lives_ok($$SELECT outreach.fn_set_hub_status('HS-FRESH', 'talent-flow', 'BLOCKED', 'hub writer')$$, 'hub_writer may set a status');
+SELECT lives_ok($$SELECT outreach.fn_evaluate_hub_statuses()$$, 'hub_writer may evaluate');
+RESET ROLE;
+SET LOCAL ROLE outreach_reader;
+SELECT throws_ok($$SELECT outreach.fn_set_hub_status('HS-FRESH', 'talent-flow', 'FAIL')$$, '42501', NULL, 'reader may not set a status');
+SELECT lives_ok($$SELECT * FROM outreach.vw_sovereign_completion$$, 'reader reads vw_sovereign_completion');
+RESET ROLE;
+SET LOCAL ROLE outreach_governor;
+SELECT throws_ok($$SELECT outreach.fn_evaluate_hub_statuses()$$, '42501', NULL, 'governor may not write hub status');
+RESET ROLE;
+SELECT is(pg_temp.st('HS-FRESH', 'talent-flow'), 'BLOCKED', 'the refused callers changed nothing');
+
+SELECT * FROM finish();
+ROLLBACK;

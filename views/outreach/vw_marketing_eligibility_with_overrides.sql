@@ -1,0 +1,37 @@
+-- outreach.vw_marketing_eligibility_with_overrides: THE authoritative marketing
+-- eligibility source (SPEC §3, §5): computed tier plus active kill-switch overrides.
+CREATE OR REPLACE VIEW outreach.vw_marketing_eligibility_with_overrides AS
+SELECT e.company_unique_id,
+       e.outreach_id,
+       e.eligibility_status,
+       e.outreach_status,
+       e.computed_tier,
+       e.tier_reason,
+       e.bit_score,
+       e.score_tier,
+       -- an active FORCE_TIER cap lowers, never raises; -1 stays -1 (caps are >= -1);
+       -- LEAST ignores the NULL cap of a company without one
+       LEAST(e.computed_tier, ov.tier_cap)                                AS effective_tier,
+       coalesce(ov.block_outreach, false)                                 AS marketing_disabled,
+       coalesce(ov.block_outreach OR ov.block_email, false)              AS email_blocked,
+       coalesce(ov.block_outreach OR ov.block_phone, false)              AS phone_blocked,
+       ov.company_unique_id IS NOT NULL                                   AS has_active_override,
+       coalesce(ov.override_types, '{}'::text[])                          AS active_override_types
+  FROM outreach.vw_marketing_eligibility e
+  LEFT JOIN (
+        -- active = not removed, and no expiry or expiry in the future: expiry needs no job
+        SELECT mo.company_unique_id,
+               bool_or(mo.override_type = 'BLOCK_OUTREACH')                  AS block_outreach,
+               bool_or(mo.override_type = 'BLOCK_EMAIL')                     AS block_email,
+               bool_or(mo.override_type = 'BLOCK_PHONE')                     AS block_phone,
+               min(mo.tier_cap) FILTER (WHERE mo.override_type = 'FORCE_TIER') AS tier_cap,
+               array_agg(DISTINCT mo.override_type ORDER BY mo.override_type)  AS override_types
+          FROM outreach.manual_overrides mo
+         WHERE mo.removed_at IS NULL
+           AND (mo.expires_at IS NULL OR mo.expires_at > now())
+         GROUP BY mo.company_unique_id
+       ) ov ON ov.company_unique_id = e.company_unique_id;
+COMMENT ON VIEW outreach.vw_marketing_eligibility_with_overrides IS
+    'THE authoritative marketing eligibility source: computed_tier, effective_tier (-1 stays -1; an active FORCE_TIER cap lowers, never raises), marketing_disabled / email_blocked / phone_blocked and the active override types, one row per spine company (SPEC §3, §5).';
+GRANT SELECT ON outreach.vw_marketing_eligibility_with_overrides
+    TO outreach_reader, outreach_governor, outreach_hub_writer, outreach_sender, outreach_override_admin;
