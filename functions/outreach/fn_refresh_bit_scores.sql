@@ -1,0 +1,220 @@
+-- outreach.fn_refresh_bit_scores: the sanctioned writer of outreach.bit_scores (SPEC §4):
+-- set-based recomputation of the decayed BIT scores of every company or of a given list.
+CREATE OR REPLACE FUNCTION outreach.fn_refresh_bit_scores(
+    p_outreach_ids uuid[] DEFAULT NULL,
+    p_as_of timestamptz DEFAULT pg_catalog.now())
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET work_mem = '64MB'
+SET jit = off
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+    v_ids uuid[];
+    v_prev_sanction text;
+    v_units text;
+    v_update_sql text;
+    v_insert_sql text;
+    v_covered bigint;
+    v_missing uuid[];
+    v_inserted uuid[];
+    v_rest uuid[];
+    v_updated integer := 0;
+    v_as_of_epoch double precision;
+    -- up to this many companies the statements are static (planned once per
+    -- session, the types joined): a signal's own refresh costs no planning
+    c_small constant integer := 64;
+BEGIN
+    IF p_as_of IS NULL OR NOT isfinite(p_as_of) THEN
+        RAISE EXCEPTION 'as_of must be a finite timestamp, got %', coalesce(p_as_of::text, 'NULL')
+            USING ERRCODE = '22023', HINT = 'Pass the instant to score at (the default is now()).';
+    END IF;
+    IF p_outreach_ids IS NOT NULL THEN
+        SELECT array_agg(DISTINCT x.id ORDER BY x.id) INTO v_ids
+          FROM unnest(p_outreach_ids) AS x(id)
+         WHERE x.id IS NOT NULL;
+        IF v_ids IS NULL THEN
+            RETURN 0;  -- an empty list refreshes nothing (NULL means all)
+        END IF;
+    END IF;
+
+    v_as_of_epoch := date_part('epoch', p_as_of);
+    v_prev_sanction := coalesce(current_setting('shq.sanctioned_writer', true), '');
+    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.bit_scores'));
+
+    IF v_ids IS NULL OR cardinality(v_ids) > c_small THEN
+        -- The signals aggregated per company: decay inlined, no per-row call of
+        -- a function of ours, no join with the types (their half-lives are a
+        -- CASE), the per-signal values precomputed (points_nano, occurred_epoch).
+        -- The tier is outreach.fn_score_tier's rule, inlined.
+        v_units := outreach._bit_decay_sql('units', '$3', outreach._bit_divisor_sql());
+        -- rewrite existing rows ($2: the companies, or NULL for all), visiting
+        -- them in physical order (ORDER BY ctid): HOT updates, page by page
+        v_update_sql := format($q$
+            UPDATE outreach.bit_scores b
+               SET score = x.score,
+                   score_tier = CASE WHEN x.score OPERATOR(pg_catalog.<) 25 THEN 'COLD'
+                                     WHEN x.score OPERATOR(pg_catalog.<) 50 THEN 'WARM'
+                                     WHEN x.score OPERATOR(pg_catalog.<) 75 THEN 'HOT'
+                                     ELSE 'BURNING' END,
+                   signal_count = x.signal_count,
+                   last_signal_at = x.last_signal_at,
+                   as_of = $1,
+                   computed_at = now()
+              FROM (SELECT b2.ctid AS row_id,
+                           LEAST(100::numeric, round(coalesce(a.units, 0) OPERATOR(pg_catalog.*) 0.000000001, 2)) AS score,
+                           coalesce(a.signal_count, 0) AS signal_count,
+                           a.last_signal_at
+                      FROM outreach.bit_scores b2
+                      LEFT JOIN (SELECT s.outreach_id,
+                                        sum(%1$s) AS units,
+                                        count(*)::integer AS signal_count,
+                                        max(s.occurred_at) AS last_signal_at
+                                   FROM outreach.bit_signals s
+                                  WHERE s.occurred_at OPERATOR(pg_catalog.<=) $1
+                                    AND ($2 IS NULL OR s.outreach_id OPERATOR(pg_catalog.=) ANY ($2))
+                                  GROUP BY s.outreach_id) a ON a.outreach_id OPERATOR(pg_catalog.=) b2.outreach_id
+                     WHERE ($2 IS NULL OR b2.outreach_id OPERATOR(pg_catalog.=) ANY ($2))
+                     ORDER BY b2.ctid) x
+             WHERE b.ctid OPERATOR(pg_catalog.=) x.row_id
+            $q$, v_units);
+        -- insert the rows of companies ($2) that have none, in key order;
+        -- returns the companies it inserted (one being inserted concurrently
+        -- makes us wait for it, then skip it)
+        v_insert_sql := format($q$
+            WITH ins AS (
+                INSERT INTO outreach.bit_scores AS b
+                       (outreach_id, company_unique_id, score, score_tier, signal_count, last_signal_at, as_of, computed_at)
+                SELECT o.outreach_id, o.company_unique_id, x.score,
+                       CASE WHEN x.score OPERATOR(pg_catalog.<) 25 THEN 'COLD'
+                            WHEN x.score OPERATOR(pg_catalog.<) 50 THEN 'WARM'
+                            WHEN x.score OPERATOR(pg_catalog.<) 75 THEN 'HOT'
+                            ELSE 'BURNING' END,
+                       coalesce(a.signal_count, 0), a.last_signal_at, $1, now()
+                  FROM outreach.outreach o
+                  LEFT JOIN (SELECT s.outreach_id,
+                                    sum(%1$s) AS units,
+                                    count(*)::integer AS signal_count,
+                                    max(s.occurred_at) AS last_signal_at
+                               FROM outreach.bit_signals s
+                              WHERE s.occurred_at OPERATOR(pg_catalog.<=) $1
+                                AND s.outreach_id OPERATOR(pg_catalog.=) ANY ($2)
+                              GROUP BY s.outreach_id) a ON a.outreach_id OPERATOR(pg_catalog.=) o.outreach_id
+                 CROSS JOIN LATERAL (SELECT LEAST(100::numeric,
+                                                  round(coalesce(a.units, 0) OPERATOR(pg_catalog.*) 0.000000001, 2)) AS score) x
+                 WHERE o.outreach_id OPERATOR(pg_catalog.=) ANY ($2)
+                 ORDER BY o.outreach_id
+                ON CONFLICT (outreach_id) DO NOTHING
+                RETURNING b.outreach_id)
+            SELECT array_agg(ins.outreach_id) FROM ins
+            $q$, v_units);
+    END IF;
+
+    -- Two refreshes of one company must not interleave: each computes from
+    -- its own snapshot, so the later writer could store a score that misses
+    -- the earlier one's signals. So every refresh first locks what it will
+    -- rewrite, then computes in a newer snapshot (READ COMMITTED), which sees
+    -- every signal committed by a transaction it waited for.
+    IF v_ids IS NULL THEN
+        -- everything: one self-exclusive table lock (readers never wait;
+        -- it waits for, and then excludes, every other writer of bit_scores)
+        LOCK TABLE outreach.bit_scores IN SHARE ROW EXCLUSIVE MODE;
+        EXECUTE v_update_sql USING p_as_of, NULL::uuid[], v_as_of_epoch;
+        GET DIAGNOSTICS v_updated = ROW_COUNT;
+        SELECT count(*) INTO v_covered FROM outreach.outreach o;
+        IF v_updated < v_covered THEN
+            SELECT array_agg(o.outreach_id) INTO v_missing
+              FROM outreach.outreach o
+             WHERE NOT EXISTS (SELECT 1 FROM outreach.bit_scores b WHERE b.outreach_id = o.outreach_id);
+            EXECUTE v_insert_sql INTO v_inserted USING p_as_of, v_missing, v_as_of_epoch;
+        END IF;
+    ELSE
+        -- some companies: row locks, so refreshes of other companies (and
+        -- parallel loaders) never wait for each other. ROW EXCLUSIVE first:
+        -- a full refresh waits for us instead of deadlocking with our row locks.
+        LOCK TABLE outreach.bit_scores IN ROW EXCLUSIVE MODE;
+        -- a. companies without a row: insert it, computed (the unique key
+        --    serialises two first refreshes of one company)
+        SELECT array_agg(o.outreach_id) INTO v_missing
+          FROM outreach.outreach o
+         WHERE o.outreach_id = ANY (v_ids)
+           AND NOT EXISTS (SELECT 1 FROM outreach.bit_scores b WHERE b.outreach_id = o.outreach_id);
+        IF cardinality(v_missing) > c_small THEN
+            EXECUTE v_insert_sql INTO v_inserted USING p_as_of, v_missing, v_as_of_epoch;
+        ELSIF v_missing IS NOT NULL THEN
+            -- the same statement, static; its contribution expression is
+            -- outreach._bit_decay_sql('units', 'v_as_of_epoch', <join divisor>)
+            WITH ins AS (
+                INSERT INTO outreach.bit_scores AS b
+                       (outreach_id, company_unique_id, score, score_tier, signal_count, last_signal_at, as_of, computed_at)
+                SELECT o.outreach_id, o.company_unique_id, x.score,
+                       CASE WHEN x.score < 25 THEN 'COLD' WHEN x.score < 50 THEN 'WARM'
+                            WHEN x.score < 75 THEN 'HOT' ELSE 'BURNING' END,
+                       coalesce(a.signal_count, 0), a.last_signal_at, p_as_of, now()
+                  FROM outreach.outreach o
+                  LEFT JOIN (SELECT s.outreach_id,
+                                    sum((s.points_nano::float8 OPERATOR(pg_catalog.*) pg_catalog.power(0.5::float8, LEAST(((v_as_of_epoch) OPERATOR(pg_catalog.-) s.occurred_epoch) OPERATOR(pg_catalog./) (coalesce((86400 OPERATOR(pg_catalog.*) t.half_life_days)::float8, 'Infinity'::float8)), 64::float8)))::int8) AS units,
+                                    count(*)::integer AS signal_count,
+                                    max(s.occurred_at) AS last_signal_at
+                               FROM outreach.bit_signals s
+                               JOIN outreach.bit_signal_types t ON t.signal_type = s.signal_type
+                              WHERE s.occurred_at <= p_as_of
+                                AND s.outreach_id = ANY (v_missing)
+                              GROUP BY s.outreach_id) a ON a.outreach_id = o.outreach_id
+                 CROSS JOIN LATERAL (SELECT LEAST(100::numeric, round(coalesce(a.units, 0) * 0.000000001, 2)) AS score) x
+                 WHERE o.outreach_id = ANY (v_missing)
+                 ORDER BY o.outreach_id
+                ON CONFLICT (outreach_id) DO NOTHING
+                RETURNING b.outreach_id)
+            SELECT array_agg(ins.outreach_id) INTO v_inserted FROM ins;
+        END IF;
+        -- b. the others: lock their rows in key order, then c. recompute them
+        v_rest := CASE WHEN v_inserted IS NULL THEN v_ids
+                       ELSE ARRAY(SELECT unnest(v_ids) EXCEPT SELECT unnest(v_inserted)) END;
+        IF cardinality(v_rest) > 0 THEN
+            PERFORM count(*)
+               FROM (SELECT 1 FROM outreach.bit_scores b
+                      WHERE b.outreach_id = ANY (v_rest)
+                      ORDER BY b.outreach_id
+                        FOR NO KEY UPDATE) l;
+            IF cardinality(v_rest) > c_small THEN
+                EXECUTE v_update_sql USING p_as_of, v_rest, v_as_of_epoch;
+            ELSE
+                UPDATE outreach.bit_scores b
+                   SET score = x.score,
+                       score_tier = CASE WHEN x.score < 25 THEN 'COLD' WHEN x.score < 50 THEN 'WARM'
+                                         WHEN x.score < 75 THEN 'HOT' ELSE 'BURNING' END,
+                       signal_count = x.signal_count,
+                       last_signal_at = x.last_signal_at,
+                       as_of = p_as_of,
+                       computed_at = now()
+                  FROM (SELECT b2.outreach_id,
+                               LEAST(100::numeric, round(coalesce(a.units, 0) * 0.000000001, 2)) AS score,
+                               coalesce(a.signal_count, 0) AS signal_count,
+                               a.last_signal_at
+                          FROM outreach.bit_scores b2
+                          LEFT JOIN (SELECT s.outreach_id,
+                                            sum((s.points_nano::float8 OPERATOR(pg_catalog.*) pg_catalog.power(0.5::float8, LEAST(((v_as_of_epoch) OPERATOR(pg_catalog.-) s.occurred_epoch) OPERATOR(pg_catalog./) (coalesce((86400 OPERATOR(pg_catalog.*) t.half_life_days)::float8, 'Infinity'::float8)), 64::float8)))::int8) AS units,
+                                            count(*)::integer AS signal_count,
+                                            max(s.occurred_at) AS last_signal_at
+                                       FROM outreach.bit_signals s
+                                       JOIN outreach.bit_signal_types t ON t.signal_type = s.signal_type
+                                      WHERE s.occurred_at <= p_as_of
+                                        AND s.outreach_id = ANY (v_rest)
+                                      GROUP BY s.outreach_id) a ON a.outreach_id = b2.outreach_id
+                         WHERE b2.outreach_id = ANY (v_rest)) x
+                 WHERE b.outreach_id = x.outreach_id;
+            END IF;
+            GET DIAGNOSTICS v_updated = ROW_COUNT;
+        END IF;
+    END IF;
+
+    PERFORM shq.fn_sanction(v_prev_sanction);
+    RETURN v_updated + coalesce(cardinality(v_inserted), 0);
+END
+$$;
+COMMENT ON FUNCTION outreach.fn_refresh_bit_scores(uuid[], timestamptz) IS
+    'Sanctioned writer of outreach.bit_scores: recomputes, set-based, the decayed BIT score of every spine company (NULL) or of the listed outreach_ids (ids not in the spine are skipped; an empty list does nothing) as of p_as_of, and upserts one row per company; returns the rows written. 22023 for a NULL or infinite as_of (SPEC §4).';
+GRANT EXECUTE ON FUNCTION outreach.fn_refresh_bit_scores(uuid[], timestamptz) TO outreach_hub_writer;
