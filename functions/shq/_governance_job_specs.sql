@@ -1,0 +1,28 @@
+-- shq._governance_job_specs: the pg_cron jobs of the governance core, by name (SPEC §12, issue 6):
+-- schedule, command and period (for the overdue check). The one list scheduling and health read.
+CREATE OR REPLACE FUNCTION shq._governance_job_specs()
+RETURNS TABLE (job_name text, schedule text, command text, period interval)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    -- pg_cron reads schedules in GMT: 03:00 UTC daily, Sundays 03:30 UTC.
+    SELECT v.job_name, v.schedule, v.command, v.period
+      FROM (VALUES
+            (1, 'outreach-error-governance-daily', '0 3 * * *',
+             'SELECT * FROM shq.fn_run_error_governance_jobs()', interval '1 day'),
+            (2, 'outreach-archive-cleanup-weekly', '30 3 * * 0',
+             'SELECT * FROM shq.fn_cleanup_expired_archives()', interval '7 days'),
+            (3, 'outreach-cron-history-prune-daily', '15 3 * * *',
+             'DELETE FROM cron.job_run_details WHERE coalesce(end_time, start_time) < now() - interval ''30 days''',
+             interval '1 day')) AS v(ord, job_name, schedule, command, period)
+    UNION ALL
+    -- the audit sealing job, once the tamper-evidence function exists
+    SELECT 'outreach-audit-seal-daily', '45 2 * * *', 'SELECT * FROM shq.fn_seal_audit_tables()', interval '1 day'
+     WHERE EXISTS (SELECT 1 FROM pg_proc p
+                    WHERE p.pronamespace = to_regnamespace('shq') AND p.proname = 'fn_seal_audit_tables'
+                      AND p.pronargs = p.pronargdefaults);
+$$;
+COMMENT ON FUNCTION shq._governance_job_specs() IS
+    'Private: the governance core''s pg_cron jobs (name, cron schedule in GMT, command, period): error governance daily, archive cleanup weekly, cron history prune daily, audit sealing daily when shq.fn_seal_audit_tables exists (SPEC §12).';
+GRANT EXECUTE ON FUNCTION shq._governance_job_specs() TO outreach_governor, outreach_reader;

@@ -1,0 +1,196 @@
+"""Error governance (SPEC §7) and its pg_cron schedule (SPEC §12), from Python.
+
+Plain functions over a psycopg connection; `pyctl governance ...` and
+`pyctl schedule` are thin wrappers around them, and tests call them directly.
+All the logic is in the database (functions/shq/fn_*error*.sql and friends):
+
+    run_jobs(conn)                      shq.fn_run_error_governance_jobs(): park, archive, escalate
+    archive_expired(conn, batch_size)   TTL archiving, one committed transaction per batch
+    cleanup_archives(conn)              shq.fn_cleanup_expired_archives()
+    archive_error / resolve_error / unpark_error(conn, table, error_id, reason, actor)
+    summary(conn), blocking(conn)       the two error views
+    schedule(conn)                      CREATE EXTENSION pg_cron when possible, then
+                                        shq.fn_schedule_governance_jobs()
+    job_health(conn), job_health_lines(conn)   shq.vw_governance_job_health (for `pyctl state`)
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, Iterable, Sequence
+
+import psycopg
+from psycopg.rows import dict_row
+
+from pyctl.errors import PyctlError, format_db_error
+
+#: job names of shq.fn_run_error_governance_jobs(), in the order it runs them
+JOBS = ("park", "archive", "escalate")
+#: SQLSTATEs shq.fn_schedule_governance_jobs() raises when pg_cron is unusable
+PG_CRON_MISSING_CODES = ("55000", "42501")
+DEFAULT_BATCH_SIZE = 10_000
+
+
+def _rows(conn: psycopg.Connection, query: str, params: Any = None) -> list[dict]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, params)
+        return cur.fetchall() if cur.description else []
+
+
+# ------------------------------------------------------------------ jobs
+def run_jobs(conn: psycopg.Connection) -> list[dict]:
+    """Run shq.fn_run_error_governance_jobs() (one transaction, one audit
+    row); returns its rows: {job, table_name, affected}."""
+    with conn.transaction():
+        return _rows(conn, "SELECT * FROM shq.fn_run_error_governance_jobs()")
+
+
+def archive_expired(conn: psycopg.Connection, batch_size: int = DEFAULT_BATCH_SIZE,
+                    max_batches: int | None = None,
+                    echo: Callable[[str], None] | None = None) -> dict[str, int]:
+    """TTL archiving with a commit after every batch, so no transaction holds
+    its row locks longer than one batch (shq.fn_archive_expired_errors() does
+    the same work in ONE transaction). Calls
+    shq.fn_archive_expired_errors_batched(batch_size, 1) until a round moves
+    nothing (or `max_batches` rounds ran). Returns rows archived per table."""
+    if batch_size < 1:
+        raise PyctlError(f"--batch-size must be positive, got {batch_size}")
+    totals: dict[str, int] = {}
+    rounds = 0
+    while max_batches is None or rounds < max_batches:
+        with conn.transaction():
+            rows = _rows(conn, "SELECT * FROM shq.fn_archive_expired_errors_batched(%s, 1)", (batch_size,))
+        rounds += 1
+        moved = 0
+        for r in rows:
+            totals[r["table_name"]] = totals.get(r["table_name"], 0) + r["archived"]
+            moved += r["archived"]
+        if echo and moved:
+            echo(f"archive: round {rounds}: {moved} rows ({sum(totals.values())} so far)")
+        if moved == 0:
+            break
+    return totals
+
+
+def cleanup_archives(conn: psycopg.Connection) -> list[dict]:
+    """shq.fn_cleanup_expired_archives(): archive rows past retention deleted."""
+    with conn.transaction():
+        return _rows(conn, "SELECT * FROM shq.fn_cleanup_expired_archives()")
+
+
+# ------------------------------------------------------------------ manual actions
+MANUAL_ACTIONS = {
+    "archive": "shq.fn_archive_error",
+    "resolve": "shq.fn_resolve_error",
+    "unpark": "shq.fn_unpark_error",
+}
+
+
+def manual_action(conn: psycopg.Connection, action: str, table: str, error_id: int, reason: str,
+                  actor: str) -> str:
+    """One operator action on one error (audited in shq.audit_log); returns
+    the error's new disposition."""
+    fn = MANUAL_ACTIONS[action]
+    with conn.transaction():
+        row = conn.execute(f"SELECT {fn}(%s::text, %s::bigint, %s::text, %s::text)::text",
+                           (table, error_id, reason, actor)).fetchone()
+    return row[0]
+
+
+def archive_error(conn, table, error_id, reason, actor) -> str:
+    return manual_action(conn, "archive", table, error_id, reason, actor)
+
+
+def resolve_error(conn, table, error_id, reason, actor) -> str:
+    return manual_action(conn, "resolve", table, error_id, reason, actor)
+
+
+def unpark_error(conn, table, error_id, reason, actor) -> str:
+    return manual_action(conn, "unpark", table, error_id, reason, actor)
+
+
+# ------------------------------------------------------------------ views
+def summary(conn: psycopg.Connection) -> list[dict]:
+    return _rows(conn, "SELECT * FROM shq.vw_error_governance_summary ORDER BY table_name, disposition")
+
+
+def blocking(conn: psycopg.Connection, limit: int = 50) -> list[dict]:
+    return _rows(conn, "SELECT * FROM shq.vw_blocking_errors_by_outreach"
+                       " ORDER BY max_escalation_level DESC, oldest_blocking_at, outreach_id, table_name"
+                       " LIMIT %s", (limit,))
+
+
+# ------------------------------------------------------------------ pg_cron
+def cron_state(conn: psycopg.Connection) -> str:
+    """'OK', or PG_CRON_NOT_LOADED / PG_CRON_OTHER_DATABASE /
+    PG_CRON_NOT_INSTALLED / PG_CRON_NO_ACCESS."""
+    return conn.execute("SELECT shq._pg_cron_state()").fetchone()[0]
+
+
+def schedule(conn: psycopg.Connection, echo: Callable[[str], None] | None = None) -> list[dict]:
+    """Register the governance jobs with pg_cron (idempotent by name).
+
+    Creates the pg_cron extension first when this is cron.database_name and
+    it is missing (needs a superuser). Without pg_cron: PyctlError saying
+    what is missing and how to enable it."""
+    echo = echo or (lambda _m: None)
+    if cron_state(conn) == "PG_CRON_NOT_INSTALLED":
+        try:
+            with conn.transaction():
+                conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+            echo("schedule: created extension pg_cron")
+        except psycopg.Error as e:
+            db = conn.info.dbname
+            raise PyctlError(f"pg_cron is missing in database {db} and could not be created: "
+                             f"{format_db_error(e)} | hint: a superuser runs CREATE EXTENSION pg_cron in {db}") from None
+    try:
+        with conn.transaction():
+            return _rows(conn, "SELECT * FROM shq.fn_schedule_governance_jobs()")
+    except psycopg.Error as e:
+        if e.sqlstate in PG_CRON_MISSING_CODES:
+            raise PyctlError(f"cannot schedule the governance jobs: {format_db_error(e)}") from None
+        raise
+
+
+def job_health(conn: psycopg.Connection) -> list[dict]:
+    """shq.vw_governance_job_health (works with or without pg_cron)."""
+    return _rows(conn, "SELECT * FROM shq.vw_governance_job_health ORDER BY job_name")
+
+
+def job_health_lines(conn: psycopg.Connection) -> list[str]:
+    """The job health as report lines (for `pyctl schedule --status` and `pyctl state`)."""
+    rows = job_health(conn)
+    table = table_lines(rows, ["job_name", "schedule", "status", "last_run_at", "last_success_at",
+                               "failures", "overdue"])
+    states = {r["status"] for r in rows if str(r["status"]).startswith("PG_CRON_")}
+    if states:
+        table.append(f"pg_cron: {', '.join(sorted(states))} - see `pyctl schedule` for how to enable it")
+    return table
+
+
+# ------------------------------------------------------------------ rendering
+def _cell(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S%z")
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def table_lines(rows: Sequence[dict], columns: Iterable[str]) -> list[str]:
+    """Rows as an aligned text table."""
+    cols = list(columns)
+    cells = [cols] + [[_cell(r.get(c)) for c in cols] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+def run_lines(rows: Sequence[dict]) -> list[str]:
+    """The rows of run_jobs as a table plus one totals line."""
+    lines = table_lines(rows, ["job", "table_name", "affected"])
+    totals = {j: sum(r["affected"] for r in rows if r["job"] == j) for j in JOBS}
+    lines.append("totals: " + ", ".join(f"{j} {n}" for j, n in totals.items()))
+    return lines
