@@ -1,0 +1,194 @@
+"""Campaign orchestration from Python and the shell (SPEC §6).
+
+  plan_campaign(conn, campaign_id, limit=100, as_of=None) -> list[PlannedSend]
+      outreach.fn_plan_campaign_sends: who the campaign should contact next and
+      the step due for each. An unknown or inactive campaign, or one without
+      steps, raises CampaignError with the database's reason (the SQL function
+      itself returns an empty plan and says why in a NOTICE).
+  load_campaign_file(path) -> CampaignSpec
+      a small JSON file: {"campaign_id", "name", "channel", "min_tier",
+      "status", "steps": [{"template_id", "delay_days"}, ...]}
+  create_campaign(conn, spec) -> str
+      outreach.fn_create_campaign: the campaign and its steps, one transaction.
+
+`pyctl campaign plan` and `pyctl campaign create` (pyctl/commands/campaign.py)
+are thin wrappers of these.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from pyctl.errors import PyctlError
+
+PLAN_SQL = ("SELECT company_unique_id, outreach_id, target_id, sequence_id, step_number, bit_score, effective_tier"
+            " FROM outreach.fn_plan_campaign_sends(%s::text, %s::integer, coalesce(%s::timestamptz, now()))")
+
+#: the keys a campaign file may hold, and those it must
+CAMPAIGN_KEYS = {"campaign_id", "name", "channel", "min_tier", "status", "steps"}
+REQUIRED_KEYS = {"campaign_id", "name", "channel", "steps"}
+STEP_KEYS = {"template_id", "delay_days"}
+
+
+class CampaignError(PyctlError):
+    """A campaign cannot be planned or created (one clear line)."""
+
+
+@dataclass(frozen=True)
+class PlannedSend:
+    """One row of outreach.fn_plan_campaign_sends."""
+
+    company_unique_id: str
+    outreach_id: Any
+    target_id: str
+    sequence_id: int
+    step_number: int
+    bit_score: Decimal | None
+    effective_tier: int
+
+    def as_json(self) -> dict:
+        d = asdict(self)
+        d["outreach_id"] = str(self.outreach_id)
+        d["bit_score"] = None if self.bit_score is None else float(self.bit_score)
+        return d
+
+
+@dataclass
+class CampaignSpec:
+    """A campaign and its steps, as read from a campaign file."""
+
+    campaign_id: str
+    name: str
+    channel: str
+    steps: list[dict] = field(default_factory=list)
+    min_tier: int = 1
+    status: str = "draft"
+
+
+# ------------------------------------------------------------------ plan
+def plan_campaign(conn: psycopg.Connection, campaign_id: str, limit: int = 100,
+                  as_of: datetime | str | None = None) -> list[PlannedSend]:
+    """The campaign's next sends (outreach.fn_plan_campaign_sends). Raises
+    CampaignError for a blank, unknown or inactive campaign, one without
+    steps, or a limit below 1; an empty list means nobody is due."""
+    if campaign_id is None or not str(campaign_id).strip():
+        raise CampaignError("campaign id must not be blank")
+    if limit is None or int(limit) < 1:
+        raise CampaignError(f"--limit must be at least 1, got {limit}")
+    notices: list[str] = []
+
+    def on_notice(diag) -> None:
+        if diag.message_primary:
+            notices.append(diag.message_primary)
+
+    conn.add_notice_handler(on_notice)
+    try:
+        with conn.transaction():
+            rows = conn.execute(PLAN_SQL, (campaign_id, int(limit), as_of)).fetchall()
+    finally:
+        conn.remove_notice_handler(on_notice)
+    if not rows and notices:
+        # the SQL function's reason: unknown / not active / no steps
+        raise CampaignError(notices[-1])
+    return [PlannedSend(*r) for r in rows]
+
+
+def plan_lines(campaign_id: str, plan: list[PlannedSend]) -> list[str]:
+    """The plan as a text table."""
+    if not plan:
+        return [f"campaign {campaign_id}: nobody is due"]
+    head = ("company_unique_id", "target_id", "step", "sequence_id", "bit_score", "tier")
+    rows = [head] + [(p.company_unique_id, p.target_id, str(p.step_number), str(p.sequence_id),
+                      "-" if p.bit_score is None else f"{p.bit_score}", str(p.effective_tier)) for p in plan]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append(f"{len(plan)} send(s) planned for campaign {campaign_id}")
+    return lines
+
+
+def plan_json(campaign_id: str, plan: list[PlannedSend], limit: int, as_of) -> str:
+    return json.dumps({"campaign_id": campaign_id, "limit": limit,
+                       "as_of": None if as_of is None else str(as_of),
+                       "planned": [p.as_json() for p in plan]}, indent=2)
+
+
+# ------------------------------------------------------------------ create
+def load_campaign_file(path: Path | str) -> CampaignSpec:
+    """Read and check a JSON campaign file; CampaignError names what is wrong."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise CampaignError(f"cannot read campaign file {path}: {e.strerror or e}") from None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        raise CampaignError(f"{path}: YAML is not supported (PyYAML is not a dependency); write the campaign as JSON")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise CampaignError(f"{path}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    return spec_from_dict(data, source=str(path))
+
+
+def spec_from_dict(data: Any, source: str = "campaign") -> CampaignSpec:
+    """Check the shape of a campaign document (the database checks the values)."""
+    if not isinstance(data, dict):
+        raise CampaignError(f"{source}: a campaign is a JSON object, got {type(data).__name__}")
+    unknown = sorted(set(data) - CAMPAIGN_KEYS)
+    if unknown:
+        raise CampaignError(f"{source}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(CAMPAIGN_KEYS))}")
+    missing = sorted(REQUIRED_KEYS - set(data))
+    if missing:
+        raise CampaignError(f"{source}: missing key(s) {', '.join(missing)}")
+    steps = data["steps"]
+    if not isinstance(steps, list) or not steps:
+        raise CampaignError(f"{source}: steps must be a non-empty list of {{\"template_id\", \"delay_days\"}} objects")
+    for n, step in enumerate(steps, 1):
+        if not isinstance(step, dict):
+            raise CampaignError(f"{source}: step {n} must be an object, got {json.dumps(step)}")
+        bad = sorted(set(step) - STEP_KEYS)
+        if bad:
+            raise CampaignError(f"{source}: step {n} has unknown key(s) {', '.join(bad)}; allowed: template_id, delay_days")
+    for key in ("campaign_id", "name", "channel", "status"):
+        if key in data and not isinstance(data[key], str):
+            raise CampaignError(f"{source}: {key} must be a string, got {json.dumps(data[key])}")
+    if "min_tier" in data and (not isinstance(data["min_tier"], int) or isinstance(data["min_tier"], bool)):
+        raise CampaignError(f"{source}: min_tier must be an integer 0..3, got {json.dumps(data['min_tier'])}")
+    return CampaignSpec(campaign_id=data["campaign_id"], name=data["name"], channel=data["channel"], steps=steps,
+                        min_tier=data.get("min_tier", 1), status=data.get("status", "draft"))
+
+
+def create_campaign(conn: psycopg.Connection, spec: CampaignSpec) -> str:
+    """outreach.fn_create_campaign in its own transaction; returns the id.
+    Bad values raise the database's error (22023, 23505) unchanged."""
+    from psycopg.types.json import Jsonb
+
+    with conn.transaction():
+        return conn.execute(
+            "SELECT outreach.fn_create_campaign(%s::text, %s::text, %s::text, %s::jsonb, %s::integer, %s::text)",
+            (spec.campaign_id, spec.name, spec.channel, Jsonb(spec.steps), spec.min_tier, spec.status),
+        ).fetchone()[0]
+
+
+def campaign_summary(conn: psycopg.Connection, campaign_id: str) -> list[str]:
+    """One line for the campaign, one per step."""
+    with conn.transaction():
+        c = conn.execute("SELECT name, channel, min_tier, status FROM outreach.campaigns WHERE campaign_id = %s",
+                         (campaign_id,)).fetchone()
+        steps = conn.execute("SELECT step_number, sequence_id, template_id, delay_days FROM outreach.sequences"
+                             " WHERE campaign_id = %s ORDER BY step_number", (campaign_id,)).fetchall()
+    if c is None:
+        raise CampaignError(f"campaign {campaign_id} is unknown")
+    lines = [f"campaign {campaign_id} ({c[0]}): channel {c[1]}, min_tier {c[2]}, status {c[3]}, {len(steps)} step(s)"]
+    previous = None
+    for step, seq, template, delay in steps:
+        due = "due first" if previous is None else f"due {delay} day(s) after step {previous} was sent"
+        lines.append(f"  step {step}: sequence_id {seq}, template {template or '-'}, {due}")
+        previous = step
+    return lines
