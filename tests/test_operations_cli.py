@@ -1,0 +1,246 @@
+"""Operations from a shell (SPEC §14, §16.13): `pyctl seed` -> `pyctl state` ->
+`pyctl smoke` end to end through the installed CLI; seed refuses a
+non-positive N and an unmigrated database; seed is reproducible and a second
+run adds N more; state works on an empty and on an unmigrated database, in
+every format."""
+from __future__ import annotations
+
+import json
+import re
+
+import psycopg
+import pytest
+
+from pyctl import seed as seed_mod
+from pyctl import state as state_mod
+
+
+def out(p) -> str:
+    return (p.stdout or "") + (p.stderr or "")
+
+
+def q(dsn, sql, params=None):
+    with psycopg.connect(dsn, autocommit=True) as c:
+        return c.execute(sql, params).fetchall()
+
+
+def val(dsn, sql, params=None):
+    return q(dsn, sql, params)[0][0]
+
+
+def number_in(text, n) -> bool:
+    return any(re.search(r"(?<![\d,.])" + re.escape(f) + r"(?![\d,])", text) for f in {str(n), f"{n:,}"})
+
+
+ERROR_TABLES = seed_mod.ERROR_TABLES
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("n", ["0", "-3", "abc"])
+def test_seed_refuses_a_non_positive_or_bad_n(run_pyctl, fresh_db, n):
+    dsn = fresh_db()
+    p = run_pyctl(["seed", "--companies", n, "--dsn", dsn], dsn=dsn)
+    assert p.returncode == 2, out(p)
+    assert "--companies" in out(p)
+    assert val(dsn, "SELECT count(*) FROM cl.company_identity") == 0
+
+
+def test_seed_needs_companies(run_pyctl, fresh_db):
+    dsn = fresh_db()
+    p = run_pyctl(["seed", "--dsn", dsn], dsn=dsn)
+    assert p.returncode == 2 and "--companies" in out(p)
+
+
+def test_seed_function_refuses_non_positive_n(fresh_db):
+    from pyctl.errors import PyctlError
+
+    dsn = fresh_db()
+    for n in (0, -1):
+        with pytest.raises(PyctlError) as ei:
+            seed_mod.seed(dsn, n)
+        assert ei.value.exit_code == 2
+    assert val(dsn, "SELECT count(*) FROM cl.company_identity") == 0
+
+
+def test_seed_on_an_unmigrated_database_is_one_clear_error(run_pyctl, fresh_db):
+    dsn = fresh_db("template0")
+    p = run_pyctl(["seed", "--companies", "10", "--dsn", dsn], dsn=dsn)
+    assert p.returncode == 1
+    assert "not migrated" in out(p) and "Traceback" not in out(p)
+
+
+# ------------------------------------------------------------------ state on empty databases
+def test_state_on_an_empty_database(run_pyctl, fresh_db):
+    dsn = fresh_db()
+    p = run_pyctl(["state", "--dsn", dsn], dsn=dsn)
+    assert p.returncode == 0, out(p)
+    assert p.stdout.startswith("LIVE SYSTEM STATE")
+    assert "Total companies (CL)" in p.stdout and "ALIGNED" in p.stdout
+    assert "END OF LIVE SYSTEM STATE" in p.stdout
+
+
+def test_state_on_an_unmigrated_database(run_pyctl, fresh_db):
+    dsn = fresh_db("template0")
+    for fmt in ("text", "markdown", "json"):
+        p = run_pyctl(["state", "--format", fmt, "--dsn", dsn], dsn=dsn)
+        assert p.returncode == 0, out(p)
+        assert "LIVE SYSTEM STATE" in p.stdout
+    assert "not migrated" in run_pyctl(["state", "--dsn", dsn], dsn=dsn).stdout
+
+
+def test_state_rejects_an_unknown_format(run_pyctl, fresh_db):
+    dsn = fresh_db()
+    p = run_pyctl(["state", "--format", "xml", "--dsn", dsn], dsn=dsn)
+    assert p.returncode == 2
+
+
+def test_state_shows_na_for_a_missing_view(fresh_db):
+    dsn = fresh_db()
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("DROP VIEW outreach.vw_tier_distribution")
+    text = state_mod.state_report(dsn, "text")
+    block = text.split("TIER DISTRIBUTION", 1)[1].split("\n\n", 1)[0]
+    assert "n/a" in block
+    assert "outreach.vw_tier_distribution" in text and "MISSING" in text
+
+
+# ------------------------------------------------------------------ end to end
+@pytest.fixture(scope="module")
+def seeded(run_pyctl, dsn):
+    p = run_pyctl(["seed", "--companies", "600", "--seed", "11", "--dsn", dsn], dsn=dsn)
+    assert p.returncode == 0, out(p)
+    return p
+
+
+def test_seed_creates_exactly_n_companies_spine_aligned(seeded, dsn):
+    assert val(dsn, "SELECT count(*) FROM cl.company_identity") == 600
+    assert val(dsn, "SELECT count(*) FROM outreach.outreach") == 600
+    assert val(dsn, "SELECT count(*) FROM outreach.company_target") == 600
+    assert q(dsn, "SELECT is_aligned, spine_without_cl, cl_without_spine FROM shq.fn_check_spine_alignment()")[0] == (True, 0, 0)
+    assert "seeded 600 companies" in seeded.stdout
+    assert "600/600" in seeded.stderr or "seeding companies" in seeded.stderr  # progress shown
+
+
+def test_seed_data_is_realistic(seeded, dsn):
+    inel = val(dsn, "SELECT count(*) FROM cl.company_identity WHERE eligibility_status = 'INELIGIBLE'")
+    assert 3 <= inel <= 40, inel  # a few percent
+    tiers = dict(q(dsn, "SELECT effective_tier, count(*) FROM outreach.vw_marketing_eligibility_with_overrides GROUP BY 1"))
+    assert set(tiers) == {-1, 0, 1, 2, 3}, tiers
+    statuses = {r[0] for r in q(dsn, "SELECT DISTINCT status FROM outreach.company_hub_status")}
+    assert {"PASS", "FAIL", "BLOCKED"} <= statuses
+    for table in ("outreach.dol", "outreach.dol_filings", "people.company_slot", "people.people_master", "outreach.people",
+                  "outreach.talent_flow", "outreach.blog", "outreach.blog_signals"):
+        assert val(dsn, f"SELECT count(*) FROM {table}") > 0, table
+    lo, hi, n = q(dsn, "SELECT min(occurred_at) > now() - interval '181 days', max(occurred_at) <= now(), count(*)"
+                       " FROM outreach.bit_signals")[0]
+    assert lo and hi and n > 300
+    assert val(dsn, "SELECT count(*) FROM outreach.bit_scores") > 0
+    assert val(dsn, "SELECT count(*) FROM outreach.manual_overrides WHERE removed_at IS NULL") >= 1
+    assert val(dsn, "SELECT count(*) FROM outreach.override_audit_log") >= 1, "overrides went through the sanctioned writer"
+    dispositions = set()
+    for t in ERROR_TABLES:
+        dispositions |= {r[0] for r in q(dsn, f"SELECT DISTINCT disposition::text FROM {t}")}
+    assert dispositions == {"RETRY", "PARKED", "ARCHIVED", "IGNORE", "RESOLVED"}
+    assert val(dsn, "SELECT count(*) FROM outreach.campaigns WHERE campaign_id LIKE 'SEED11-%'") == 4
+    assert val(dsn, "SELECT count(*) FROM outreach.sequences WHERE campaign_id LIKE 'SEED11-%'") == 9
+    assert val(dsn, "SELECT count(*) FROM outreach.send_log") > 0
+    reasons = {r[0] for r in q(dsn, "SELECT DISTINCT block_reason FROM outreach.send_attempt_audit WHERE was_blocked")}
+    assert "TIER_BELOW_CAMPAIGN_MINIMUM" in reasons and len(reasons) >= 3, reasons
+
+
+def test_state_reports_the_seeded_counts(seeded, run_pyctl, dsn):
+    p = run_pyctl(["state", "--dsn", dsn], dsn=dsn)
+    assert p.returncode == 0, out(p)
+    assert p.stdout.upper().startswith("LIVE SYSTEM STATE")
+    assert number_in(p.stdout, val(dsn, "SELECT count(*) FROM outreach.vw_marketing_eligibility_with_overrides"))
+    assert number_in(p.stdout, val(dsn, "SELECT count(*) FROM outreach.company_hub_status"))
+    for heading in ("WHAT IS LIVE", "TIER DISTRIBUTION", "ACTIVE OVERRIDES", "BIT SCORES", "SEND ATTEMPTS (LAST 24 H)",
+                    "ERROR GOVERNANCE", "JOB HEALTH", "SPINE ALIGNMENT"):
+        assert heading in p.stdout, heading
+    assert "TIER_BELOW_CAMPAIGN_MINIMUM" in p.stdout
+    assert "ALIGNED" in p.stdout and "NOT ALIGNED" not in p.stdout
+
+
+def test_state_markdown_and_json(seeded, run_pyctl, dsn):
+    md = run_pyctl(["state", "--format", "markdown", "--dsn", dsn], dsn=dsn)
+    assert md.returncode == 0 and md.stdout.startswith("# LIVE SYSTEM STATE")
+    assert "## TIER DISTRIBUTION" in md.stdout and "| tier |" in md.stdout
+    js = run_pyctl(["state", "--format", "json", "--dsn", dsn], dsn=dsn)
+    assert js.returncode == 0
+    doc = json.loads(js.stdout)
+    assert doc["title"] == "LIVE SYSTEM STATE"
+    assert doc["companies"]["total"] == 600
+    counts = {r["table"]: r["rows"] for r in doc["row_counts"]}
+    assert counts["outreach.company_hub_status"] == val(dsn, "SELECT count(*) FROM outreach.company_hub_status")
+    assert sum(t["companies"] for t in doc["tier_distribution"]) == 600
+    assert doc["spine_alignment"]["is_aligned"] is True
+
+
+def test_smoke_after_seed(seeded, run_pyctl, dsn):
+    before = val(dsn, "SELECT count(*) FROM shq.audit_log WHERE event_type = 'SMOKE_TEST'")
+    p = run_pyctl(["smoke", "--dsn", dsn], dsn=dsn)
+    assert p.returncode == 0, out(p)
+    rows = [ln for ln in p.stdout.splitlines() if ln.startswith("S11-")]
+    assert len(rows) == 5
+    assert "5 companies checked" in p.stdout
+    assert val(dsn, "SELECT count(*) FROM shq.audit_log WHERE event_type = 'SMOKE_TEST'") == before + 1
+    p = run_pyctl(["smoke", "--sample", "3", "--dsn", dsn], dsn=dsn)
+    assert p.returncode == 0 and "3 companies checked" in p.stdout
+    assert run_pyctl(["smoke", "--sample", "0", "--dsn", dsn], dsn=dsn).returncode == 2
+    # the state report shows the last smoke test
+    assert "Companies checked / eligible" in run_pyctl(["state", "--dsn", dsn], dsn=dsn).stdout
+
+
+def test_smoke_on_an_empty_database(run_pyctl, fresh_db):
+    dsn = fresh_db()
+    p = run_pyctl(["smoke", "--dsn", dsn], dsn=dsn)
+    assert p.returncode == 0, out(p)
+    assert "0 companies checked" in p.stdout
+    assert val(dsn, "SELECT count(*) FROM shq.audit_log WHERE event_type = 'SMOKE_TEST'") == 1
+
+
+# ------------------------------------------------------------------ reproducibility
+SNAPSHOT = [
+    "SELECT company_unique_id, company_name, domain, eligibility_status, identity_status, lifecycle_state, outreach_id"
+    " FROM cl.company_identity ORDER BY 1",
+    "SELECT target_id, company_unique_id, outreach_status, execution_status, email_method FROM outreach.company_target ORDER BY 1",
+    "SELECT company_unique_id, hub_id, status FROM outreach.company_hub_status ORDER BY 1, 2",
+    "SELECT company_unique_id, signal_type, points FROM outreach.bit_signals ORDER BY 1, 2",
+    "SELECT slot_id, company_unique_id, slot_type, is_filled FROM people.company_slot ORDER BY 1",
+    "SELECT company_unique_id, override_type, tier_cap, reason FROM outreach.manual_overrides ORDER BY 1, 2",
+    "SELECT effective_tier, companies FROM outreach.vw_tier_distribution ORDER BY 1",
+]
+
+
+def test_same_seed_same_data(fresh_db):
+    a, b = fresh_db(), fresh_db()
+    seed_mod.seed(a, 1500, 5, batch_size=1000, workers=2)  # two batches in parallel
+    seed_mod.seed(b, 1500, 5, batch_size=1000, workers=1)  # the same two, one after the other
+    for sql in SNAPSHOT:
+        assert q(a, sql) == q(b, sql), sql
+    c = fresh_db()
+    seed_mod.seed(c, 1500, 6)
+    assert q(a, SNAPSHOT[0]) != q(c, SNAPSHOT[0]), "another seed gives other data"
+
+
+def test_a_second_run_adds_n_more(fresh_db):
+    dsn = fresh_db()
+    r1 = seed_mod.seed(dsn, 120, 3, batch_size=1000)
+    r2 = seed_mod.seed(dsn, 80, 3, batch_size=1000)
+    assert (r1.first_index, r1.last_index, r2.first_index, r2.last_index) == (1, 120, 121, 200)
+    assert val(dsn, "SELECT count(*) FROM cl.company_identity") == 200
+    assert q(dsn, "SELECT is_aligned FROM shq.fn_check_spine_alignment()")[0][0] is True
+    assert val(dsn, "SELECT count(*) FROM outreach.campaigns WHERE campaign_id LIKE 'SEED3-%'") == 4
+    assert val(dsn, "SELECT count(*) FROM shq.audit_log WHERE event_type = 'SEED'") == 2
+
+
+def test_batches_and_workers_do_not_change_the_result(fresh_db):
+    """Several batches (small batch size) on parallel workers: still exactly N, aligned."""
+    dsn = fresh_db()
+    seen = []
+    r = seed_mod.seed(dsn, 2500, 9, batch_size=1000, workers=2, progress=seen.append)
+    assert sum(seen) == 2500 and sorted(seen) == [500, 1000, 1000]
+    assert val(dsn, "SELECT count(*) FROM cl.company_identity") == 2500
+    assert val(dsn, "SELECT count(DISTINCT target_id) FROM outreach.company_target") == 2500
+    assert q(dsn, "SELECT is_aligned FROM shq.fn_check_spine_alignment()")[0][0] is True
+    assert r.figures["campaigns"] == 4
