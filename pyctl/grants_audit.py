@@ -1,0 +1,174 @@
+"""The grants audit of `pyctl verify` (tamper evidence): who could get around
+the append-only and sovereign guards, and whether the guards are armed.
+
+`audit_grants(conn)` returns a list of findings, each a dict
+    {"check", "severity", "subject", "problem"}
+with severity "fail" (verify fails), "warning" or "info" (reported only):
+
+  owner_members        no login role is (directly or through other roles) a
+                       member of outreach_owner, and outreach_owner cannot log in
+  write_all_data       no login role is a member of pg_write_all_data
+  replication_role     no login role may SET session_replication_role
+                       (it makes ordinary triggers stop firing)
+  schema_create        nobody but a project schema's owner holds CREATE on it
+  protected_rules      no rule exists on a protected table
+  guard_triggers       every guard trigger of a protected table is ENABLE ALWAYS
+  ddl_guard            the DDL guard's event triggers are installed (warning)
+
+Superusers: a superuser login is normal for the DBA. It is implicitly all of
+the above, and nothing inside the database can stop it (it can also disable
+any trigger); each superuser login is reported as "info", never "fail". What
+a superuser changes in the sealed rows is detected by the seals.
+
+`check_grants(conn)` wraps the findings as a `pyctl verify` check dict
+(name "grants", ok, failures, warnings, info).
+"""
+from __future__ import annotations
+
+import psycopg
+
+from pyctl import policy
+
+#: tables the DDL guard protects: the append-only and sovereign tables (and
+#: the tombstones of sanctioned deletions)
+PROTECTED_TABLES = tuple(policy.APPEND_ONLY_TABLES) + tuple(policy.SOVEREIGN_TABLES) + ("shq.audit_seal_tombstones",)
+#: trigger functions whose triggers must stay ENABLE ALWAYS
+GUARD_TRIGGER_FUNCTIONS = ("shq.tg_append_only", "shq.tg_sovereign_guard", "shq.tg_audit_tombstone")
+DDL_GUARD_EVENT_TRIGGERS = ("shq_ddl_guard_drop", "shq_ddl_guard_end", "shq_ddl_guard_start")
+
+MEMBERS_OF = """
+WITH RECURSIVE m(member, roleid) AS (
+    SELECT a.member, a.roleid FROM pg_auth_members a
+    UNION
+    SELECT a.member, m.roleid FROM pg_auth_members a JOIN m ON a.roleid = m.member
+)
+SELECT r.rolname, r.rolsuper
+  FROM m JOIN pg_roles r ON r.oid = m.member
+ WHERE m.roleid = (SELECT oid FROM pg_roles WHERE rolname = %s)
+   AND r.rolcanlogin
+ ORDER BY 1
+"""
+
+
+def _finding(check: str, severity: str, subject: str, problem: str) -> dict:
+    return {"check": check, "severity": severity, "subject": subject, "problem": problem}
+
+
+def superuser_logins(conn: psycopg.Connection) -> list[dict]:
+    rows = conn.execute("SELECT rolname FROM pg_roles WHERE rolsuper AND rolcanlogin ORDER BY 1").fetchall()
+    return [_finding("superusers", "info", name,
+                     "superuser login (normal for the DBA): bypasses every grant and can disable triggers and "
+                     "the DDL guard; the seals detect what it changes in sealed rows")
+            for (name,) in rows]
+
+
+def owner_members(conn: psycopg.Connection) -> list[dict]:
+    out = []
+    can_login = conn.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'outreach_owner'").fetchone()
+    if can_login and can_login[0]:
+        out.append(_finding("owner_members", "fail", "outreach_owner",
+                            "outreach_owner can log in (it owns every object; nobody may log in as it)"))
+    for name, is_super in conn.execute(MEMBERS_OF, ("outreach_owner",)).fetchall():
+        out.append(_finding("owner_members", "info" if is_super else "fail", name,
+                            "login role is a member of outreach_owner: it can SET ROLE to the owner of every "
+                            "object and sanction its own writes"))
+    return out
+
+
+def write_all_data(conn: psycopg.Connection) -> list[dict]:
+    return [_finding("write_all_data", "info" if is_super else "fail", name,
+                     "login role is a member of pg_write_all_data (INSERT/UPDATE/DELETE on every table)")
+            for name, is_super in conn.execute(MEMBERS_OF, ("pg_write_all_data",)).fetchall()]
+
+
+def replication_role(conn: psycopg.Connection) -> list[dict]:
+    # PostgreSQL 15 can GRANT SET ON PARAMETER to a non-superuser
+    rows = conn.execute(
+        "SELECT rolname FROM pg_roles WHERE rolcanlogin AND NOT rolsuper"
+        " AND has_parameter_privilege(oid, 'session_replication_role', 'SET') ORDER BY 1").fetchall()
+    return [_finding("replication_role", "fail", name,
+                     "login role may SET session_replication_role (ordinary triggers stop firing under 'replica')")
+            for (name,) in rows]
+
+
+def schema_create(conn: psycopg.Connection) -> list[dict]:
+    rows = conn.execute(
+        "SELECT n.nspname, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END,"
+        "       coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = a.grantee), false)"
+        "  FROM pg_namespace n, LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a"
+        " WHERE n.nspname = ANY(%s) AND a.privilege_type = 'CREATE' AND a.grantee <> n.nspowner"
+        " ORDER BY 1, 2", (list(policy.PROJECT_SCHEMAS),)).fetchall()
+    return [_finding("schema_create", "info" if is_super else "fail", role,
+                     f"holds CREATE on project schema {schema} (only its owner may create objects there)")
+            for schema, role, is_super in rows]
+
+
+def protected_rules(conn: psycopg.Connection) -> list[dict]:
+    rows = conn.execute(
+        "SELECT n.nspname || '.' || c.relname, r.rulename FROM pg_rewrite r"
+        "  JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname || '.' || c.relname = ANY(%s) AND r.rulename <> '_RETURN' ORDER BY 1, 2",
+        (list(PROTECTED_TABLES),)).fetchall()
+    return [_finding("protected_rules", "fail", table,
+                     f"rule {rule} on a protected table (a rule can silently rewrite or drop its writes)")
+            for table, rule in rows]
+
+
+def guard_triggers(conn: psycopg.Connection) -> list[dict]:
+    rows = conn.execute(
+        "SELECT n.nspname || '.' || c.relname, t.tgname, t.tgenabled"
+        "  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+        "  JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace"
+        " WHERE n.nspname || '.' || c.relname = ANY(%s) AND pn.nspname || '.' || p.proname = ANY(%s)"
+        "   AND t.tgenabled <> 'A' ORDER BY 1, 2",
+        (list(PROTECTED_TABLES), list(GUARD_TRIGGER_FUNCTIONS))).fetchall()
+    state = {"O": "ENABLE (skipped under session_replication_role = replica)", "D": "DISABLED",
+             "R": "ENABLE REPLICA (fires only under replica)"}
+    return [_finding("guard_triggers", "fail", f"{table}.{name}",
+                     f"guard trigger is {state.get(enabled, enabled)}, not ENABLE ALWAYS")
+            for table, name, enabled in rows]
+
+
+def ddl_guard(conn: psycopg.Connection) -> list[dict]:
+    rows = dict(conn.execute(
+        "SELECT evtname, evtenabled FROM pg_event_trigger WHERE evtname = ANY(%s)"
+        " AND evtfoid = to_regprocedure('shq.tg_ddl_guard()')", (list(DDL_GUARD_EVENT_TRIGGERS),)).fetchall())
+    missing = [n for n in DDL_GUARD_EVENT_TRIGGERS if n not in rows]
+    weak = [n for n, e in rows.items() if e != "A"]
+    if missing:
+        return [_finding("ddl_guard", "warning", ", ".join(missing),
+                         "DDL guard event trigger(s) not installed (event triggers need a superuser): DDL that "
+                         "weakens the protected tables is not refused; a superuser runs "
+                         "`pyctl audit guard --install`")]
+    if weak:
+        return [_finding("ddl_guard", "warning", ", ".join(sorted(weak)),
+                         "DDL guard event trigger(s) not ENABLE ALWAYS (skipped under session_replication_role"
+                         " = replica, or disabled); a superuser runs `pyctl audit guard --install`")]
+    return []
+
+
+CHECKS = (superuser_logins, owner_members, write_all_data, replication_role, schema_create, protected_rules,
+          guard_triggers, ddl_guard)
+
+
+def audit_grants(conn: psycopg.Connection) -> list[dict]:
+    """Every finding of every check (see the module docstring)."""
+    findings: list[dict] = []
+    for check in CHECKS:
+        findings.extend(check(conn))
+    return findings
+
+
+def check_grants(conn: psycopg.Connection) -> dict:
+    """The findings as a `pyctl verify` check: fails on any "fail" finding."""
+    findings = audit_grants(conn)
+    fails = [f for f in findings if f["severity"] == "fail"]
+    return {
+        "name": "grants",
+        "ok": not fails,
+        "failures": [{"subject": f["subject"], "problem": f"{f['check']}: {f['problem']}", "check": f["check"]}
+                     for f in fails],
+        "warnings": [f for f in findings if f["severity"] == "warning"],
+        "info": {"notes": [f for f in findings if f["severity"] == "info"],
+                 "checks": [c.__name__ for c in CHECKS]},
+    }
