@@ -3,7 +3,7 @@
 -- fn_evaluate_hub_statuses, vw_sovereign_completion.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(57);
+SELECT plan(60);
 
 CREATE FUNCTION pg_temp.co(p_cid text, p_elig text DEFAULT 'ELIGIBLE') RETURNS text LANGUAGE sql AS $$
     SELECT cl.fn_register_company(p_cid, 'Company ' || p_cid, lower(p_cid) || '.test', p_elig);
@@ -163,6 +163,24 @@ SET LOCAL ROLE outreach_governor;
 SELECT throws_ok($$SELECT outreach.fn_evaluate_hub_statuses()$$, '42501', NULL, 'governor may not write hub status');
 RESET ROLE;
 SELECT is(pg_temp.st('HS-FRESH', 'talent-flow'), 'BLOCKED', 'the refused callers changed nothing');
+
+-- ---------------------------------------------------------------- evaluation climbs any depth
+-- A deeper chain (blog-content behind talent-flow, as only a migration could
+-- make it): one call still climbs all three levels, because a round that
+-- promoted a prerequisite is always followed by another.
+SELECT pg_temp.co('HS-D');
+SELECT pg_temp.done_required('HS-D');
+INSERT INTO outreach.blog (target_id, outreach_id, company_unique_id)
+SELECT target_id, outreach_id, company_unique_id FROM outreach.company_target WHERE company_unique_id = 'HS-D';
+SET LOCAL ROLE outreach_owner;
+SELECT shq.fn_sanction('outreach.hub_registry');
+UPDATE outreach.hub_registry SET prerequisite_hubs = '{talent-flow}' WHERE hub_id = 'blog-content';
+SELECT shq.fn_sanction('');
+RESET ROLE;
+SELECT is(outreach.fn_evaluate_hub_statuses(), 5,
+          'a three-level chain: company-target, then its three dependents, then blog-content, in one call');
+SELECT is(pg_temp.st('HS-D', 'blog-content'), 'PASS', '... blog-content reached through talent-flow');
+SELECT is(outreach.fn_evaluate_hub_statuses(), 0, '... and nothing is left to promote');
 
 SELECT * FROM finish();
 ROLLBACK;

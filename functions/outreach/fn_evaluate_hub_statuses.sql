@@ -10,6 +10,7 @@ DECLARE
     v_company text;
     v_round integer := 0;
     v_changed integer;
+    v_hubs text[];
     v_total integer := 0;
 BEGIN
     IF p_outreach_id IS NOT NULL THEN
@@ -28,34 +29,44 @@ BEGIN
     PERFORM shq.fn_sanction('outreach.company_hub_status');
     -- Each round promotes every hub whose gate passes given the statuses of
     -- the rounds before: company-target first, then the hubs that need it.
-    -- A round that changes nothing ends the loop (at most one round per
-    -- level of hub_registry.prerequisite_hubs, plus one).
+    -- Only a PASS can change a gate between rounds (DONE and the errors are
+    -- read in this one transaction), so the loop ends as soon as a round
+    -- promotes no hub that another hub lists as a prerequisite: a further
+    -- round could only repeat the last one's verdicts. That saves the final,
+    -- empty pass over every company.
     LOOP
         v_round := v_round + 1;
         IF p_outreach_id IS NULL THEN
-            INSERT INTO outreach.company_hub_status AS s (company_unique_id, hub_id, status, status_reason, updated_at)
-            SELECT g.company_unique_id, g.hub_id, 'PASS', 'promoted by outreach.fn_evaluate_hub_statuses', now()
-              FROM shq._hub_gates g
-             WHERE g.current_status IS DISTINCT FROM 'PASS'
-               AND g.done AND g.blocking_errors = 0 AND g.prerequisites_passed
-            ON CONFLICT (company_unique_id, hub_id) DO UPDATE
-               SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
-             WHERE s.status IS DISTINCT FROM 'PASS';
+            WITH promoted AS (
+                INSERT INTO outreach.company_hub_status AS s (company_unique_id, hub_id, status, status_reason, updated_at)
+                SELECT g.company_unique_id, g.hub_id, 'PASS', 'promoted by outreach.fn_evaluate_hub_statuses', now()
+                  FROM shq._hub_gates g
+                 WHERE g.current_status IS DISTINCT FROM 'PASS'
+                   AND g.done AND g.blocking_errors = 0 AND g.prerequisites_passed
+                ON CONFLICT (company_unique_id, hub_id) DO UPDATE
+                   SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
+                 WHERE s.status IS DISTINCT FROM 'PASS'
+                RETURNING s.hub_id)
+            SELECT count(*), array_agg(DISTINCT promoted.hub_id) INTO v_changed, v_hubs FROM promoted;
         ELSE
             -- both ids: an index lookup of the one company
-            INSERT INTO outreach.company_hub_status AS s (company_unique_id, hub_id, status, status_reason, updated_at)
-            SELECT g.company_unique_id, g.hub_id, 'PASS', 'promoted by outreach.fn_evaluate_hub_statuses', now()
-              FROM shq._hub_gates g
-             WHERE g.outreach_id = p_outreach_id AND g.company_unique_id = v_company
-               AND g.current_status IS DISTINCT FROM 'PASS'
-               AND g.done AND g.blocking_errors = 0 AND g.prerequisites_passed
-            ON CONFLICT (company_unique_id, hub_id) DO UPDATE
-               SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
-             WHERE s.status IS DISTINCT FROM 'PASS';
+            WITH promoted AS (
+                INSERT INTO outreach.company_hub_status AS s (company_unique_id, hub_id, status, status_reason, updated_at)
+                SELECT g.company_unique_id, g.hub_id, 'PASS', 'promoted by outreach.fn_evaluate_hub_statuses', now()
+                  FROM shq._hub_gates g
+                 WHERE g.outreach_id = p_outreach_id AND g.company_unique_id = v_company
+                   AND g.current_status IS DISTINCT FROM 'PASS'
+                   AND g.done AND g.blocking_errors = 0 AND g.prerequisites_passed
+                ON CONFLICT (company_unique_id, hub_id) DO UPDATE
+                   SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
+                 WHERE s.status IS DISTINCT FROM 'PASS'
+                RETURNING s.hub_id)
+            SELECT count(*), array_agg(DISTINCT promoted.hub_id) INTO v_changed, v_hubs FROM promoted;
         END IF;
-        GET DIAGNOSTICS v_changed = ROW_COUNT;
         v_total := v_total + v_changed;
-        EXIT WHEN v_changed = 0 OR v_round > (SELECT count(*) FROM outreach.hub_registry);
+        EXIT WHEN v_changed = 0
+               OR NOT EXISTS (SELECT 1 FROM outreach.hub_registry hr WHERE hr.prerequisite_hubs && v_hubs)
+               OR v_round > (SELECT count(*) FROM outreach.hub_registry);
     END LOOP;
     PERFORM shq.fn_sanction('');
     RETURN v_total;
