@@ -1,7 +1,7 @@
 # Outreach governance core: one-command demo and test run on a clean clone
 # (Debian bookworm, as root or with sudo-free apt).
 #
-#   make demo   packages + venv, then the embedded cluster, migrate, seed, state
+#   make demo   packages + venv, then the embedded cluster, migrate, seed, schedule, state
 #   make test   packages + venv, then the pytest suite (its own throwaway cluster)
 
 SHELL := /bin/bash
@@ -19,6 +19,9 @@ demo: setup
 	$(PYCTL) db start
 	$(PYCTL) migrate
 	$(PYCTL) seed --companies $(COMPANIES)
+	@# the governance jobs on pg_cron (preloaded by the embedded cluster when
+	@# installed); without pg_cron this says how to enable it and the demo goes on
+	-$(PYCTL) schedule
 	$(PYCTL) state
 
 test: setup
