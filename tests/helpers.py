@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import psycopg
@@ -122,3 +123,25 @@ def pyctl_executable() -> str:
     if not found:
         raise RuntimeError("the pyctl console script is not installed (pip install -e '.[test]')")
     return found
+
+
+def race(new_conn, n: int, fn):
+    """Run fn(conn) on n fresh connections in n threads released together;
+    return (results by thread, the exceptions raised)."""
+    conns = [new_conn() for _ in range(n)]
+    barrier = threading.Barrier(n)
+    results, errors = [None] * n, []
+
+    def work(i):
+        barrier.wait()
+        try:
+            results[i] = fn(conns[i])
+        except Exception as e:  # noqa: BLE001 - returned for the caller to assert
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results, errors

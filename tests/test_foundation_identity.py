@@ -3,11 +3,12 @@ Rule under concurrent callers, and the identity rules seen through the roles
 of SPEC §13."""
 from __future__ import annotations
 
-import threading
 import uuid
 
 import psycopg
 import pytest
+
+from helpers import race
 
 
 def _register(conn, cid=None):
@@ -16,30 +17,9 @@ def _register(conn, cid=None):
     return cid
 
 
-def _race(new_conn, n, fn):
-    """Run fn(conn) in n threads that start together; return results and errors."""
-    conns = [new_conn() for _ in range(n)]
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def work(i):
-        barrier.wait()
-        try:
-            results[i] = fn(conns[i])
-        except Exception as e:  # noqa: BLE001 - collected and asserted below
-            errors.append(e)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results, errors
-
-
 def test_sixteen_connections_minting_one_company_get_one_outreach_id(conn, new_conn):
     cid = _register(conn)
-    results, errors = _race(new_conn, 16, lambda c: c.execute(
+    results, errors = race(new_conn, 16, lambda c: c.execute(
         "SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0])
     assert errors == []
     assert len(set(results)) == 1 and results[0] is not None
@@ -54,7 +34,7 @@ def test_concurrent_minting_of_many_companies_stays_aligned(conn, new_conn):
     def mint_all(c):
         return [c.execute("SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0] for cid in cids]
 
-    results, errors = _race(new_conn, 8, mint_all)
+    results, errors = race(new_conn, 8, mint_all)
     assert errors == []
     assert all(r == results[0] for r in results), "every caller saw the same id for each company"
     row = conn.execute("SELECT is_aligned, spine_without_cl, cl_without_spine FROM shq.fn_check_spine_alignment()").fetchone()

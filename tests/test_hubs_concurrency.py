@@ -10,6 +10,8 @@ import uuid
 import psycopg
 import pytest
 
+from helpers import race
+
 REQUIRED = ["company-target", "dol-filings", "people-intelligence", "talent-flow"]
 
 
@@ -21,26 +23,6 @@ def _company(conn, prefix="HUBC"):
 
 def _target(conn, cid):
     return conn.execute("SELECT outreach.fn_create_company_target(%s)", (cid,)).fetchone()[0]
-
-
-def _race(new_conn, n, fn):
-    conns = [new_conn() for _ in range(n)]
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def work(i):
-        barrier.wait()
-        try:
-            results[i] = fn(conns[i])
-        except Exception as e:  # noqa: BLE001 - asserted below
-            errors.append(e)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results, errors
 
 
 def _done_required(conn, cid):
@@ -65,7 +47,7 @@ def _status(conn, cid, hub):
 # ------------------------------------------------------------------ §2
 def test_twelve_connections_creating_one_target_get_one_target(conn, new_conn):
     cid = _company(conn)
-    results, errors = _race(new_conn, 12, lambda c: _target(c, cid))
+    results, errors = race(new_conn, 12, lambda c: _target(c, cid))
     assert errors == []
     assert len(set(results)) == 1 and results[0].startswith(f"TGT-{cid[:8]}-")
     assert conn.execute("SELECT count(*) FROM outreach.company_target WHERE company_unique_id = %s", (cid,)).fetchone()[0] == 1
@@ -79,7 +61,7 @@ def test_companies_sharing_a_prefix_created_concurrently_get_distinct_targets(co
     cids = [f"{stem}-{k:02d}" for k in range(10)]
     for cid in cids:
         conn.execute("SELECT cl.fn_register_company(%s, 'x', 'x.test')", (cid,))
-    results, errors = _race(new_conn, 10, lambda c: [_target(c, cid) for cid in cids])
+    results, errors = race(new_conn, 10, lambda c: [_target(c, cid) for cid in cids])
     assert errors == []
     per_company = {cid: {r[i] for r in results} for i, cid in enumerate(cids)}
     assert all(len(v) == 1 for v in per_company.values()), "every caller saw the same target of each company"
@@ -135,7 +117,7 @@ def test_evaluate_and_set_hub_status_from_many_connections(conn, new_conn):
     for cid in cids:
         _target(conn, cid)
         _done_required(conn, cid)
-    results, errors = _race(new_conn, 6, lambda c: c.execute(
+    results, errors = race(new_conn, 6, lambda c: c.execute(
         "SELECT outreach.fn_evaluate_hub_statuses(s.outreach_id) FROM (SELECT outreach_id FROM outreach.outreach"
         " WHERE company_unique_id = ANY(%s) ORDER BY company_unique_id OFFSET 0) s", (cids,)).fetchall())
     assert errors == []
