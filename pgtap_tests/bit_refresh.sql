@@ -4,7 +4,7 @@
 -- sovereign (OG005 for every direct write), and shq.fn_check_bit_done.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(48);
+SELECT plan(52);
 
 INSERT INTO outreach.bit_signal_types (signal_type, source_hub, weight_class, points, half_life_days)
 VALUES ('T_FLAT', 'company-target', 'LOW', 30, NULL);
@@ -152,6 +152,27 @@ SELECT pg_temp.company('late');
 SELECT is(shq.fn_check_bit_done(pg_temp.oid('late')), false, 'a company without a scores row: not DONE');
 SELECT outreach.fn_add_bit_signal('BITREF-late', 'NEWS_MENTION');
 SELECT is(shq.fn_check_bit_done(pg_temp.oid('late')), true, 'its first signal scores it: DONE');
+
+-- ---------------------------------------------------------------- refresh all, as of before the signals
+-- Rows of companies with no signal up to as_of fall back to 0, in the same
+-- call that rescored the others; a spine company without a row gets one.
+SELECT pg_temp.company('rowless');
+SELECT is(outreach.fn_refresh_bit_scores(NULL, (SELECT t FROM t0) - interval '1 year'),
+          (SELECT count(*)::integer FROM outreach.outreach WHERE company_unique_id LIKE 'BITREF-%'),
+          'refresh all a year back writes one row per spine company');
+SELECT is((SELECT count(*) FROM outreach.bit_scores b JOIN co ON co.oid = b.outreach_id
+            WHERE b.score = 0 AND b.score_tier = 'COLD' AND b.signal_count = 0 AND b.last_signal_at IS NULL
+              AND b.as_of = (SELECT t FROM t0) - interval '1 year' AND b.computed_at = now()),
+          (SELECT count(*) FROM co),
+          '... every row is 0 / COLD / 0 signals as of then (no signal is that old)');
+SELECT is((SELECT count(*) FROM outreach.bit_scores WHERE outreach_id = pg_temp.oid('rowless')), 1::bigint,
+          '... and the company that had no row has one');
+SELECT results_eq(
+    $$SELECT b.outreach_id, b.score, b.score_tier, b.signal_count, b.last_signal_at
+        FROM outreach.bit_scores b JOIN co ON co.oid = b.outreach_id ORDER BY 1$$,
+    $$SELECT co.oid, c.score, c.score_tier, c.signal_count, c.last_signal_at
+        FROM co, LATERAL outreach.fn_compute_bit_score(co.oid, (SELECT t FROM t0) - interval '1 year') c ORDER BY 1$$,
+    '... equal to fn_compute_bit_score a year back');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -10,11 +10,16 @@ SET search_path = pg_catalog, pg_temp
 SET work_mem = '64MB'
 SET jit = off
 SET plan_cache_mode = force_generic_plan
+-- a sorted aggregate over the covering index beats hashing every signal
+SET enable_hashagg = off
 AS $$
 DECLARE
     v_ids uuid[];
     v_prev_sanction text;
     v_units text;
+    v_agg_sql text;
+    v_set_sql text;
+    v_full_sql text;
     v_update_sql text;
     v_insert_sql text;
     v_covered bigint;
@@ -22,6 +27,7 @@ DECLARE
     v_inserted uuid[];
     v_rest uuid[];
     v_updated integer := 0;
+    v_zeroed integer;
     v_as_of_epoch double precision;
     -- up to this many companies the statements are static (planned once per
     -- session, the types joined): a signal's own refresh costs no planning
@@ -47,13 +53,23 @@ BEGIN
     IF v_ids IS NULL OR cardinality(v_ids) > c_small THEN
         -- The signals aggregated per company: decay inlined, no per-row call of
         -- a function of ours, no join with the types (their half-lives are a
-        -- CASE), the per-signal values precomputed (points_nano, occurred_epoch).
-        -- The tier is outreach.fn_score_tier's rule, inlined.
+        -- CASE), the per-signal values precomputed (points_nano, occurred_epoch)
+        -- and read from the covering index bit_signals_scoring_idx in company
+        -- order (an index-only scan feeding a sorted aggregate: no hash table
+        -- of a million signals). $2: the companies, or NULL for all.
         v_units := outreach._bit_decay_sql('units', '$3', outreach._bit_divisor_sql());
-        -- rewrite existing rows ($2: the companies, or NULL for all), visiting
-        -- them in physical order (ORDER BY ctid): HOT updates, page by page
-        v_update_sql := format($q$
-            UPDATE outreach.bit_scores b
+        v_agg_sql := format($q$
+            SELECT s.outreach_id,
+                   LEAST(100::numeric, round(sum(%1$s) OPERATOR(pg_catalog.*) 0.000000001, 2)) AS score,
+                   count(*)::integer AS signal_count,
+                   max(s.occurred_at) AS last_signal_at
+              FROM outreach.bit_signals s
+             WHERE s.occurred_at OPERATOR(pg_catalog.<=) $1
+               AND ($2 IS NULL OR s.outreach_id OPERATOR(pg_catalog.=) ANY ($2))
+             GROUP BY s.outreach_id
+            $q$, v_units);
+        -- The tier is outreach.fn_score_tier's rule, inlined.
+        v_set_sql := $q$
                SET score = x.score,
                    score_tier = CASE WHEN x.score OPERATOR(pg_catalog.<) 25 THEN 'COLD'
                                      WHEN x.score OPERATOR(pg_catalog.<) 50 THEN 'WARM'
@@ -63,23 +79,28 @@ BEGIN
                    last_signal_at = x.last_signal_at,
                    as_of = $1,
                    computed_at = now()
+            $q$;
+        -- everything: rewrite the rows of companies with a signal up to as_of
+        -- straight from the aggregate (the rest is handled below, rarely)
+        v_full_sql := format($q$
+            UPDATE outreach.bit_scores b %1$s
+              FROM (%2$s) x
+             WHERE b.outreach_id OPERATOR(pg_catalog.=) x.outreach_id
+            $q$, v_set_sql, v_agg_sql);
+        -- some companies ($2): rewrite each existing row, score 0 without a
+        -- signal, visiting rows in physical order (ORDER BY ctid): HOT updates
+        v_update_sql := format($q$
+            UPDATE outreach.bit_scores b %1$s
               FROM (SELECT b2.ctid AS row_id,
-                           LEAST(100::numeric, round(coalesce(a.units, 0) OPERATOR(pg_catalog.*) 0.000000001, 2)) AS score,
+                           coalesce(a.score, 0.00) AS score,
                            coalesce(a.signal_count, 0) AS signal_count,
                            a.last_signal_at
                       FROM outreach.bit_scores b2
-                      LEFT JOIN (SELECT s.outreach_id,
-                                        sum(%1$s) AS units,
-                                        count(*)::integer AS signal_count,
-                                        max(s.occurred_at) AS last_signal_at
-                                   FROM outreach.bit_signals s
-                                  WHERE s.occurred_at OPERATOR(pg_catalog.<=) $1
-                                    AND ($2 IS NULL OR s.outreach_id OPERATOR(pg_catalog.=) ANY ($2))
-                                  GROUP BY s.outreach_id) a ON a.outreach_id OPERATOR(pg_catalog.=) b2.outreach_id
-                     WHERE ($2 IS NULL OR b2.outreach_id OPERATOR(pg_catalog.=) ANY ($2))
+                      LEFT JOIN (%2$s) a ON a.outreach_id OPERATOR(pg_catalog.=) b2.outreach_id
+                     WHERE b2.outreach_id OPERATOR(pg_catalog.=) ANY ($2)
                      ORDER BY b2.ctid) x
              WHERE b.ctid OPERATOR(pg_catalog.=) x.row_id
-            $q$, v_units);
+            $q$, v_set_sql, v_agg_sql);
         -- insert the rows of companies ($2) that have none, in key order;
         -- returns the companies it inserted (one being inserted concurrently
         -- makes us wait for it, then skip it)
@@ -94,22 +115,14 @@ BEGIN
                             ELSE 'BURNING' END,
                        coalesce(a.signal_count, 0), a.last_signal_at, $1, now()
                   FROM outreach.outreach o
-                  LEFT JOIN (SELECT s.outreach_id,
-                                    sum(%1$s) AS units,
-                                    count(*)::integer AS signal_count,
-                                    max(s.occurred_at) AS last_signal_at
-                               FROM outreach.bit_signals s
-                              WHERE s.occurred_at OPERATOR(pg_catalog.<=) $1
-                                AND s.outreach_id OPERATOR(pg_catalog.=) ANY ($2)
-                              GROUP BY s.outreach_id) a ON a.outreach_id OPERATOR(pg_catalog.=) o.outreach_id
-                 CROSS JOIN LATERAL (SELECT LEAST(100::numeric,
-                                                  round(coalesce(a.units, 0) OPERATOR(pg_catalog.*) 0.000000001, 2)) AS score) x
+                  LEFT JOIN (%1$s) a ON a.outreach_id OPERATOR(pg_catalog.=) o.outreach_id
+                 CROSS JOIN LATERAL (SELECT coalesce(a.score, 0.00) AS score) x
                  WHERE o.outreach_id OPERATOR(pg_catalog.=) ANY ($2)
                  ORDER BY o.outreach_id
                 ON CONFLICT (outreach_id) DO NOTHING
                 RETURNING b.outreach_id)
             SELECT array_agg(ins.outreach_id) FROM ins
-            $q$, v_units);
+            $q$, v_agg_sql);
     END IF;
 
     -- Two refreshes of one company must not interleave: each computes from
@@ -121,14 +134,26 @@ BEGIN
         -- everything: one self-exclusive table lock (readers never wait;
         -- it waits for, and then excludes, every other writer of bit_scores)
         LOCK TABLE outreach.bit_scores IN SHARE ROW EXCLUSIVE MODE;
-        EXECUTE v_update_sql USING p_as_of, NULL::uuid[], v_as_of_epoch;
+        EXECUTE v_full_sql USING p_as_of, NULL::uuid[], v_as_of_epoch;
         GET DIAGNOSTICS v_updated = ROW_COUNT;
+        -- every spine company has a row and a signal: done (the usual case);
+        -- otherwise score 0 for rows without a signal up to as_of, and
+        -- insert the rows of companies that have none
         SELECT count(*) INTO v_covered FROM outreach.outreach o;
         IF v_updated < v_covered THEN
+            UPDATE outreach.bit_scores b
+               SET score = 0.00, score_tier = 'COLD', signal_count = 0, last_signal_at = NULL,
+                   as_of = p_as_of, computed_at = now()
+             WHERE NOT EXISTS (SELECT 1 FROM outreach.bit_signals s
+                                WHERE s.outreach_id = b.outreach_id AND s.occurred_at <= p_as_of);
+            GET DIAGNOSTICS v_zeroed = ROW_COUNT;
+            v_updated := v_updated + v_zeroed;
             SELECT array_agg(o.outreach_id) INTO v_missing
               FROM outreach.outreach o
              WHERE NOT EXISTS (SELECT 1 FROM outreach.bit_scores b WHERE b.outreach_id = o.outreach_id);
-            EXECUTE v_insert_sql INTO v_inserted USING p_as_of, v_missing, v_as_of_epoch;
+            IF v_missing IS NOT NULL THEN
+                EXECUTE v_insert_sql INTO v_inserted USING p_as_of, v_missing, v_as_of_epoch;
+            END IF;
         END IF;
     ELSE
         -- some companies: row locks, so refreshes of other companies (and
