@@ -57,7 +57,7 @@ BEGIN
         -- CASE), the per-signal values precomputed (points_nano, occurred_epoch)
         -- and read from the covering index bit_signals_scoring_idx in company
         -- order (an index-only scan feeding a sorted aggregate: no hash table
-        -- of a million signals). $2: the companies, or NULL for all.
+        -- of a million signals). Every company: the full refresh.
         v_units := outreach._bit_decay_sql('units', '$3', outreach._bit_divisor_sql());
         v_agg_sql := format($q$
             SELECT s.outreach_id,
