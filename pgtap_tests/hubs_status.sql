@@ -3,7 +3,7 @@
 -- fn_evaluate_hub_statuses, vw_sovereign_completion.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(60);
+SELECT plan(80);
 
 CREATE FUNCTION pg_temp.co(p_cid text, p_elig text DEFAULT 'ELIGIBLE') RETURNS text LANGUAGE sql AS $$
     SELECT cl.fn_register_company(p_cid, 'Company ' || p_cid, lower(p_cid) || '.test', p_elig);
@@ -163,6 +163,55 @@ SET LOCAL ROLE outreach_governor;
 SELECT throws_ok($$SELECT outreach.fn_evaluate_hub_statuses()$$, '42501', NULL, 'governor may not write hub status');
 RESET ROLE;
 SELECT is(pg_temp.st('HS-FRESH', 'talent-flow'), 'BLOCKED', 'the refused callers changed nothing');
+
+-- ---------------------------------------------------------------- fn_evaluate_hub_statuses_range
+-- [p_from, p_to) of company_unique_id, NULL bounds open; disjoint ranges may
+-- run in concurrent sessions (pyctl seed splits its evaluation that way).
+SELECT pg_temp.co('HS-R1');
+SELECT pg_temp.co('HS-R2');
+SELECT pg_temp.co('HS-R3');
+SELECT pg_temp.done_required(c) FROM unnest(ARRAY['HS-R1', 'HS-R2', 'HS-R3']) AS c;
+SELECT throws_ok($$SELECT outreach.fn_evaluate_hub_statuses_range('HS-R2', 'HS-R2')$$, '22023', NULL,
+                 'an empty range (from = to): 22023');
+SELECT throws_ok($$SELECT outreach.fn_evaluate_hub_statuses_range('HS-R3', 'HS-R1')$$, '22023', NULL,
+                 'a reversed range: 22023');
+SELECT throws_ok($$SELECT outreach.fn_evaluate_hub_statuses_range('  ', NULL)$$, '22023', NULL,
+                 'a blank bound: 22023 (NULL is the open end)');
+SELECT throws_ok($$SELECT outreach.fn_evaluate_hub_statuses_range(NULL, '')$$, '22023', NULL,
+                 'an empty upper bound: 22023');
+SELECT is((SELECT count(*) FROM outreach.company_hub_status WHERE company_unique_id LIKE 'HS-R_' AND status = 'PASS'),
+          0::bigint, 'the refused calls promoted nothing');
+SELECT is(outreach.fn_evaluate_hub_statuses_range('HS-R2', 'HS-R3'), 4,
+          'from inclusive: HS-R2''s four required hubs, in one call');
+SELECT is(ARRAY(SELECT DISTINCT company_unique_id FROM outreach.company_hub_status
+                 WHERE company_unique_id LIKE 'HS-R_' AND status = 'PASS'),
+          ARRAY['HS-R2'], '... and nothing of HS-R1 (below) or HS-R3 (to is exclusive)');
+SELECT is(outreach.fn_evaluate_hub_statuses_range('HS-R2', 'HS-R3'), 0, 'the same range again changes nothing');
+SELECT is(outreach.fn_evaluate_hub_statuses_range('HS-R3', NULL), 4, 'an open upper end: HS-R3');
+SELECT is(outreach.fn_evaluate_hub_statuses_range(NULL, 'HS-R2'), 4, 'an open lower end: HS-R1');
+SELECT is(outreach.fn_evaluate_hub_statuses(), 0, 'the ranges left nothing for the evaluation of every company');
+SELECT is(outreach.fn_evaluate_hub_statuses_range(NULL, NULL), 0, 'both ends open: every company, a fixpoint too');
+SELECT is_definer('outreach', 'fn_evaluate_hub_statuses_range', ARRAY['text', 'text'],
+                  'fn_evaluate_hub_statuses_range is SECURITY DEFINER');
+SELECT isnt_definer('outreach', '_evaluate_hub_statuses', ARRAY['uuid', 'text', 'text', 'text'],
+                    'the private rounds are not SECURITY DEFINER (they run as their definer callers)');
+SET LOCAL ROLE outreach_hub_writer;
+SELECT lives_ok($$SELECT outreach.fn_evaluate_hub_statuses_range(NULL, NULL)$$, 'hub_writer may evaluate a range');
+SELECT throws_ok($$SELECT outreach._evaluate_hub_statuses(NULL, NULL, NULL, NULL)$$, '42501', NULL,
+                 'hub_writer may not call the private rounds');
+RESET ROLE;
+SET LOCAL ROLE outreach_governor;
+SELECT throws_ok($$SELECT outreach.fn_evaluate_hub_statuses_range(NULL, NULL)$$, '42501', NULL,
+                 'governor may not evaluate a range');
+RESET ROLE;
+-- called directly by the owner, outside a definer function, the rounds still
+-- meet the guard: it checks current_user, and a superuser is not the owner
+SELECT pg_temp.co('HS-R4');
+SELECT pg_temp.done_required('HS-R4');
+SELECT throws_ok($$SELECT outreach._evaluate_hub_statuses(NULL, NULL, 'HS-R4', NULL)$$, 'OG005', NULL,
+                 'the private rounds, called by a superuser: the sovereign guard refuses the write (OG005)');
+SELECT is(pg_temp.st('HS-R4', 'company-target'), 'IN_PROGRESS', '... and HS-R4 is not promoted');
+SELECT is(outreach.fn_evaluate_hub_statuses_range('HS-R4', 'HS-R5'), 4, 'through the definer function, the same range is');
 
 -- ---------------------------------------------------------------- evaluation climbs any depth
 -- A deeper chain (blog-content behind talent-flow, as only a migration could

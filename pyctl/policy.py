@@ -43,6 +43,7 @@ ALLOWED_EXECUTE: dict[str, set[str]] = {
         "outreach.fn_set_outreach_status",
         "outreach.fn_set_hub_status",
         "outreach.fn_evaluate_hub_statuses",
+        "outreach.fn_evaluate_hub_statuses_range",
         "outreach.fn_add_bit_signal",
         "outreach.fn_refresh_bit_scores",
         "shq.fn_record_error",

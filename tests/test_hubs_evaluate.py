@@ -7,6 +7,7 @@ functions say."""
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass
 
 import psycopg
@@ -189,6 +190,7 @@ def test_set_based_evaluation_matches_per_company_functions_and_the_model(fresh_
         c.execute("ANALYZE")
         before = statuses(c)
     clone = fresh_db(template=conninfo_to_dict(src)["dbname"])
+    ranged = fresh_db(template=conninfo_to_dict(src)["dbname"])
 
     # set-based, all companies at once
     with psycopg.connect(src, autocommit=True) as c:
@@ -215,8 +217,31 @@ def test_set_based_evaluation_matches_per_company_functions_and_the_model(fresh_
         after_each = statuses(c)
         tiers_each = tiers(c)
 
+    # by company ranges, in another clone: three sessions at once over
+    # [None, a), [a, b), [b, None)
+    cids = sorted(co.cid for co in cos)
+    cuts = sorted(random.Random(seed).sample(cids, 2))
+    bounds = list(zip([None, *cuts], [*cuts, None]))
+    changed_ranges = [0] * len(bounds)
+
+    def evaluate(k: int) -> None:
+        with psycopg.connect(ranged, autocommit=True) as c:
+            changed_ranges[k] = c.execute("SELECT outreach.fn_evaluate_hub_statuses_range(%s, %s)",
+                                          bounds[k]).fetchone()[0]
+
+    threads = [threading.Thread(target=evaluate, args=(k,)) for k in range(len(bounds))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with psycopg.connect(ranged, autocommit=True) as c:
+        after_ranges = statuses(c)
+        assert c.execute("SELECT outreach.fn_evaluate_hub_statuses()").fetchone()[0] == 0, "the ranges left nothing"
+    assert all(n > 0 for n in changed_ranges), changed_ranges
+
     assert changed_all == changed_each == sum(1 for k, v in after_all.items() if before.get(k) != v)
-    assert after_all == after_each
+    assert changed_all == sum(changed_ranges)
+    assert after_all == after_each == after_ranges
     assert tiers_all == tiers_each
 
     # the independent model of SPEC §3/§8

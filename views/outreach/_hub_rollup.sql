@@ -11,8 +11,14 @@ SELECT chs.company_unique_id,
        count(*) FILTER (WHERE chs.status IN ('FAIL', 'BLOCKED')
                           AND chs.hub_id <> ALL (ARRAY(SELECT hr.hub_id FROM outreach.hub_registry hr
                                                        WHERE NOT hr.is_required)))   AS required_bad,
-       array_agg(chs.hub_id) FILTER (WHERE chs.status = 'PASS')                      AS passed_hubs
+       array_agg(chs.hub_id) FILTER (WHERE chs.status = 'PASS')                      AS passed_hubs,
+       -- every hub row's status, for the gates (shq._hub_gates): one pass over
+       -- the table instead of a lookup per company and hub. Both arrays list
+       -- the rows in the same order, so status k is hub k's. Views that do
+       -- not read them do not compute them (unused subquery outputs are dropped).
+       array_agg(chs.hub_id)                                                         AS hub_ids,
+       array_agg(chs.status)                                                         AS hub_statuses
   FROM outreach.company_hub_status chs
  GROUP BY chs.company_unique_id;
 COMMENT ON VIEW outreach._hub_rollup IS
-    'Internal: per company with hub rows: hubs at PASS, optional hubs at PASS (required at PASS = passed - optional_passed), required hubs at FAIL/BLOCKED, the hub_ids at PASS (SPEC §3).';
+    'Internal: per company with hub rows: hubs at PASS, optional hubs at PASS (required at PASS = passed - optional_passed), required hubs at FAIL/BLOCKED, the hub_ids at PASS, and every hub row as hub_ids[k] at hub_statuses[k] (SPEC §3).';

@@ -7,7 +7,7 @@ SELECT d.outreach_id,
        hr.hub_id,
        hr.display_order,
        hr.prerequisite_hubs,
-       cur.status                                                    AS current_status,
+       r.hub_statuses[array_position(r.hub_ids, hr.hub_id)]          AS current_status,
        -- which DONE check belongs to which hub (SPEC §8)
        CASE
            WHEN hr.hub_id = 'company-target'      THEN d.company_target_done
@@ -33,8 +33,6 @@ SELECT d.outreach_id,
        coalesce(hr.prerequisite_hubs, '{}'::text[]) <@ coalesce(r.passed_hubs, '{}'::text[]) AS prerequisites_passed
   FROM shq._done_states d
  CROSS JOIN outreach.hub_registry hr
-  LEFT JOIN outreach.company_hub_status cur
-         ON cur.company_unique_id = d.company_unique_id AND cur.hub_id = hr.hub_id
   LEFT JOIN outreach._hub_rollup r ON r.company_unique_id = d.company_unique_id
   LEFT JOIN (SELECT x.outreach_id, x.hub_id, sum(x.blocking_errors) AS blocking_errors,
                     string_agg(x.table_name || ' (' || x.blocking_errors || ')', ', ' ORDER BY x.table_name) AS tables

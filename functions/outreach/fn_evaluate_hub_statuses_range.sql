@@ -1,0 +1,27 @@
+-- outreach.fn_evaluate_hub_statuses_range: fn_evaluate_hub_statuses(NULL) for
+-- the companies with p_from <= company_unique_id < p_to only (a NULL bound is
+-- open), so that disjoint ranges can be evaluated by concurrent sessions, one
+-- core each (pyctl seed does). Not in the SPEC; an extension of §3.
+CREATE OR REPLACE FUNCTION outreach.fn_evaluate_hub_statuses_range(p_from text, p_to text)
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF (p_from IS NOT NULL AND shq.fn_is_blank(p_from)) OR (p_to IS NOT NULL AND shq.fn_is_blank(p_to)) THEN
+        RAISE EXCEPTION 'a bound of the company range is blank'
+            USING ERRCODE = '22023',
+                  HINT = 'Pass company_unique_id values as bounds, or NULL for an open end.';
+    END IF;
+    IF p_from >= p_to THEN
+        RAISE EXCEPTION 'the company range [%, %) is empty', p_from, p_to
+            USING ERRCODE = '22023',
+                  HINT = 'p_from is inclusive and p_to exclusive: p_from must sort before p_to.';
+    END IF;
+    RETURN outreach._evaluate_hub_statuses(NULL, NULL, p_from, p_to);
+END
+$$;
+COMMENT ON FUNCTION outreach.fn_evaluate_hub_statuses_range(text, text) IS
+    'fn_evaluate_hub_statuses(NULL) restricted to p_from <= company_unique_id < p_to (NULL bounds open); disjoint ranges may run in concurrent sessions. 22023 for a blank bound or an empty range.';
+GRANT EXECUTE ON FUNCTION outreach.fn_evaluate_hub_statuses_range(text, text) TO outreach_hub_writer;
