@@ -4,7 +4,7 @@
 -- sovereign (OG005 for every direct write), and shq.fn_check_bit_done.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(52);
+SELECT plan(59);
 
 INSERT INTO outreach.bit_signal_types (signal_type, source_hub, weight_class, points, half_life_days)
 VALUES ('T_FLAT', 'company-target', 'LOW', 30, NULL);
@@ -173,6 +173,48 @@ SELECT results_eq(
     $$SELECT co.oid, c.score, c.score_tier, c.signal_count, c.last_signal_at
         FROM co, LATERAL outreach.fn_compute_bit_score(co.oid, (SELECT t FROM t0) - interval '1 year') c ORDER BY 1$$,
     '... equal to fn_compute_bit_score a year back');
+
+-- ---------------------------------------------------------------- refresh all: many rows missing, or a few
+-- Signals stored while their trigger is silent (a bulk load in replica mode,
+-- as pyctl seed does) leave their companies without a row. When more than a
+-- tenth of the spine has none, the full refresh inserts them from the
+-- aggregate of every company; when fewer, from one index range each.
+SELECT pg_temp.company('bulk' || i) FROM generate_series(1, 20) AS i;
+SET LOCAL session_replication_role = replica;
+SELECT count(outreach.fn_add_bit_signal('BITREF-bulk' || i, 'NEWS_MENTION', (SELECT t FROM t0) - make_interval(days => i)))
+  FROM generate_series(1, 20) AS i WHERE i % 4 <> 0;
+SELECT count(outreach.fn_add_bit_signal('BITREF-bulk' || i, 'DOMAIN_VERIFIED', (SELECT t FROM t0) - make_interval(days => 3 * i)))
+  FROM generate_series(1, 20) AS i WHERE i % 3 = 0;
+RESET session_replication_role;
+SELECT is((SELECT count(*) FROM outreach.bit_scores b JOIN co ON co.oid = b.outreach_id WHERE co.k LIKE 'bulk%'), 0::bigint,
+          'signals stored in replica mode scored nobody (the trigger is ENABLE ORIGIN)');
+SELECT is(outreach.fn_refresh_bit_scores(NULL, (SELECT t FROM t0)),
+          (SELECT count(*)::integer FROM outreach.outreach WHERE company_unique_id LIKE 'BITREF-%'),
+          'refresh all with 20 of the spine''s companies rowless: one row per spine company');
+SELECT results_eq(
+    $$SELECT b.outreach_id, b.company_unique_id, b.score, b.score_tier, b.signal_count, b.last_signal_at, b.as_of
+        FROM outreach.bit_scores b JOIN co ON co.oid = b.outreach_id ORDER BY 1$$,
+    $$SELECT co.oid, 'BITREF-' || co.k, c.score, c.score_tier, c.signal_count, c.last_signal_at, (SELECT t FROM t0)
+        FROM co, LATERAL outreach.fn_compute_bit_score(co.oid, (SELECT t FROM t0)) c ORDER BY 1$$,
+    '... every row (scored from the aggregate, or zero without a signal) equals fn_compute_bit_score');
+SELECT cmp_ok((SELECT count(*) FROM outreach.bit_scores b JOIN co ON co.oid = b.outreach_id
+                WHERE co.k LIKE 'bulk%' AND b.signal_count = 2), '>', 0::bigint,
+              '... and some bulk companies have two signals, all of them counted');
+SELECT pg_temp.company('one-late');
+SET LOCAL session_replication_role = replica;
+SELECT outreach.fn_add_bit_signal('BITREF-one-late', 'NEWS_MENTION', (SELECT t FROM t0) - interval '2 days');
+RESET session_replication_role;
+SELECT is(outreach.fn_refresh_bit_scores(NULL, (SELECT t FROM t0)),
+          (SELECT count(*)::integer FROM outreach.outreach WHERE company_unique_id LIKE 'BITREF-%'),
+          'refresh all with one rowless company (under a tenth of the spine): one row per spine company');
+SELECT results_eq(
+    $$SELECT b.score, b.score_tier, b.signal_count, b.last_signal_at FROM outreach.bit_scores b
+       WHERE b.outreach_id = pg_temp.oid('one-late')$$,
+    $$SELECT c.score, c.score_tier, c.signal_count, c.last_signal_at
+        FROM outreach.fn_compute_bit_score(pg_temp.oid('one-late'), (SELECT t FROM t0)) c$$,
+    '... its row equals fn_compute_bit_score');
+SELECT is((SELECT signal_count FROM outreach.bit_scores WHERE outreach_id = pg_temp.oid('one-late')), 1,
+          '... with its one signal');
 
 SELECT * FROM finish();
 ROLLBACK;

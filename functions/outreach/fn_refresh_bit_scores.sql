@@ -26,6 +26,7 @@ DECLARE
     v_covered bigint;
     v_missing uuid[];
     v_inserted uuid[];
+    v_inserted_all integer := 0;
     v_rest uuid[];
     v_updated integer := 0;
     v_zeroed integer;
@@ -159,7 +160,26 @@ BEGIN
             SELECT array_agg(o.outreach_id) INTO v_missing
               FROM outreach.outreach o
              WHERE NOT EXISTS (SELECT 1 FROM outreach.bit_scores b WHERE b.outreach_id = o.outreach_id);
-            IF v_missing IS NOT NULL THEN
+            IF cardinality(v_missing) > v_covered / 10 THEN
+                -- many new companies (the first refresh after a bulk load):
+                -- their rows straight from the aggregate of every company,
+                -- not one index range each. The table lock keeps out every
+                -- other writer, so no row can appear in between.
+                EXECUTE format($q$
+                    INSERT INTO outreach.bit_scores
+                           (outreach_id, company_unique_id, score, score_tier, signal_count, last_signal_at, as_of, computed_at)
+                    SELECT o.outreach_id, o.company_unique_id, coalesce(x.score, 0.00),
+                           CASE WHEN coalesce(x.score, 0.00) OPERATOR(pg_catalog.<) 25 THEN 'COLD'
+                                WHEN x.score OPERATOR(pg_catalog.<) 50 THEN 'WARM'
+                                WHEN x.score OPERATOR(pg_catalog.<) 75 THEN 'HOT'
+                                ELSE 'BURNING' END,
+                           coalesce(x.signal_count, 0), x.last_signal_at, $1, now()
+                      FROM outreach.outreach o
+                      LEFT JOIN (%1$s) x ON x.outreach_id OPERATOR(pg_catalog.=) o.outreach_id
+                     WHERE o.outreach_id OPERATOR(pg_catalog.=) ANY ($2)
+                    $q$, v_agg_sql) USING p_as_of, v_missing, v_as_of_epoch;
+                GET DIAGNOSTICS v_inserted_all = ROW_COUNT;
+            ELSIF v_missing IS NOT NULL THEN
                 EXECUTE v_insert_sql INTO v_inserted USING p_as_of, v_missing, v_as_of_epoch;
             END IF;
         END IF;
@@ -245,7 +265,7 @@ BEGIN
     END IF;
 
     PERFORM shq.fn_sanction(v_prev_sanction);
-    RETURN v_updated + coalesce(cardinality(v_inserted), 0);
+    RETURN v_updated + coalesce(cardinality(v_inserted), 0) + v_inserted_all;
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_refresh_bit_scores(uuid[], timestamptz) IS
