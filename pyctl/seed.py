@@ -39,18 +39,22 @@ the sub-hub tables are written directly, as CL and the hubs would.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import psycopg
+from psycopg import sql
 
 from pyctl.dsn import connect
 from pyctl.errors import PyctlError, format_db_error
 
 BATCH_SIZE = 50_000
 WORKERS = 2
+#: companies per concurrent fn_evaluate_hub_statuses_range session, at least
+EVALUATE_MIN_RANGE = 100_000
 DEFAULT_SEED = 42
 MAX_SEED = 2**31 - 1
 SEED_ACTOR = "pyctl seed"
@@ -58,6 +62,12 @@ SEED_ACTOR = "pyctl seed"
 #: (hub of the error, table) of the governed error tables, as in shq.governed_error_tables
 ERROR_TABLES = ["outreach.company_target_errors", "outreach.dol_errors", "people.people_errors",
                 "company.url_discovery_failures", "public.shq_error_log"]
+
+#: every table the seed's bulk-mode sessions write (their foreign keys are checked at the end)
+BULK_TABLES = ["cl.company_identity", "outreach.outreach", "outreach.company_target", "outreach.dol",
+               "outreach.dol_filings", "people.company_slot", "people.people_master", "outreach.people",
+               "outreach.talent_flow", "outreach.blog", "outreach.blog_signals", "outreach.bit_signals",
+               "outreach.bit_scores", "outreach.company_hub_status", *ERROR_TABLES]
 
 FIRST_WORDS = ["Acme", "Summit", "Blue Ridge", "Harbor", "Pioneer", "Granite", "Evergreen", "Keystone",
                "Lakeside", "Northwind", "Redwood", "Silverline", "Cedar", "Ironwood", "Beacon", "Meridian",
@@ -186,7 +196,7 @@ SELECT b.cid, b.word1 || ' ' || b.word2 || ' ' || b.suffix,
        b.lifecycle, b.oid, now()
   FROM seed_batch b"""),
     ("spine", """
-INSERT INTO outreach.outreach (outreach_id, company_unique_id) SELECT b.oid, b.cid FROM seed_batch b"""),
+INSERT INTO outreach.outreach (outreach_id, company_unique_id) SELECT b.oid, b.cid FROM seed_batch b ORDER BY b.oid"""),
     ("company_target", """
 INSERT INTO outreach.company_target (target_id, outreach_id, company_unique_id, outreach_status, execution_status,
                                      email_method, email_pattern, confidence_score, imo_completed_at, status_reason)
@@ -260,7 +270,8 @@ SELECT b.oid, b.cid, v.signal_type, t.points, now() - make_interval(hours => v.a
         ('EXECUTIVE_MOVEMENT', b.tf_done AND b.r_exec < 15, b.age_h3),
         ('NEWS_MENTION', b.blog_row AND (b.r_news < 50 OR NOT b.ident), b.age_h4)) AS v(signal_type, wanted, age_hours)
   JOIN outreach.bit_signal_types t ON t.signal_type = v.signal_type
- WHERE v.wanted"""),
+ WHERE v.wanted
+ ORDER BY b.oid, v.signal_type"""),
 ]
 
 DISPOSITION_CYCLE = ["RETRY", "PARKED", "RESOLVED", "IGNORE", "ARCHIVED", "RETRY", "RESOLVED", "RETRY", "PARKED",
@@ -346,14 +357,20 @@ class _Cpu:
         self.lock = threading.Lock()
 
     def add(self, conn) -> None:
-        v = _backend_cpu(conn)
+        self.add_seconds(_backend_cpu(conn))
+
+    def add_seconds(self, v: float | None) -> None:
         with self.lock:
             self.total = None if v is None or self.total is None else self.total + v
 
 
-def _session(conn) -> None:
+def _session(conn, bulk: bool = False) -> None:
     conn.execute("SET synchronous_commit = off")
     conn.execute("SET client_min_messages = warning")
+    if bulk:
+        # foreign keys are checked once, set-based, at the end (_check_foreign_keys);
+        # the project's guard and attachment triggers are ENABLE ALWAYS and still fire
+        conn.execute("SET session_replication_role = replica")
 
 
 # ------------------------------------------------------------------ the run
@@ -370,7 +387,9 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
         raise PyctlError(f"--seed must be an integer 0..{MAX_SEED} (got {seed!r})", exit_code=2)
     t_start = time.perf_counter()
 
-    with connect(dsn, autocommit=True, application_name="pyctl seed") as conn:
+    # (the ExitStack: a failing run still waits for its background checks, so
+    # that no connection of the run outlives it)
+    with connect(dsn, autocommit=True, application_name="pyctl seed") as conn, contextlib.ExitStack() as waits:
         _session(conn)
         if conn.execute("SELECT to_regclass('cl.company_identity') IS NULL").fetchone()[0]:
             raise PyctlError("the database is not migrated (no cl.company_identity): run `pyctl migrate` first")
@@ -384,13 +403,18 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
         tseq = _reserve(conn, "SELECT 'outreach.company_target_seq'", companies)
         slot_base = _reserve(conn, "SELECT pg_get_serial_sequence('people.company_slot', 'slot_id')", 2 * companies)
         plan = _Plan(seed, first, tseq, slot_base)
-        # bit_scores: the signals' own trigger refreshes the scores of the
-        # companies each INSERT gave signals (outreach.bit_signals); without it,
-        # one outreach.fn_refresh_bit_scores() call per batch does
-        refresh = not conn.execute(
+        # Bulk mode (a superuser): the seed's sessions skip the per-row
+        # foreign-key checks, like a restore, and check every foreign key of
+        # the tables they wrote set-based at the end.
+        bulk = conn.execute("SELECT current_setting('is_superuser') = 'on'").fetchone()[0]
+        can_refresh = _has_function(conn, "outreach.fn_refresh_bit_scores(uuid[],timestamp with time zone)")
+        # bit_scores: the signals' own trigger (ENABLE ORIGIN, so silent in
+        # bulk mode) refreshes the scores of the companies each INSERT gave
+        # signals; in bulk mode one full refresh after the load does it, and
+        # without the trigger, one outreach.fn_refresh_bit_scores() call per batch
+        refresh = can_refresh and not bulk and not conn.execute(
             "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'outreach.bit_signals'::regclass"
-            " AND NOT tgisinternal AND tgtype & 4 = 4)").fetchone()[0] and _has_function(
-            conn, "outreach.fn_refresh_bit_scores(uuid[],timestamp with time zone)")
+            " AND NOT tgisinternal AND tgtype & 4 = 4)").fetchone()[0]
 
         # -------------------------------------------------- batches, in parallel
         echo(f"seed: {companies:,} companies S{seed}-{first:08d} .. S{seed}-{first + companies - 1:08d}"
@@ -399,7 +423,7 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
         batches = [(lo, min(lo + batch_size - 1, first + companies - 1))
                    for lo in range(first, first + companies, batch_size)]
         cpu = _Cpu()
-        _run_batches(dsn, plan, batches, min(workers, len(batches)), refresh, progress, result, cpu)
+        _run_batches(dsn, plan, batches, min(workers, len(batches)), refresh, bulk, progress, result, cpu)
         result.phases["companies and sub-hub rows"] = time.perf_counter() - t0
 
         # -------------------------------------------------- global steps
@@ -407,24 +431,49 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
             result.phases_cpu["companies and sub-hub rows"] = cpu.total
 
         def phase(name, fn):
+            """Run fn, timed; fn may return the CPU seconds of other connections it used."""
             t = time.perf_counter()
             c0 = _backend_cpu(conn)
             echo(f"seed: {name} ...")
-            fn()
+            other_cpu = fn()
             result.phases[name] = time.perf_counter() - t
             c1 = _backend_cpu(conn)
             if c0 is not None and c1 is not None:
-                result.phases_cpu[name] = c1 - c0
+                result.phases_cpu[name] = c1 - c0 + (other_cpu if isinstance(other_cpu, float) else 0.0)
+                if isinstance(other_cpu, float):
+                    cpu.add_seconds(other_cpu)
 
         phase("analyze (after the load)", lambda: conn.execute(
             "ANALYZE cl.company_identity, outreach.outreach, outreach.company_target, outreach.company_hub_status,"
             " outreach.dol, people.company_slot, people.people_master, outreach.talent_flow, outreach.blog,"
-            " outreach.bit_signals, outreach.bit_scores"))
-        if _has_function(conn, "outreach.fn_evaluate_hub_statuses(uuid)"):
+            " outreach.bit_signals, outreach.bit_scores, outreach.hub_registry"))
+        # bulk mode: on the core that the (one-session) BIT refresh leaves
+        # idle, the loaded tables' foreign keys are checked and the tables
+        # vacuumed (hint bits and visibility map set once, before the hub
+        # evaluation reads them, and no autovacuum of them during it); the
+        # keys of the two tables written after the load are checked while
+        # the last small steps run
+        later = ["outreach.bit_scores", "outreach.company_hub_status"]
+        loaded = [t for t in BULK_TABLES if t not in later]
+        check = _Background(dsn, lambda c: (_check_foreign_keys(c, loaded),
+                                            c.execute("VACUUM " + ", ".join(loaded)))) if bulk else None
+        if check:
+            waits.callback(check.thread.join)
+        if bulk and can_refresh:
+            phase("BIT scores (fn_refresh_bit_scores)", lambda: _refresh_bit_scores(conn))
+        if check:
+            phase("foreign keys and vacuum, loaded tables", check.join)
+        if _has_function(conn, "outreach.fn_evaluate_hub_statuses_range(text,text)"):
+            phase("hub statuses (by company range)", lambda: _evaluate_hub_statuses(
+                dsn, plan, result, min(workers, max(1, companies // EVALUATE_MIN_RANGE)), bulk))
+        elif _has_function(conn, "outreach.fn_evaluate_hub_statuses(uuid)"):
             phase("hub statuses (fn_evaluate_hub_statuses)", lambda: result.figures.__setitem__(
                 "hub_statuses_promoted", conn.execute("SELECT outreach.fn_evaluate_hub_statuses(NULL)").fetchone()[0]))
         else:
             result.skipped.append("hub statuses (outreach.fn_evaluate_hub_statuses is not installed)")
+        check = _Background(dsn, lambda c: _check_foreign_keys(c, later)) if bulk else None
+        if check:
+            waits.callback(check.thread.join)
         if _has_function(conn, "outreach.fn_set_hub_status(text,text,text,text)"):
             phase("FAIL/BLOCKED hubs (fn_set_hub_status)", lambda: _fail_blocked(conn, plan, result))
         else:
@@ -438,6 +487,8 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
             phase("gate checks, sends, engagement", lambda: _sends(conn, plan, seed, result))
         else:
             result.skipped.append("gate checks and sends (outreach.fn_safety_gate_check is not installed)")
+        if check:
+            phase("foreign keys, scores and hub statuses", check.join)
         phase("analyze (final)", lambda: conn.execute(
             "ANALYZE outreach.company_hub_status, outreach.manual_overrides, outreach.override_audit_log,"
             " outreach.campaigns, outreach.sequences, outreach.send_attempt_audit, outreach.send_log,"
@@ -462,16 +513,16 @@ def _json(obj) -> str:
     return json.dumps(obj, default=str)
 
 
-def _run_batches(dsn, plan: _Plan, batches, workers, refresh, progress, result: SeedResult, cpu: _Cpu) -> None:
+def _run_batches(dsn, plan: _Plan, batches, workers, refresh, bulk, progress, result: SeedResult,
+                 cpu: _Cpu) -> None:
     lock = threading.Lock()
     queue = list(reversed(batches))
-    errors: list[BaseException] = []
     stop = threading.Event()
 
     def work():
         try:
             with connect(dsn, autocommit=True, application_name="pyctl seed worker") as c:
-                _session(c)
+                _session(c, bulk)
                 while not stop.is_set():
                     with lock:
                         if not queue:
@@ -489,11 +540,25 @@ def _run_batches(dsn, plan: _Plan, batches, workers, refresh, progress, result: 
                     if progress:
                         with lock:
                             progress(hi - lo + 1)
+        except BaseException:
+            stop.set()  # the other workers take no further batch
+            raise
+
+    _in_threads([work] * max(1, workers), "seed failed (the batches already committed stay)")
+
+
+def _in_threads(fns: list[Callable[[], None]], failure: str) -> None:
+    """Run each fn in a thread of its own, wait for all of them, and re-raise
+    the first error (a database error as one line that starts with `failure`)."""
+    errors: list[BaseException] = []
+
+    def run(fn: Callable[[], None]) -> None:
+        try:
+            fn()
         except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
-            stop.set()
             errors.append(e)
 
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(max(1, workers))]
+    threads = [threading.Thread(target=run, args=(fn,), daemon=True) for fn in fns]
     for t in threads:
         t.start()
     for t in threads:
@@ -501,8 +566,96 @@ def _run_batches(dsn, plan: _Plan, batches, workers, refresh, progress, result: 
     if errors:
         e = errors[0]
         if isinstance(e, psycopg.Error):
-            raise PyctlError(f"seed failed (the batches already committed stay): {format_db_error(e)}") from None
+            raise PyctlError(f"{failure}: {format_db_error(e)}") from None
         raise e
+
+
+def _refresh_bit_scores(conn) -> None:
+    """Every company's BIT score, in one full refresh (bulk mode: the signals'
+    trigger did not fire during the load), and fresh statistics for the gates."""
+    with conn.transaction():
+        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute("SELECT outreach.fn_refresh_bit_scores()")
+    conn.execute("ANALYZE outreach.bit_scores")
+
+
+def _evaluate_hub_statuses(dsn, plan: _Plan, result: SeedResult, parts: int, bulk: bool) -> float | None:
+    """fn_evaluate_hub_statuses for every company, split into `parts` ranges of
+    company_unique_id evaluated by concurrent sessions (one core each): the
+    seeded companies are cut into equal parts, and the first and last range are
+    open, so companies outside this run's are evaluated too, as by
+    fn_evaluate_hub_statuses(NULL). Returns the sessions' server CPU seconds."""
+    cuts = [plan.prefix + str(result.first_index + k * result.companies // parts).zfill(8) for k in range(1, parts)]
+    bounds = list(zip([None, *cuts], [*cuts, None]))
+    promoted = [0] * len(bounds)
+    cpu = _Cpu()
+
+    def work(k: int) -> None:
+        with connect(dsn, autocommit=True, application_name="pyctl seed evaluate") as c:
+            _session(c, bulk)
+            promoted[k] = c.execute("SELECT outreach.fn_evaluate_hub_statuses_range(%s, %s)", bounds[k]).fetchone()[0]
+            cpu.add(c)
+
+    _in_threads([lambda k=k: work(k) for k in range(len(bounds))], "seed failed evaluating hub statuses")
+    result.figures["hub_statuses_promoted"] = sum(promoted)
+    return cpu.total
+
+
+class _Background:
+    """fn(conn) on a connection of its own (bulk mode), in a thread; join()
+    waits, re-raises its error and returns its server CPU seconds."""
+
+    def __init__(self, dsn, fn: Callable[[psycopg.Connection], None]):
+        self.error: BaseException | None = None
+        self.cpu: float | None = None
+
+        def run() -> None:
+            try:
+                with connect(dsn, autocommit=True, application_name="pyctl seed check") as c:
+                    _session(c, bulk=True)
+                    fn(c)
+                    self.cpu = _backend_cpu(c)
+            except BaseException as e:  # noqa: BLE001 - re-raised by join()
+                self.error = e
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def join(self) -> float | None:
+        self.thread.join()
+        if isinstance(self.error, psycopg.Error):
+            raise PyctlError(f"seed failed checking foreign keys: {format_db_error(self.error)}") from None
+        if self.error is not None:
+            raise self.error
+        return self.cpu
+
+
+def _check_foreign_keys(conn, tables: list[str]) -> None:
+    """Bulk mode skipped the per-row foreign-key checks of the seed's sessions:
+    check every foreign key of the tables they wrote, one anti-join each (what
+    ALTER TABLE .. VALIDATE CONSTRAINT runs), and fail loudly on any orphan."""
+    fks = conn.execute("""
+SELECT c.conname, c.conrelid::regclass::text, c.confrelid::regclass::text,
+       array_agg(a.attname ORDER BY k.n), array_agg(fa.attname ORDER BY k.n)
+  FROM pg_constraint c
+ CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(attnum, fattnum, n)
+  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+  JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = k.fattnum
+ WHERE c.contype = 'f' AND c.conrelid = ANY (%s::regclass[])
+ GROUP BY c.oid, c.conname, c.conrelid, c.confrelid
+ ORDER BY 2, 1""", (tables,)).fetchall()
+    bad = []
+    for name, child, parent, cols, pcols in fks:
+        q = sql.SQL("SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})").format(
+            sql.SQL(child), sql.SQL(" AND ").join(sql.SQL("c.{} IS NOT NULL").format(sql.Identifier(c)) for c in cols),
+            sql.SQL(parent), sql.SQL(" AND ").join(sql.SQL("p.{} = c.{}").format(sql.Identifier(p), sql.Identifier(c))
+                                                   for c, p in zip(cols, pcols)))
+        n = conn.execute(q).fetchone()[0]
+        if n:
+            bad.append(f"{child}.{name}: {n:,} rows without their {parent} row")
+    if bad:
+        raise PyctlError("seed wrote rows that break foreign keys (a bug in pyctl seed, or a concurrent delete): "
+                         + "; ".join(bad))
 
 
 def _fail_blocked(conn, plan: _Plan, result: SeedResult) -> None:

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import psycopg
 import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 from pyctl import seed as seed_mod
 from pyctl import state as state_mod
+from pyctl.errors import PyctlError
 
 
 def out(p) -> str:
@@ -244,3 +248,52 @@ def test_batches_and_workers_do_not_change_the_result(fresh_db):
     assert val(dsn, "SELECT count(DISTINCT target_id) FROM outreach.company_target") == 2500
     assert q(dsn, "SELECT is_aligned FROM shq.fn_check_spine_alignment()")[0][0] is True
     assert r.figures["campaigns"] == 4
+
+
+# ------------------------------------------------------------------ bulk mode and the split evaluation
+def test_bulk_mode_and_a_split_evaluation_give_the_data_of_checked_rows(fresh_db, admin, server_dsn, monkeypatch):
+    """A superuser seeds in bulk mode (no per-row foreign-key checks, one
+    set-based check per key at the end) and evaluates the hub statuses in two
+    company ranges at once; a role that only owns the tables, on one worker,
+    gets every check per row and one evaluation. The data is the same."""
+    monkeypatch.setattr(seed_mod, "EVALUATE_MIN_RANGE", 500)
+    bulk = fresh_db()
+    r_bulk = seed_mod.seed(bulk, 1500, 8, batch_size=1000, workers=2)
+    owner_db = fresh_db()
+    role = f"seed_owner_{uuid.uuid4().hex[:8]}"
+    admin.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE outreach_owner").format(sql.Identifier(role)))
+    try:
+        dbname = conninfo_to_dict(owner_db)["dbname"]
+        r_owner = seed_mod.seed(server_dsn(dbname, role), 1500, 8, batch_size=1000, workers=1)
+    finally:
+        admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+    assert [p for p in r_bulk.phases if p.startswith("foreign keys")] == [
+        "foreign keys and vacuum, loaded tables", "foreign keys, scores and hub statuses"]
+    assert "hub statuses (by company range)" in r_bulk.phases
+    assert not [p for p in r_owner.phases if p.startswith("foreign keys")], "checked per row, not again"
+    for snapshot in SNAPSHOT:
+        assert q(bulk, snapshot) == q(owner_db, snapshot), snapshot
+    assert r_bulk.figures == r_owner.figures
+    # the bulk run's one full refresh scores every company, as the nightly
+    # full refresh does: the companies with signals as their trigger would,
+    # the others 0 with no signal
+    scored = "SELECT company_unique_id, score, score_tier, signal_count FROM outreach.bit_scores WHERE signal_count > 0 ORDER BY 1"
+    assert q(bulk, scored) == q(owner_db, scored)
+    assert val(bulk, "SELECT count(*) FROM outreach.bit_scores") == 1500
+    assert val(bulk, "SELECT count(*) FROM outreach.bit_scores WHERE signal_count = 0 AND score = 0") == \
+        1500 - val(owner_db, "SELECT count(*) FROM outreach.bit_scores")
+
+
+def test_the_bulk_foreign_key_check_finds_an_orphan(fresh_db):
+    dsn = fresh_db()
+    seed_mod.seed(dsn, 50, 4)
+    with psycopg.connect(dsn, autocommit=True) as c:
+        seed_mod._check_foreign_keys(c, seed_mod.BULK_TABLES)  # a seeded database is clean
+        with c.transaction():
+            c.execute("SET LOCAL session_replication_role = replica")  # what bulk mode skips
+            c.execute("INSERT INTO outreach.bit_signals (outreach_id, company_unique_id, signal_type, points, occurred_at)"
+                      " VALUES (gen_random_uuid(), 'NOT-IN-THE-SPINE', 'NEWS_MENTION', 1, now())")
+        with pytest.raises(PyctlError) as e:
+            seed_mod._check_foreign_keys(c, seed_mod.BULK_TABLES)
+        assert "outreach.bit_signals.bit_signals_spine_fkey: 1 rows without their outreach.outreach row" in str(e.value)
+        assert "bit_signal_types" not in str(e.value), "only the broken key is named"
