@@ -12,14 +12,15 @@ What one run creates (N companies, numbered i = first .. first + N - 1):
   (+ filings), people.company_slot (+ people_master, verified or not),
   outreach.people contacts, talent_flow, blog (+ blog_signals).
 * BIT signals over the last 180 days (DOMAIN_VERIFIED, DOL_RENEWAL_PROXIMITY,
-  SLOT_FILLED, EXECUTIVE_MOVEMENT, NEWS_MENTION), then
-  `outreach.fn_refresh_bit_scores` per batch.
+  SLOT_FILLED, EXECUTIVE_MOVEMENT, NEWS_MENTION), scored by their own trigger,
+  or in bulk mode by one `outreach.fn_refresh_bit_scores()` after the load.
 * Governed errors (~3 % of companies) in every disposition (RETRY, PARKED with
   escalation, RESOLVED, IGNORE, ARCHIVED) across the five governed tables;
   RETRY/PARKED ones block their hub's promotion, as they would in production.
-* Hub statuses through the sanctioned writers only: `fn_evaluate_hub_statuses()`
-  promotes every hub whose gate passes; `fn_set_hub_status` marks a few
-  companies FAIL/BLOCKED (tier -1).
+* Hub statuses through the sanctioned writers only:
+  `fn_evaluate_hub_statuses_range` (two company ranges at once) promotes
+  every hub whose gate passes; `fn_set_hub_status` marks a few companies
+  FAIL/BLOCKED (tier -1).
 * A few kill-switch overrides through `outreach.set_marketing_override`.
 * Four campaigns with sequences (`fn_create_campaign`), real safety-gate
   checks for a sample of companies (blocked attempts by reason), sends for the
@@ -36,6 +37,11 @@ target_id numbers and slot ids are reserved up front from their sequences so
 that parallel batches stay reproducible. The sovereign tables are written
 only by their sanctioned functions. Needs a superuser (or the owner): CL and
 the sub-hub tables are written directly, as CL and the hubs would.
+
+Bulk mode (a superuser): the sessions run with session_replication_role =
+replica, which skips the per-row foreign-key checks (the project's own
+triggers are ENABLE ALWAYS and still fire), and every foreign key of the
+tables written is then checked once, set-based (_check_foreign_keys).
 """
 from __future__ import annotations
 
@@ -53,7 +59,10 @@ from pyctl.errors import PyctlError, format_db_error
 
 BATCH_SIZE = 50_000
 WORKERS = 2
-#: companies per concurrent fn_evaluate_hub_statuses_range session, at least
+#: concurrent fn_evaluate_hub_statuses_range sessions, at most (one per core:
+#: each one builds its own hash tables of the sub-hub tables), and the
+#: companies each of them gets, at least
+EVALUATE_SESSIONS = 2
 EVALUATE_MIN_RANGE = 100_000
 DEFAULT_SEED = 42
 MAX_SEED = 2**31 - 1
@@ -465,7 +474,7 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
             phase("foreign keys and vacuum, loaded tables", check.join)
         if _has_function(conn, "outreach.fn_evaluate_hub_statuses_range(text,text)"):
             phase("hub statuses (by company range)", lambda: _evaluate_hub_statuses(
-                dsn, plan, result, min(workers, max(1, companies // EVALUATE_MIN_RANGE)), bulk))
+                dsn, plan, result, min(workers, EVALUATE_SESSIONS, max(1, companies // EVALUATE_MIN_RANGE)), bulk))
         elif _has_function(conn, "outreach.fn_evaluate_hub_statuses(uuid)"):
             phase("hub statuses (fn_evaluate_hub_statuses)", lambda: result.figures.__setitem__(
                 "hub_statuses_promoted", conn.execute("SELECT outreach.fn_evaluate_hub_statuses(NULL)").fetchone()[0]))
