@@ -288,12 +288,12 @@ def test_the_bulk_foreign_key_check_finds_an_orphan(fresh_db):
     dsn = fresh_db()
     seed_mod.seed(dsn, 50, 4)
     with psycopg.connect(dsn, autocommit=True) as c:
-        seed_mod._check_foreign_keys(c, seed_mod.BULK_TABLES)  # a seeded database is clean
+        seed_mod.check_foreign_keys(c, seed_mod.BULK_TABLES)  # a seeded database is clean
         with c.transaction():
             c.execute("SET LOCAL session_replication_role = replica")  # what bulk mode skips
             c.execute("INSERT INTO outreach.bit_signals (outreach_id, company_unique_id, signal_type, points, occurred_at)"
                       " VALUES (gen_random_uuid(), 'NOT-IN-THE-SPINE', 'NEWS_MENTION', 1, now())")
         with pytest.raises(PyctlError) as e:
-            seed_mod._check_foreign_keys(c, seed_mod.BULK_TABLES)
+            seed_mod.check_foreign_keys(c, seed_mod.BULK_TABLES)
         assert "outreach.bit_signals.bit_signals_spine_fkey: 1 rows without their outreach.outreach row" in str(e.value)
         assert "bit_signal_types" not in str(e.value), "only the broken key is named"

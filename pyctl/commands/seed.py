@@ -68,9 +68,6 @@ def command(companies, seed_value, batch_size, workers, dsn):
         click.echo(f"  server CPU {result.cpu_seconds:.1f}s in this run's backends"
                    f" (about {result.cpu_seconds / 2:.0f}s of wall time on two otherwise idle cores)")
     for name, secs in result.phases.items():
-        cpu = result.phases_cpu.get(name)
-        click.echo(f"  {name:<42} {secs:7.1f}s" + (f"  (server CPU {cpu:.1f}s)" if cpu is not None else ""))
+        click.echo(f"  {name:<62} {secs:7.1f}s")
     for name, value in result.figures.items():
-        click.echo(f"  {name:<42} {value:>10,}")
-    for what in result.skipped:
-        click.echo(f"  skipped: {what}")
+        click.echo(f"  {name:<62} {value:>10,}")
