@@ -68,15 +68,13 @@ DEFAULT_SEED = 42
 MAX_SEED = 2**31 - 1
 SEED_ACTOR = "pyctl seed"
 
-#: the governed error tables a batch writes, in the order of the err_table draw
-ERROR_TABLES = ["outreach.company_target_errors", "outreach.dol_errors", "people.people_errors",
-                "company.url_discovery_failures", "public.shq_error_log"]
-
-#: every table the bulk path writes (their foreign keys are checked at the end)
+#: every table the bulk path writes besides the governed error tables (those
+#: come from their registry, shq.governed_error_tables): their foreign keys
+#: are checked at the end
 BULK_TABLES = ["cl.company_identity", "outreach.outreach", "outreach.company_target", "outreach.dol",
                "outreach.dol_filings", "people.company_slot", "people.people_master", "outreach.people",
                "outreach.talent_flow", "outreach.blog", "outreach.blog_signals", "outreach.bit_signals",
-               "outreach.bit_scores", "outreach.company_hub_status", *ERROR_TABLES]
+               "outreach.bit_scores", "outreach.company_hub_status"]
 #: written after the load (by the sanctioned functions): their keys are checked last
 WRITTEN_AFTER_LOAD = ["outreach.bit_scores", "outreach.company_hub_status"]
 #: analysed after the load, before the sanctioned functions read them (the
@@ -88,7 +86,7 @@ ANALYZE_AFTER_LOAD = ["cl.company_identity", "outreach.outreach", "outreach.comp
 #: analysed at the end: what the steps after the load wrote, and the rest of the load
 ANALYZE_AT_THE_END = ["outreach.company_hub_status", "outreach.manual_overrides", "outreach.override_audit_log",
                       "outreach.campaigns", "outreach.sequences", "outreach.send_attempt_audit", "outreach.send_log",
-                      "outreach.engagement_events", *ERROR_TABLES, "outreach.people", "outreach.dol_filings",
+                      "outreach.engagement_events", "outreach.people", "outreach.dol_filings",
                       "outreach.blog_signals"]
 
 FIRST_WORDS = ["Acme", "Summit", "Blue Ridge", "Harbor", "Pioneer", "Granite", "Evergreen", "Keystone",
@@ -162,7 +160,7 @@ def _draw(stream: int, modulus: int, col: str = "g.i") -> str:
 DRAWS = [
     ("r_eligible", 1, 1000), ("r_identity", 2, 1000), ("r_plan", 3, 100), ("variant", 4, 4), ("r_coin", 5, 2),
     ("r_contact", 6, 10), ("r_blog_signal", 7, 4), ("r_filing", 8, 3), ("r_status", 9, 1000),
-    ("r_lifecycle", 10, 100), ("r_error", 11, 1000), ("err_table", 12, 5), ("err_age", 14, 60),
+    ("r_lifecycle", 10, 100), ("r_error", 11, 1000), ("r_error_table", 12, 1000), ("err_age", 14, 60),
     ("err_code", 15, 6), ("r_domain", 16, 100), ("r_dol", 17, 100), ("r_slot", 18, 100), ("r_exec", 19, 100),
     ("r_news", 20, 100), ("age_h1", 21, 180 * 24), ("age_h2", 22, 180 * 24), ("age_h3", 23, 180 * 24),
     ("age_h4", 24, 180 * 24), ("w1", 25, 20), ("w2", 26, 20), ("w3", 27, 5), ("big", 28, 1_000_000),
@@ -208,7 +206,7 @@ SELECT d.*,
                x.r_blog_signal = 0 AS blog_sig,
                x.r_filing = 0 AS filing,
                (x.r_error < 30 OR x.i - %(lo)s < 5) AS has_error,
-               x.err_table, x.err_age, x.err_code, x.r_domain, x.r_dol, x.r_slot, x.r_exec, x.r_news,
+               x.r_error_table, x.err_age, x.err_code, x.r_domain, x.r_dol, x.r_slot, x.r_exec, x.r_news,
                x.age_h1, x.age_h2, x.age_h3, x.age_h4, x.w1, x.w2, x.w3, x.big
           FROM (SELECT g.i, %(prefix)s || lpad(g.i::text, 8, '0') AS cid,
                        {", ".join(f"{_draw(stream, modulus)} AS {name}" for name, stream, modulus in DRAWS)}
@@ -305,9 +303,9 @@ SELECT b.oid, b.cid, v.signal_type, t.points, now() - make_interval(hours => v.a
  ORDER BY b.oid, v.signal_type"""),
 ]
 
-#: the batch's errors that go to one governed table ({table}; parameter
-#: table_no: its position in ERROR_TABLES), in the disposition the staging
-#: table gave them. Escalation levels are left to
+#: the batch's errors that go to one governed table ({table}, number
+#: table_no of the registry's `tables`), in the disposition the staging table
+#: gave them. Escalation levels are left to
 #: shq.fn_escalate_stale_parked_errors() after the load.
 ERRORS_SQL = """
 INSERT INTO {table} (outreach_id, failure_code, error_message, context, created_at, resolved_at, disposition,
@@ -335,7 +333,12 @@ SELECT b.oid, x.code, x.code || ' while enriching ' || b.cid,
                now() - make_interval(days => CASE WHEN b.err_disposition = 'RETRY' THEN b.err_age %% 2
                                                   ELSE b.err_age %% 20 END,
                                      hours => b.big %% 24) AS created) AS x
- WHERE b.has_error AND b.err_table = %(table_no)s"""
+ WHERE b.has_error AND b.r_error_table %% %(tables)s = %(table_no)s"""
+
+
+def error_tables(conn) -> list[str]:
+    """The governed error tables, from their registry."""
+    return [r[0] for r in conn.execute("SELECT table_name FROM shq.governed_error_tables ORDER BY display_order")]
 
 
 def _qualified(name: str) -> sql.Composable:
@@ -425,9 +428,10 @@ class _Cpu:
 class _Run:
     """One seed run: its parameters, its connections' settings, its result."""
 
-    def __init__(self, dsn: str, seed: int, first: int, companies: int, bulk: bool):
+    def __init__(self, dsn: str, seed: int, first: int, companies: int, bulk: bool, error_tables: list[str]):
         self.dsn = dsn
         self.bulk = bulk
+        self.error_tables = error_tables
         self.cpu = _Cpu()
         self.result = SeedResult(companies, seed, first, first + companies - 1)
         self.params = {"seed": seed, "prefix": prefix(seed), "first": first, "last": first + companies - 1}
@@ -509,9 +513,9 @@ def _load_batches(run: _Run, staging: dict, batches: list[tuple[int, int]], work
     lock = threading.Lock()
     queue = list(reversed(batches))
     stop = threading.Event()
-    errors = [(sql.SQL(ERRORS_SQL).format(table=_qualified(t)), {"table_name": t, "table_no": k,
-                                                                   "codes": FAILURE_CODES})
-              for k, t in enumerate(ERROR_TABLES)]
+    errors = [(sql.SQL(ERRORS_SQL).format(table=_qualified(t)),
+               {"table_name": t, "table_no": k, "tables": len(run.error_tables), "codes": FAILURE_CODES})
+              for k, t in enumerate(run.error_tables)]
 
     def work():
         try:
@@ -723,7 +727,7 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
         # foreign-key checks, like a restore, and check every key set-based
         # at the end.
         bulk = conn.execute("SELECT current_setting('is_superuser') = 'on'").fetchone()[0]
-        run = _Run(dsn, seed, first, companies, bulk)
+        run = _Run(dsn, seed, first, companies, bulk, error_tables(conn))
         staging = {**run.params, "target_base": _reserve(conn, "outreach.company_target_seq", companies),
                    "slot_base": _reserve(conn, conn.execute(
                        "SELECT pg_get_serial_sequence('people.company_slot', 'slot_id')").fetchone()[0],
@@ -754,7 +758,7 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
                        for lo in range(first, first + companies, batch_size)]
             phase("companies and sub-hub rows",
                   lambda: _load_batches(run, staging, batches, min(workers, len(batches)), progress))
-            loaded = [t for t in BULK_TABLES if t not in WRITTEN_AFTER_LOAD]
+            loaded = [t for t in BULK_TABLES if t not in WRITTEN_AFTER_LOAD] + run.error_tables
             phase("analyze (after the load)", lambda: _analyze(conn, ANALYZE_AFTER_LOAD))
             # bulk mode: on the core that the (one-session) BIT refresh leaves
             # idle, the loaded tables' keys are checked and the tables vacuumed
@@ -776,7 +780,7 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
             phase("gate checks, sends, engagement", lambda: _sends(conn, run))
             if check:
                 phase("foreign keys, scores and hub statuses", check.join)
-            phase("analyze (final)", lambda: _analyze(conn, ANALYZE_AT_THE_END))
+            phase("analyze (final)", lambda: _analyze(conn, ANALYZE_AT_THE_END + run.error_tables))
         run.cpu.add(conn)
         result.cpu_seconds = run.cpu.total
         conn.execute("INSERT INTO shq.audit_log (event_type, actor, details) VALUES ('SEED', %s, %s::jsonb)",
