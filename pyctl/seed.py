@@ -5,8 +5,8 @@ that need volume build their data here (docs/development.md describes it).
     company_id(seed, i)             the company_unique_id of seeded company i
 
 and, for the benchmarks, the workloads they measure on top of seeded data:
-unbound_companies, add_bit_signals, expired_errors, audit_rows,
-campaign_history.
+unbound_companies, add_bit_signals, add_overrides, expired_errors,
+audit_rows, campaign_history.
 
 What `seed` creates (N companies, numbered i = first .. first + N - 1):
 
@@ -789,3 +789,187 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
                                               "seconds": round(time.perf_counter() - t_start, 2)})))
     result.seconds = time.perf_counter() - t_start
     return result
+
+
+# ------------------------------------------------------------------ workloads of the benchmarks
+# What a benchmark measures on top of (or instead of) seeded companies. None
+# of them writes a sovereign table: the rows go to CL through its own
+# function, or to tables that take INSERTs from their writers.
+
+def unbound_companies(conn, n: int, id_prefix: str) -> int:
+    """`n` companies `<id_prefix><i>` (i = 1..n) registered with CL through
+    cl.fn_register_company and not yet given an outreach_id."""
+    return conn.execute(
+        "SELECT count(cl.fn_register_company(%(p)s || i, 'Company ' || %(p)s || i, lower(%(p)s) || i || '.test'))"
+        " FROM generate_series(1, %(n)s::int8) AS i", {"p": id_prefix, "n": n}).fetchone()[0]
+
+
+#: signals `first`..`last` over seeded companies 1..`companies`: interleaved
+#: across companies over ~400 days, the catalogue's types in turn (decaying
+#: and not), each at its type's points
+BIT_SIGNALS_SQL = """
+INSERT INTO {table} (outreach_id, company_unique_id, signal_type, points, occurred_at, dedup_key)
+SELECT o.outreach_id, o.company_unique_id, t.signal_type, t.points,
+       now() - ((g * 7919) %% 400000) * interval '86.4 seconds', %(tag)s || g
+  FROM generate_series(%(first)s::int8, %(last)s::int8) AS g
+  JOIN outreach.outreach o ON o.company_unique_id = %(prefix)s || lpad(((g * 104729) %% %(companies)s + 1)::text, 8, '0')
+  JOIN (SELECT signal_type, points, row_number() OVER (ORDER BY signal_type) - 1 AS r,
+               count(*) OVER () AS types
+          FROM outreach.bit_signal_types) t ON t.r = g %% t.types"""
+
+
+def add_bit_signals(conn, seed: int, companies: int, first: int, last: int, tag: str,
+                    table: str = "outreach.bit_signals") -> int:
+    """Signals number `first`..`last` (dedup key `<tag><number>`) over
+    companies 1..`companies` of `seed`, into `table` (bit_signals, or a copy
+    of it); returns how many were stored."""
+    return conn.execute(sql.SQL(BIT_SIGNALS_SQL).format(table=_qualified(table)),
+                        {"prefix": prefix(seed), "companies": companies, "first": first, "last": last,
+                         "tag": tag}).rowcount
+
+
+#: kill switches for the benchmarks, more of them than the seed sets (company
+#: number k): FORCE_TIER 1 for k % 100 = 3, BLOCK_EMAIL expiring tomorrow for
+#: k % 200 = 7, BLOCK_OUTREACH expiring a second after it is set for
+#: k % 200 = 11, and BLOCK_PHONE for k % 200 = 13, removed again below
+BENCH_OVERRIDES_SQL = """
+SELECT count(outreach.set_marketing_override(%(prefix)s || lpad(k::text, 8, '0'), v.otype, 'bench workload',
+                                             %(actor)s, v.cap, v.expires_at))
+  FROM generate_series(1, %(companies)s::int8) AS k
+ CROSS JOIN LATERAL (VALUES ('FORCE_TIER', 1, NULL::timestamptz, k %% 100 = 3),
+                            ('BLOCK_EMAIL', NULL, now() + interval '1 day', k %% 200 = 7),
+                            ('BLOCK_OUTREACH', NULL, now() + interval '1 second', k %% 200 = 11),
+                            ('BLOCK_PHONE', NULL, NULL, k %% 200 = 13)) AS v(otype, cap, expires_at, pick)
+ WHERE v.pick"""
+BENCH_OVERRIDES_REMOVED_SQL = """
+SELECT count(outreach.remove_marketing_override(%(prefix)s || lpad(k::text, 8, '0'), 'BLOCK_PHONE',
+                                                'bench workload', %(actor)s))
+  FROM generate_series(13, %(companies)s::int8, 200) AS k"""
+BENCH_ACTOR = "pyctl bench"
+
+
+def add_overrides(conn, seed: int, companies: int) -> int:
+    """The benchmarks' kill switches (about 2.5 % of the companies 1..`companies`
+    of `seed`: active, expired and removed ones) through
+    set_marketing_override and remove_marketing_override; returns when the
+    short ones have expired. Returns how many were set."""
+    params = {"prefix": prefix(seed), "companies": companies, "actor": BENCH_ACTOR}
+    n = conn.execute(BENCH_OVERRIDES_SQL, params).fetchone()[0]
+    conn.execute(BENCH_OVERRIDES_REMOVED_SQL, params)
+    # until the short ones are past their expiry (at most a second)
+    conn.execute("SELECT pg_sleep(extract(epoch FROM max(expires_at) - clock_timestamp()))"
+                 "  FROM outreach.manual_overrides WHERE expires_at < now() + interval '1 minute'")
+    return n
+
+
+#: `expired` errors past their TTL in every tier and a RETRY, RESOLVED or
+#: IGNORE disposition, and `kept` rows each of three kinds that TTL archiving
+#: must leave: PARKED, INFINITE and fresh
+EXPIRED_ERRORS_SQL = """
+INSERT INTO {table} (outreach_id, failure_code, error_message, context, created_at, disposition, retry_count,
+                     ttl_tier, parked_at, next_retry_at)
+SELECT gen_random_uuid(),
+       (ARRAY['RATE_LIMIT', 'TIMEOUT', 'VALIDATION_ERROR', 'MISSING_DATA', 'HTTP_500'])[1 + i %% 5],
+       'bench error ' || i || ': upstream said no',
+       jsonb_build_object('attempt', i %% 7, 'source', 'bench'),
+       now() - interval '100 days' - (i %% 100000) * interval '1 second',
+       CASE WHEN i %% 4 = 0 THEN 'RESOLVED' WHEN i %% 4 = 1 THEN 'IGNORE' ELSE 'RETRY' END::shq.error_disposition,
+       i %% 3,
+       (ARRAY['SHORT', 'MEDIUM', 'LONG'])[1 + i %% 3]::shq.ttl_tier,
+       NULL, now()
+  FROM generate_series(1, %(expired)s::int8) AS i
+UNION ALL
+SELECT gen_random_uuid(), 'HTTP_500', 'kept', '{{}}', now() - interval '400 days',
+       'PARKED', 3, 'LONG', now() - interval '10 days', NULL
+  FROM generate_series(1, %(kept)s::int8)
+UNION ALL
+SELECT gen_random_uuid(), 'HTTP_500', 'kept', '{{}}', now() - interval '400 days',
+       'RETRY', 0, 'INFINITE', NULL, now()
+  FROM generate_series(1, %(kept)s::int8)
+UNION ALL
+SELECT gen_random_uuid(), 'TIMEOUT', 'kept', '{{}}', now() - interval '1 day',
+       'RETRY', 0, 'SHORT', NULL, now()
+  FROM generate_series(1, %(kept)s::int8)"""
+
+
+def expired_errors(conn, table: str, expired: int, kept: int) -> None:
+    """Errors for TTL archiving in governed table `table` (all 100+ days old,
+    so past every finite TTL), plus 3 × `kept` rows that must stay."""
+    conn.execute(sql.SQL(EXPIRED_ERRORS_SQL).format(table=_qualified(table)), {"expired": expired, "kept": kept})
+
+
+#: rows for the seals: audit_log events and gate verdicts that need no other data
+AUDIT_ROWS_SQL = [
+    """
+    INSERT INTO shq.audit_log (event_type, actor, correlation_id, details)
+    SELECT 'BENCH_' || (i %% 7), 'pyctl bench', 'corr-' || i,
+           jsonb_build_object('i', i, 'note', md5(i::text), 'ok', i %% 2 = 0)
+      FROM generate_series(1, %(n)s::int8) AS i
+    """,
+    """
+    INSERT INTO outreach.send_attempt_audit (company_unique_id, campaign_id, correlation_id, channel,
+                                             computed_tier, effective_tier, was_blocked, block_reason, is_dry_run)
+    SELECT 'BENCH-' || i, 'BENCH-CAMPAIGN', 'corr-' || i, 'EMAIL', i %% 4, i %% 4, i %% 4 = 0,
+           CASE WHEN i %% 4 = 0 THEN 'TIER_BELOW_CAMPAIGN_MINIMUM' END, false
+      FROM generate_series(1, %(n)s::int8) AS i
+    """,
+]
+
+
+def audit_rows(conn, n: int) -> None:
+    """`n` shq.audit_log rows and `n` send_attempt_audit rows (2n in all)."""
+    for stmt in AUDIT_ROWS_SQL:
+        conn.execute(stmt, {"n": n})
+
+
+#: a campaign's send history over the seeded companies eligible for it (k is
+#: the company's number): about 1 in 8 got step 1 (4-9 days ago), 1 in 24
+#: step 2 (1-3 days ago), 1 in 96 step 3 today; each send with a passing
+#: gate verdict written as history
+CAMPAIGN_HISTORY_SQL = [
+    """CREATE TEMP TABLE seed_history AS
+       SELECT e.company_unique_id, t.target_id, t.outreach_id, st.step_number, s.sequence_id,
+              now() - make_interval(days => st.days_ago, hours => (k %% 24)::int) AS sent_at,
+              gen_random_uuid() AS audit_id,
+              row_number() OVER (ORDER BY e.company_unique_id, st.step_number) AS n
+         FROM outreach.vw_marketing_eligibility_with_overrides e
+         JOIN outreach.company_target t ON t.outreach_id = e.outreach_id
+        CROSS JOIN LATERAL (SELECT substr(e.company_unique_id, strpos(e.company_unique_id, '-') + 1)::bigint AS k) kk
+        CROSS JOIN LATERAL (VALUES (1, 4 + (k %% 6)::int, k %% 8 = 0),
+                                   (2, 1 + (k %% 3)::int, k %% 24 = 0),
+                                   (3, 0, k %% 96 = 0)) AS st (step_number, days_ago, pick)
+         JOIN outreach.sequences s ON s.campaign_id = %(campaign)s AND s.step_number = st.step_number
+        WHERE st.pick AND starts_with(e.company_unique_id, %(prefix)s) AND e.effective_tier >= 1
+          AND e.outreach_status IN ('queued', 'active') AND NOT e.email_blocked""",
+    """INSERT INTO outreach.send_attempt_audit (audit_id, company_unique_id, campaign_id, correlation_id, channel,
+                                                computed_tier, effective_tier, was_blocked, block_reason, is_dry_run)
+       SELECT h.audit_id, h.company_unique_id, %(campaign)s, 'seed-history', 'EMAIL', 1, 1, false, NULL, false
+         FROM seed_history h""",
+]
+#: one batch of the history's sends (the send_log guard takes one advisory
+#: lock per row: a transaction must not hold more than the lock table can take)
+HISTORY_SENDS_SQL = """
+INSERT INTO outreach.send_log (outreach_id, company_unique_id, target_id, campaign_id, sequence_id, channel,
+                               gate_audit_id, sent_at)
+SELECT h.outreach_id, h.company_unique_id, h.target_id, %(campaign)s, h.sequence_id, 'EMAIL', h.audit_id, h.sent_at
+  FROM seed_history h
+ WHERE h.n BETWEEN %(lo)s AND %(hi)s
+ ORDER BY h.n"""
+HISTORY_SEND_BATCH = 5_000
+
+
+def campaign_history(conn, seed: int, campaign_id: str) -> int:
+    """The send history of campaign `campaign_id` (3 steps, EMAIL) over the
+    companies of `seed`, on an autocommit connection; returns the sends.
+    The gate verdicts are written as history (passing, as they were); the
+    send_log guard still checks each send against its verdict."""
+    params = {"campaign": campaign_id, "prefix": prefix(seed)}
+    try:
+        for stmt in CAMPAIGN_HISTORY_SQL:
+            conn.execute(stmt, params)
+        sends = conn.execute("SELECT count(*) FROM seed_history").fetchone()[0]
+        for lo in range(1, sends + 1, HISTORY_SEND_BATCH):
+            conn.execute(HISTORY_SENDS_SQL, {**params, "lo": lo, "hi": lo + HISTORY_SEND_BATCH - 1})
+    finally:
+        conn.execute("DROP TABLE IF EXISTS seed_history")
+    return sends
