@@ -1,10 +1,10 @@
-"""`pyctl seed --companies N [--seed S] [--dsn]`: see pyctl.seed."""
+"""`pyctl seed --companies N [--seed S]`: see pyctl.seed."""
 import sys
 import time
 
 import click
 
-from pyctl.dsn import resolve_dsn
+from pyctl.commands import database_url
 from pyctl.seed import BATCH_SIZE, DEFAULT_SEED, MAX_SEED, WORKERS, seed
 
 
@@ -46,15 +46,13 @@ class _Progress:
               help="companies per transaction")
 @click.option("--workers", type=click.IntRange(1, 8), default=WORKERS, show_default=True,
               help="parallel connections loading batches")
-@click.option("--dsn", envvar="DATABASE_URL", default=None,
-              help="database URL (default: DATABASE_URL, else the embedded cluster)")
-def command(companies, seed_value, batch_size, workers, dsn):
+def command(companies, seed_value, batch_size, workers):
     """Create N realistic synthetic companies: CL identities (a few percent
     INELIGIBLE), spine, targets, sub-hub rows, hub statuses over every tier,
     BIT signals of the last 180 days, a few overrides, errors in every
     disposition, campaigns, gate checks and sends. Set-based and fast
     (1,000,000 companies in about two minutes); reproducible with --seed."""
-    dsn = resolve_dsn(dsn)
+    dsn = database_url()
     progress = _Progress(companies)
     try:
         result = seed(dsn, companies, seed_value, batch_size=batch_size, workers=workers,
