@@ -130,10 +130,10 @@ def pyctl_executable() -> str:
     return found
 
 
-def race(new_conn, n: int, fn):
-    """Run fn(conn) on n fresh connections in n threads released together;
-    return (results by thread, the exceptions raised)."""
-    conns = [new_conn() for _ in range(n)]
+def race(new_conn, n: int, fn, **conn_args):
+    """Run fn(conn) on n fresh connections (new_conn(**conn_args)) in n
+    threads released together; return (results by thread, the exceptions raised)."""
+    conns = [new_conn(**conn_args) for _ in range(n)]
     barrier = threading.Barrier(n)
     results, errors = [None] * n, []
 

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from campaign_support import create_campaign, override, remove_override, status_of, step_id
-from helpers import make_company, new_id, target_of
+from helpers import make_company, new_id, race, target_of
 from pyctl.gate import (BlockingOverrideError, CampaignNotActiveError, EligibilityCheckFailedError,
                         IneligibleTierError, MarketingDisabledError, MarketingSafetyGateError)
 from pyctl.outreach import SendError, SendNotRecordedError, execute_send
@@ -412,22 +412,8 @@ def test_many_threads_sending_to_one_company(conn, login_role, new_conn):
     make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"))
     role, _ = login_role("outreach_sender")
-    conns = [new_conn(user=role) for _ in range(8)]
-    errors: list[str] = []
-    done = []
-
-    def loop(c):
-        try:
-            for _ in range(5):
-                done.append(execute_send(c, cid, camp, None, Provider()))
-        except Exception as e:  # noqa: BLE001
-            errors.append(f"{type(e).__name__}: {e}")
-
-    threads = [threading.Thread(target=loop, args=(c,)) for c in conns]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results, errors = race(new_conn, 8, lambda c: [execute_send(c, cid, camp, None, Provider()) for _ in range(5)],
+                           user=role)
     assert errors == []
-    assert sends_of(conn, cid) == len(done) == 40
+    assert sends_of(conn, cid) == len({send_id for sends in results for send_id in sends}) == 40
     assert status_of(conn, cid) == "active"
