@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from pyctl.commands import add_dsn_option
 from pyctl.errors import PyctlError, format_db_error
 
 #: subcommand modules, in the order `pyctl --help` lists them
@@ -23,12 +24,17 @@ COMMAND_MODULES = [
 def cli() -> None:
     """Controller of the outreach governance core (PostgreSQL 15).
 
-    Every command takes --dsn or DATABASE_URL; without either it uses the
-    embedded cluster under .pyctl/ (starting it when needed)."""
+    Every command talks to the database given by --dsn URL, which it accepts
+    before or after the subcommand (`pyctl --dsn URL state`, `pyctl state
+    --dsn URL`), else by DATABASE_URL; without either, to the embedded
+    cluster under .pyctl/ (started when needed). `pyctl db` manages that
+    cluster and ignores both."""
 
 
+add_dsn_option(cli)
 for _name in COMMAND_MODULES:
     _mod = importlib.import_module(f"pyctl.commands.{_name}")
+    add_dsn_option(_mod.command, ignored=getattr(_mod, "IGNORES_DSN", False))
     cli.add_command(_mod.command)
 
 

@@ -1,8 +1,8 @@
 """Which database a command talks to, and how to connect to it.
 
-Every command takes `--dsn` (a click option whose envvar is DATABASE_URL);
-`resolve_dsn` turns that into a URL: the given one, else DATABASE_URL, else
-the embedded cluster under `.pyctl/` (started when needed).
+Every command takes `--dsn` (declared once, in pyctl.commands); `resolve_dsn`
+turns it into a URL: the given one, else DATABASE_URL, else the embedded
+cluster under `.pyctl/` (started when needed).
 """
 from __future__ import annotations
 

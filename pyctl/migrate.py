@@ -24,17 +24,16 @@ from typing import Callable
 import psycopg
 from psycopg import sql
 
-from pyctl import PROJECT_ROOT
 from pyctl.dsn import connect, redact, yoyo_url
 from pyctl.errors import PyctlError, format_db_error
 from pyctl.policy import PROJECT_SCHEMAS
+from pyctl.resources import MANIFEST, SQL_ROOT
 
 #: pg_advisory_lock key of `pyctl migrate` (the bytes of "outreach", as int8)
 ADVISORY_LOCK_KEY = int.from_bytes(b"outreach", "big") & 0x7FFF_FFFF_FFFF_FFFF
 OWNER_ROLE = "outreach_owner"
 #: the two project tables that live in `public` (SPEC §0)
 PUBLIC_TABLES = ("shq_error_log", "shq_error_log_archive")
-MANIFEST = Path("db") / "manifest.txt"
 #: session settings of every migrate connection: shq.migrating = on tells the
 #: DDL guard (functions/shq/tg_ddl_guard.sql) that this is `pyctl migrate`
 MIGRATE_SETTINGS = {"shq.migrating": "on"}
@@ -57,7 +56,7 @@ class MigrateResult:
 
 
 # ------------------------------------------------------------------ manifest
-def read_manifest(root: Path = PROJECT_ROOT) -> list[Path]:
+def read_manifest(root: Path = SQL_ROOT) -> list[Path]:
     """The repeatable files, in order: db/manifest.txt, one path per line
     relative to the project root; `#` comments and blank lines ignored.
     A listed file that does not exist, or one listed twice, is an error."""
@@ -115,7 +114,7 @@ def _migration_file(root: Path, migration) -> str:
         return migration.path
 
 
-def migration_status(dsn: str, root: Path = PROJECT_ROOT) -> dict:
+def migration_status(dsn: str, root: Path = SQL_ROOT) -> dict:
     """Applied and pending migrations of db/, and the repeatable files."""
     root = Path(root)
     with warnings.catch_warnings():
@@ -299,7 +298,7 @@ def _take_lock(lock_conn: psycopg.Connection, echo: Callable[[str], None], timeo
         time.sleep(0.5)
 
 
-def migrate(dsn: str, root: Path | str = PROJECT_ROOT, echo: Callable[[str], None] | None = None,
+def migrate(dsn: str, root: Path | str = SQL_ROOT, echo: Callable[[str], None] | None = None,
             lock_timeout: float = 600) -> MigrateResult:
     """Apply pending migrations and re-apply the repeatable sources; see the
     module docstring. `echo` receives short progress lines (default: none)."""

@@ -1,51 +1,51 @@
-"""`pyctl seed --companies N [--seed S]`: realistic, reproducible synthetic data
-at any size (SPEC §14, §16.13), set-based.
+"""The one synthetic-data builder: `pyctl seed`, every benchmark and the tests
+that need volume build their data here (docs/development.md describes it).
 
-What one run creates (N companies, numbered i = first .. first + N - 1):
+    seed(dsn, companies, seed)      N realistic companies and everything around them
+    company_id(seed, i)             the company_unique_id of seeded company i
+
+and, for the benchmarks, the workloads they measure on top of seeded data:
+unbound_companies, add_bit_signals, add_overrides, expired_errors,
+audit_rows, campaign_history.
+
+What `seed` creates (N companies, numbered i = first .. first + N - 1):
 
 * CL: N companies `S<seed>-<i, 8 digits>` (~3 % INELIGIBLE, ~2 % UNVERIFIED,
   mostly `prospect`), each bound to a spine row (outreach_id = md5 of seed and
-  i, so the same seed gives the same ids): spine aligned, §16.13.
+  i): exactly N, spine aligned.
 * A Company Target per company, and sub-hub rows planned so that the tiers
   spread over -1..3 (about 40 % stay at tier 0 in several partial states, 25 %
-  reach tier 1, 20 % tier 2, 15 % tier 3): company_target completion, dol
-  (+ filings), people.company_slot (+ people_master, verified or not),
-  outreach.people contacts, talent_flow, blog (+ blog_signals).
-* BIT signals over the last 180 days (DOMAIN_VERIFIED, DOL_RENEWAL_PROXIMITY,
-  SLOT_FILLED, EXECUTIVE_MOVEMENT, NEWS_MENTION), scored by their own trigger,
-  or in bulk mode by one `outreach.fn_refresh_bit_scores()` after the load.
-* Governed errors (~3 % of companies) in every disposition (RETRY, PARKED with
-  escalation, RESOLVED, IGNORE, ARCHIVED) across the five governed tables;
-  RETRY/PARKED ones block their hub's promotion, as they would in production.
-* Hub statuses through the sanctioned writers only:
-  `fn_evaluate_hub_statuses_range` (two company ranges at once) promotes
-  every hub whose gate passes; `fn_set_hub_status` marks a few companies
-  FAIL/BLOCKED (tier -1).
-* A few kill-switch overrides through `outreach.set_marketing_override`.
-* Four campaigns with sequences (`fn_create_campaign`), real safety-gate
-  checks for a sample of companies (blocked attempts by reason), sends for the
-  cleared ones and engagement events on some sends.
+  reach tier 1, 20 % tier 2, 15 % tier 3).
+* BIT signals over the last 180 days.
+* Governed errors (~3 % of companies) in every disposition, parked ones with
+  realistic ages; `shq.fn_escalate_stale_parked_errors()` gives them their
+  escalation level, so the seed knows no threshold.
+* Through the sanctioned writers only: hub statuses
+  (`fn_evaluate_hub_statuses_range`, `fn_set_hub_status` for a few FAIL and
+  BLOCKED ones), BIT scores (`fn_refresh_bit_scores`), kill-switch overrides
+  (`set_marketing_override`), campaigns (`fn_create_campaign`), safety-gate
+  checks (`fn_safety_gate_check`) with sends and engagement for the cleared.
 
-Everything per company is a pure function of (seed, i) (`hashint8extended`),
-so a run is reproducible; a second run with the same seed continues the
-numbering (i after the highest existing one) and so adds N new companies.
+Everything about company i is a pure function of (seed, i): the same arguments
+on a fresh database give the same ids and rows; a second run with the same
+seed continues the numbering and so adds N new companies.
 
-Speed: batches of BATCH_SIZE companies, each one transaction of a few
-INSERT ... SELECT statements from a temporary staging table, run by two
-worker connections in parallel (the reference machine has two cores); the
-target_id numbers and slot ids are reserved up front from their sequences so
-that parallel batches stay reproducible. The sovereign tables are written
-only by their sanctioned functions. Needs a superuser (or the owner): CL and
-the sub-hub tables are written directly, as CL and the hubs would.
-
-Bulk mode (a superuser): the sessions run with session_replication_role =
-replica, which skips the per-row foreign-key checks (the project's own
-triggers are ENABLE ALWAYS and still fire), and every foreign key of the
-tables written is then checked once, set-based (_check_foreign_keys).
+The bulk path (the one place for load tuning): batches of BATCH_SIZE
+companies, each one transaction of INSERT ... SELECT statements from a
+temporary staging table, on WORKERS connections; target numbers and slot ids
+are reserved from their sequences up front so that parallel batches stay
+reproducible. CL and the sub-hub tables are written directly, as CL and the
+hubs would (a superuser or the owner runs the seed). A superuser's sessions
+also run with session_replication_role = replica, which skips the per-row
+foreign-key checks but not the project's guards (ENABLE ALWAYS); every
+foreign key of the tables written is then checked once, set-based
+(check_foreign_keys), and the loaded tables are vacuumed and analysed.
 """
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -68,15 +68,26 @@ DEFAULT_SEED = 42
 MAX_SEED = 2**31 - 1
 SEED_ACTOR = "pyctl seed"
 
-#: (hub of the error, table) of the governed error tables, as in shq.governed_error_tables
-ERROR_TABLES = ["outreach.company_target_errors", "outreach.dol_errors", "people.people_errors",
-                "company.url_discovery_failures", "public.shq_error_log"]
-
-#: every table the seed's bulk-mode sessions write (their foreign keys are checked at the end)
+#: every table the bulk path writes besides the governed error tables (those
+#: come from their registry, shq.governed_error_tables): their foreign keys
+#: are checked at the end
 BULK_TABLES = ["cl.company_identity", "outreach.outreach", "outreach.company_target", "outreach.dol",
                "outreach.dol_filings", "people.company_slot", "people.people_master", "outreach.people",
                "outreach.talent_flow", "outreach.blog", "outreach.blog_signals", "outreach.bit_signals",
-               "outreach.bit_scores", "outreach.company_hub_status", *ERROR_TABLES]
+               "outreach.bit_scores", "outreach.company_hub_status"]
+#: written after the load (by the sanctioned functions): their keys are checked last
+WRITTEN_AFTER_LOAD = ["outreach.bit_scores", "outreach.company_hub_status"]
+#: analysed after the load, before the sanctioned functions read them (the
+#: sovereign tables too, so that their planner statistics are not guessed)
+ANALYZE_AFTER_LOAD = ["cl.company_identity", "outreach.outreach", "outreach.company_target",
+                      "outreach.company_hub_status", "outreach.dol", "people.company_slot", "people.people_master",
+                      "outreach.talent_flow", "outreach.blog", "outreach.bit_signals", "outreach.bit_scores",
+                      "outreach.hub_registry"]
+#: analysed at the end: what the steps after the load wrote, and the rest of the load
+ANALYZE_AT_THE_END = ["outreach.company_hub_status", "outreach.manual_overrides", "outreach.override_audit_log",
+                      "outreach.campaigns", "outreach.sequences", "outreach.send_attempt_audit", "outreach.send_log",
+                      "outreach.engagement_events", "outreach.people", "outreach.dol_filings",
+                      "outreach.blog_signals"]
 
 FIRST_WORDS = ["Acme", "Summit", "Blue Ridge", "Harbor", "Pioneer", "Granite", "Evergreen", "Keystone",
                "Lakeside", "Northwind", "Redwood", "Silverline", "Cedar", "Ironwood", "Beacon", "Meridian",
@@ -85,6 +96,26 @@ SECOND_WORDS = ["Logistics", "Health", "Manufacturing", "Dental", "Foods", "Engi
                 "Staffing", "Software", "Construction", "Hospitality", "Plastics", "Financial", "Energy",
                 "Pharmacy", "Transport", "Labs", "Retail", "Insurance"]
 SUFFIXES = ["Inc", "LLC", "Corp", "Group", "Co"]
+#: the batch's errors cycle through this 20-step pattern (RETRY 35 %, PARKED 15 %,
+#: RESOLVED 30 %, IGNORE 10 %, ARCHIVED 10 %); its first five are all different,
+#: so every batch (each has five errors at least) holds every disposition
+DISPOSITION_CYCLE = ["RETRY", "PARKED", "RESOLVED", "IGNORE", "ARCHIVED", "RETRY", "RESOLVED", "RETRY", "PARKED",
+                     "RESOLVED", "RETRY", "RESOLVED", "IGNORE", "RETRY", "PARKED", "RESOLVED", "ARCHIVED", "RETRY",
+                     "RESOLVED", "RETRY"]
+#: failure codes of the seeded errors (their TTL tier is shq.fn_default_ttl_tier's)
+FAILURE_CODES = ["RATE_LIMIT", "TIMEOUT", "VALIDATION_ERROR", "MISSING_DATA", "PARSE_ERROR", "HTTP_404"]
+
+#: the kill switches the seed sets: (type, tier_cap, reason, expires in days or None)
+OVERRIDES = [
+    ("BLOCK_EMAIL", None, "customer asked for no email (support ticket)", None),
+    ("BLOCK_OUTREACH", None, "legal hold: open dispute with the company", None),
+    ("BLOCK_PHONE", None, "do-not-call registry match", None),
+    ("FORCE_TIER", 1, "account owner: hold at marketing-ready until the renewal call", 30),
+    ("FORCE_TIER", 0, "data quality review pending", 14),
+    ("BLOCK_EMAIL", None, "domain bounced hard twice", 90),
+    ("FORCE_TIER", 2, "exec sponsor wants a personal intro first", None),
+    ("BLOCK_OUTREACH", None, "existing client in renewal negotiation", 60),
+]
 
 
 @dataclass
@@ -95,80 +126,50 @@ class SeedResult:
     last_index: int
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
-    #: server CPU seconds per phase (main connection; the batch phase: both workers)
-    phases_cpu: dict[str, float] = field(default_factory=dict)
     figures: dict[str, int] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)
     #: CPU seconds the server spent in this run's backends (None when the
     #: server's /proc is not readable here): on an idle machine with W cores
     #: the run takes about cpu_seconds / W, whatever else is running now
     cpu_seconds: float | None = None
 
 
-def _arr(words: list[str]) -> str:
-    return "ARRAY[" + ", ".join("'" + w.replace("'", "''") + "'" for w in words) + "]"
+def prefix(seed: int) -> str:
+    """What every company_unique_id of `seed` starts with."""
+    return f"S{seed}-"
 
 
-class _Plan:
-    """The SQL that derives every company's data from (seed, i)."""
+def company_id(seed: int, i: int) -> str:
+    """The company_unique_id of company number `i` of `seed`."""
+    return f"{prefix(seed)}{i:08d}"
 
-    def __init__(self, seed: int, first: int, tseq_base: int, slot_base: int):
-        self.seed = seed
-        self.first = first
-        self.tseq_base = tseq_base
-        self.slot_base = slot_base
-        self.prefix = f"S{seed}-"
 
-    def h(self, k: int, mod: int = 1000, col: str = "g.i") -> str:
-        """A deterministic pseudo-random integer 0..mod-1 of company `col`, stream k."""
-        return f"((hashint8extended({col}, {self.seed * 64 + k}) & 1073741823) % {mod})::integer"
+def campaign_ids(seed: int) -> list[str]:
+    """The campaigns of `seed`, the active EMAIL one (min tier 1) first."""
+    return [c[0] for c in _campaigns_of(seed)]
 
-    def cid(self, col: str = "g.i") -> str:
-        return f"('{self.prefix}' || lpad({col}::text, 8, '0'))"
 
-    def derived(self, lo: int, hi: int) -> str:
-        """One row per company i in lo..hi with its whole plan."""
-        h = self.h
-        return f"""
-SELECT g.i,
-       {self.cid()} AS cid,
-       md5('pyctl-seed:{self.seed}:' || g.i)::uuid AS oid,
-       'TGT-' || left({self.cid()}, 8) || '-' || ({self.tseq_base} + g.i - {self.first}) AS tid,
-       {self.slot_base} + 2 * (g.i - {self.first}) AS slot1,
-       {self.slot_base} + 2 * (g.i - {self.first}) + 1 AS slot2,
-       {h(1)} >= 30 AS elig,
-       {h(2)} >= 20 AS ident,
-       CASE WHEN {h(10, 100)} < 90 THEN 'prospect' WHEN {h(10, 100)} < 95 THEN 'sales'
-            WHEN {h(10, 100)} < 99 THEN 'client' ELSE 'churned' END AS lifecycle,
-       CASE WHEN {h(3, 100)} < 40 THEN 0 WHEN {h(3, 100)} < 65 THEN 1 WHEN {h(3, 100)} < 85 THEN 2 ELSE 3 END AS plan,
-       {h(4, 4)} AS variant,
-       CASE WHEN {h(9)} < 5 THEN 'opted_out' WHEN {h(9)} < 15 THEN 'paused' ELSE 'queued' END AS ostatus,
-       {h(5, 2)} = 0 AS coin,
-       {h(6, 10)} = 0 AS contact,
-       {h(7, 4)} = 0 AS blog_sig,
-       {h(8, 3)} = 0 AS filing,
-       ({h(11)} < 30 OR g.i - {lo} < 5) AS has_error,
-       {h(12, 5)} AS err_table,
-       {h(14, 60)} AS err_age,
-       {h(15, 6)} AS err_code,
-       {h(16, 100)} AS r_domain,
-       {h(17, 100)} AS r_dol,
-       {h(18, 100)} AS r_slot,
-       {h(19, 100)} AS r_exec,
-       {h(20, 100)} AS r_news,
-       {h(21, 180 * 24)} AS age_h1,
-       {h(22, 180 * 24)} AS age_h2,
-       {h(23, 180 * 24)} AS age_h3,
-       {h(24, 180 * 24)} AS age_h4,
-       {h(25, 20)} AS w1,
-       {h(26, 20)} AS w2,
-       {h(27, 5)} AS w3,
-       {h(28, 1000000)} AS big
-  FROM generate_series({lo}, {hi}) AS g(i)"""
+# ------------------------------------------------------------------ the plan
+def _draw(stream: int, modulus: int, col: str = "g.i") -> str:
+    """SQL: a pseudo-random integer 0..modulus-1 of company `col`, from hash
+    stream `stream` of the seed (parameter %(seed)s). A stream is never
+    reused for another purpose: that would change every seeded database."""
+    return f"((hashint8extended({col}, %(seed)s::int8 * 64 + {stream}) & 1073741823) %% {modulus})::integer"
 
-    def staging(self, lo: int, hi: int) -> str:
-        """CREATE the batch's staging table: the plan plus its consequences."""
-        return f"""
+
+#: the draws of each company: (column, stream, modulus)
+DRAWS = [
+    ("r_eligible", 1, 1000), ("r_identity", 2, 1000), ("r_plan", 3, 100), ("variant", 4, 4), ("r_coin", 5, 2),
+    ("r_contact", 6, 10), ("r_blog_signal", 7, 4), ("r_filing", 8, 3), ("r_status", 9, 1000),
+    ("r_lifecycle", 10, 100), ("r_error", 11, 1000), ("r_error_table", 12, 1000), ("err_age", 14, 60),
+    ("err_code", 15, 6), ("r_domain", 16, 100), ("r_dol", 17, 100), ("r_slot", 18, 100), ("r_exec", 19, 100),
+    ("r_news", 20, 100), ("age_h1", 21, 180 * 24), ("age_h2", 22, 180 * 24), ("age_h3", 23, 180 * 24),
+    ("age_h4", 24, 180 * 24), ("w1", 25, 20), ("w2", 26, 20), ("w3", 27, 5), ("big", 28, 1_000_000),
+]
+
+#: CREATE the batch's staging table: companies lo..hi with their whole plan
+#: (parameters: seed, prefix, first, lo, hi, target_base, slot_base, word
+#: lists, dispositions)
+STAGING_SQL = f"""
 CREATE TEMP TABLE seed_batch ON COMMIT DROP AS
 SELECT d.*,
        (d.plan >= 1 OR d.variant >= 1) AS ct_done,
@@ -181,19 +182,38 @@ SELECT d.*,
        (d.plan >= 1 OR d.variant >= 2) AS tf_row,
        (d.plan >= 1 OR d.variant = 3) AS tf_done,
        (d.plan >= 2) AS blog_row,
-       ({_arr(FIRST_WORDS)})[1 + d.w1] AS word1,
-       ({_arr(SECOND_WORDS)})[1 + d.w2] AS word2,
-       ({_arr(SUFFIXES)})[1 + d.w3] AS suffix,
-       -- the batch's errors cycle through a 20-step pattern (RETRY 35 %, PARKED 15 %,
-       -- RESOLVED 30 %, IGNORE 10 %, ARCHIVED 10 %) whose first five are all different,
-       -- so every batch with five errors (every batch has) holds every disposition
-       CASE WHEN d.has_error THEN ({_arr(DISPOSITION_CYCLE)})[
-           1 + ((row_number() OVER (PARTITION BY d.has_error ORDER BY d.i) - 1) % {len(DISPOSITION_CYCLE)})::integer]
+       (%(first_words)s::text[])[1 + d.w1] AS word1,
+       (%(second_words)s::text[])[1 + d.w2] AS word2,
+       (%(suffixes)s::text[])[1 + d.w3] AS suffix,
+       CASE WHEN d.has_error THEN (%(dispositions)s::text[])[
+           1 + ((row_number() OVER (PARTITION BY d.has_error ORDER BY d.i) - 1)
+                %% cardinality(%(dispositions)s::text[]))::integer]
        END AS err_disposition
-  FROM ({self.derived(lo, hi)}) AS d"""
-
+  FROM (SELECT x.i, x.cid,
+               md5('pyctl-seed:' || %(seed)s || ':' || x.i)::uuid AS oid,
+               'TGT-' || left(x.cid, 8) || '-' || (%(target_base)s + x.i - %(first)s) AS tid,
+               %(slot_base)s + 2 * (x.i - %(first)s) AS slot1,
+               %(slot_base)s + 2 * (x.i - %(first)s) + 1 AS slot2,
+               x.r_eligible >= 30 AS elig,
+               x.r_identity >= 20 AS ident,
+               CASE WHEN x.r_lifecycle < 90 THEN 'prospect' WHEN x.r_lifecycle < 95 THEN 'sales'
+                    WHEN x.r_lifecycle < 99 THEN 'client' ELSE 'churned' END AS lifecycle,
+               CASE WHEN x.r_plan < 40 THEN 0 WHEN x.r_plan < 65 THEN 1 WHEN x.r_plan < 85 THEN 2 ELSE 3 END AS plan,
+               x.variant,
+               CASE WHEN x.r_status < 5 THEN 'opted_out' WHEN x.r_status < 15 THEN 'paused' ELSE 'queued' END AS ostatus,
+               x.r_coin = 0 AS coin,
+               x.r_contact = 0 AS contact,
+               x.r_blog_signal = 0 AS blog_sig,
+               x.r_filing = 0 AS filing,
+               (x.r_error < 30 OR x.i - %(lo)s < 5) AS has_error,
+               x.r_error_table, x.err_age, x.err_code, x.r_domain, x.r_dol, x.r_slot, x.r_exec, x.r_news,
+               x.age_h1, x.age_h2, x.age_h3, x.age_h4, x.w1, x.w2, x.w3, x.big
+          FROM (SELECT g.i, %(prefix)s || lpad(g.i::text, 8, '0') AS cid,
+                       {", ".join(f"{_draw(stream, modulus)} AS {name}" for name, stream, modulus in DRAWS)}
+                  FROM generate_series(%(lo)s::int8, %(hi)s::int8) AS g(i)) AS x) AS d"""
 
 # ------------------------------------------------------------------ batch SQL
+#: what each batch inserts from seed_batch, in order (no parameters)
 BATCH_STATEMENTS = [
     ("cl", """
 INSERT INTO cl.company_identity (company_unique_id, company_name, domain, eligibility_status, identity_status,
@@ -283,73 +303,106 @@ SELECT b.oid, b.cid, v.signal_type, t.points, now() - make_interval(hours => v.a
  ORDER BY b.oid, v.signal_type"""),
 ]
 
-DISPOSITION_CYCLE = ["RETRY", "PARKED", "RESOLVED", "IGNORE", "ARCHIVED", "RETRY", "RESOLVED", "RETRY", "PARKED",
-                     "RESOLVED", "RETRY", "RESOLVED", "IGNORE", "RETRY", "PARKED", "RESOLVED", "ARCHIVED", "RETRY",
-                     "RESOLVED", "RETRY"]
-
-#: failure codes and their TTL tier (SPEC §7)
-ERROR_CODES = [("RATE_LIMIT", "SHORT"), ("TIMEOUT", "SHORT"), ("VALIDATION_ERROR", "MEDIUM"),
-               ("MISSING_DATA", "MEDIUM"), ("PARSE_ERROR", "LONG"), ("HTTP_404", "LONG")]
-
-
-def _error_sql(table: str, k: int) -> str:
-    """Errors of the batch that go to governed table number k, in the
-    disposition the staging table gave them (PARKED ones escalated by age)."""
-    codes = "ARRAY[" + ", ".join(f"'{c}'" for c, _ in ERROR_CODES) + "]"
-    ttls = "ARRAY[" + ", ".join(f"'{t}'" for _, t in ERROR_CODES) + "]"
-    return f"""
+#: the batch's errors that go to one governed table ({table}, number
+#: table_no of the registry's `tables`), in the disposition the staging table
+#: gave them. Escalation levels are left to
+#: shq.fn_escalate_stale_parked_errors() after the load.
+ERRORS_SQL = """
 INSERT INTO {table} (outreach_id, failure_code, error_message, context, created_at, resolved_at, disposition,
-                     retry_count, archived_at, parked_at, parked_by, park_reason, escalation_level, escalated_at,
-                     ttl_tier, last_retry_at, next_retry_at, retry_exhausted)
+                     retry_count, archived_at, parked_at, parked_by, park_reason, ttl_tier, last_retry_at,
+                     next_retry_at, retry_exhausted)
 SELECT b.oid, x.code, x.code || ' while enriching ' || b.cid,
        jsonb_build_object('seed', true, 'company_unique_id', b.cid),
        x.created, CASE WHEN x.disp = 'RESOLVED' THEN x.created + interval '2 hours' END,
        x.disp::shq.error_disposition,
-       CASE WHEN x.disp = 'PARKED' THEN m.max_retries WHEN x.disp = 'RETRY' THEN b.big % m.max_retries ELSE 1 END,
+       CASE WHEN x.disp = 'PARKED' THEN m.max_retries WHEN x.disp = 'RETRY' THEN b.big %% m.max_retries ELSE 1 END,
        CASE WHEN x.disp = 'ARCHIVED' THEN x.created + interval '1 day' END,
        CASE WHEN x.disp = 'PARKED' THEN x.created + interval '1 hour' END,
        CASE WHEN x.disp = 'PARKED' THEN 'system' END,
        CASE WHEN x.disp = 'PARKED' THEN 'MAX_RETRIES_EXCEEDED' END,
-       CASE WHEN x.disp <> 'PARKED' THEN 0 WHEN x.age_days >= 8 THEN 3 WHEN x.age_days >= 4 THEN 2
-            WHEN x.age_days >= 2 THEN 1 ELSE 0 END,
-       CASE WHEN x.disp = 'PARKED' AND x.age_days >= 2 THEN now() - interval '1 hour' END,
-       x.ttl::shq.ttl_tier,
+       shq.fn_default_ttl_tier(x.code),
        CASE WHEN x.disp IN ('RETRY', 'PARKED') THEN x.created + interval '30 minutes' END,
-       CASE WHEN x.disp = 'RETRY' THEN now() + make_interval(mins => 5 + b.big % 120) END,
+       CASE WHEN x.disp = 'RETRY' THEN now() + make_interval(mins => 5 + b.big %% 120) END,
        x.disp = 'PARKED'
   FROM seed_batch b
-  JOIN shq.governed_error_tables m ON m.table_name = '{table}'
+  JOIN shq.governed_error_tables m ON m.table_name = %(table_name)s
  CROSS JOIN LATERAL (
         SELECT b.err_disposition AS disp,
-               ({codes})[1 + b.err_code] AS code,
-               ({ttls})[1 + b.err_code] AS ttl,
+               (%(codes)s::text[])[1 + b.err_code] AS code,
                -- RETRY rows are recent (they would have been retried or parked otherwise)
-               CASE WHEN b.err_disposition = 'RETRY' THEN b.err_age % 2 ELSE b.err_age % 20 END AS age_days,
-               now() - make_interval(days => CASE WHEN b.err_disposition = 'RETRY' THEN b.err_age % 2 ELSE b.err_age % 20 END,
-                                     hours => b.big % 24) AS created) AS x
- WHERE b.has_error AND b.err_table = {k}"""
+               now() - make_interval(days => CASE WHEN b.err_disposition = 'RETRY' THEN b.err_age %% 2
+                                                  ELSE b.err_age %% 20 END,
+                                     hours => b.big %% 24) AS created) AS x
+ WHERE b.has_error AND b.r_error_table %% %(tables)s = %(table_no)s"""
 
 
-# ------------------------------------------------------------------ helpers
-def _has_function(conn, signature: str) -> bool:
-    return conn.execute("SELECT to_regprocedure(%s) IS NOT NULL", (signature,)).fetchone()[0]
+def error_tables(conn) -> list[str]:
+    """The governed error tables, from their registry."""
+    return [r[0] for r in conn.execute("SELECT table_name FROM shq.governed_error_tables ORDER BY display_order")]
 
 
-def _reserve(conn, sequence_sql: str, count: int) -> int:
-    """Reserve `count` consecutive values of a sequence; return the first."""
-    seq = conn.execute(sequence_sql).fetchone()[0]
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"pyctl seed reserve {seq}",))
-        first = conn.execute("SELECT nextval(%s::regclass)", (seq,)).fetchone()[0]
-        conn.execute("SELECT setval(%s::regclass, %s)", (seq, first + count - 1))
-    return first
+def _qualified(name: str) -> sql.Composable:
+    """A schema-qualified table name as an identifier."""
+    return sql.Identifier(*name.split("."))
+
+
+# ------------------------------------------------------------------ the bulk path
+def bulk_session(conn, bulk: bool = False) -> None:
+    """The session settings of the seed's connections: no waiting for the WAL
+    flush at commit and, in bulk mode (a superuser), no per-row foreign-key
+    checks (check_foreign_keys runs them set-based at the end; the project's
+    guard and attachment triggers are ENABLE ALWAYS and still fire). The
+    connections are the seed's own and closed after it."""
+    conn.execute("SET synchronous_commit = off")
+    conn.execute("SET client_min_messages = warning")
+    if bulk:
+        conn.execute("SET session_replication_role = replica")
+
+
+def check_foreign_keys(conn, tables: list[str]) -> None:
+    """Check every foreign key of `tables`, one anti-join each (what ALTER
+    TABLE .. VALIDATE CONSTRAINT runs), and fail loudly on any orphan: bulk
+    mode skipped the per-row checks."""
+    fks = conn.execute("""
+SELECT c.conname, c.conrelid::regclass::text, c.confrelid::regclass::text,
+       array_agg(a.attname ORDER BY k.n), array_agg(fa.attname ORDER BY k.n)
+  FROM pg_constraint c
+ CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(attnum, fattnum, n)
+  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+  JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = k.fattnum
+ WHERE c.contype = 'f' AND c.conrelid = ANY (%s::regclass[])
+ GROUP BY c.oid, c.conname, c.conrelid, c.confrelid
+ ORDER BY 2, 1""", (tables,)).fetchall()
+    bad = []
+    for name, child, parent, cols, pcols in fks:
+        # child and parent come from regclass::text: already quoted where needed
+        q = sql.SQL("SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})").format(
+            sql.SQL(child), sql.SQL(" AND ").join(sql.SQL("c.{} IS NOT NULL").format(sql.Identifier(c)) for c in cols),
+            sql.SQL(parent), sql.SQL(" AND ").join(sql.SQL("p.{} = c.{}").format(sql.Identifier(p), sql.Identifier(c))
+                                                   for c, p in zip(cols, pcols)))
+        n = conn.execute(q).fetchone()[0]
+        if n:
+            bad.append(f"{child}.{name}: {n:,} rows without their {parent} row")
+    if bad:
+        raise PyctlError("seed wrote rows that break foreign keys (a bug in pyctl seed, or a concurrent delete): "
+                         + "; ".join(bad))
+
+
+def _table_list(tables: list[str]) -> sql.Composable:
+    return sql.SQL(", ").join(_qualified(t) for t in tables)
+
+
+def _analyze(conn, tables: list[str]) -> None:
+    conn.execute(sql.SQL("ANALYZE {}").format(_table_list(tables)))
+
+
+def _vacuum(conn, tables: list[str]) -> None:
+    conn.execute(sql.SQL("VACUUM {}").format(_table_list(tables)))
 
 
 def _backend_cpu(conn) -> float | None:
     """CPU seconds used so far by this connection's server process, when the
     server runs on this machine and its /proc entry is readable."""
-    import os
-
     try:
         with open(f"/proc/{conn.info.backend_pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
@@ -359,201 +412,40 @@ def _backend_cpu(conn) -> float | None:
 
 
 class _Cpu:
-    """Adds up the backend CPU of every connection of the run."""
+    """Adds up the backend CPU of every connection of the run (None as soon
+    as one is unreadable)."""
 
     def __init__(self):
         self.total: float | None = 0.0
         self.lock = threading.Lock()
 
     def add(self, conn) -> None:
-        self.add_seconds(_backend_cpu(conn))
-
-    def add_seconds(self, v: float | None) -> None:
+        v = _backend_cpu(conn)
         with self.lock:
             self.total = None if v is None or self.total is None else self.total + v
 
 
-def _session(conn, bulk: bool = False) -> None:
-    conn.execute("SET synchronous_commit = off")
-    conn.execute("SET client_min_messages = warning")
-    if bulk:
-        # foreign keys are checked once, set-based, at the end (_check_foreign_keys);
-        # the project's guard and attachment triggers are ENABLE ALWAYS and still fire
-        conn.execute("SET session_replication_role = replica")
+class _Run:
+    """One seed run: its parameters, its connections' settings, its result."""
 
+    def __init__(self, dsn: str, seed: int, first: int, companies: int, bulk: bool, error_tables: list[str]):
+        self.dsn = dsn
+        self.bulk = bulk
+        self.error_tables = error_tables
+        self.cpu = _Cpu()
+        self.result = SeedResult(companies, seed, first, first + companies - 1)
+        self.params = {"seed": seed, "prefix": prefix(seed), "first": first, "last": first + companies - 1}
 
-# ------------------------------------------------------------------ the run
-def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int = BATCH_SIZE,
-         workers: int = WORKERS, echo: Callable[[str], None] | None = None,
-         progress: Callable[[int], None] | None = None) -> SeedResult:
-    """Create `companies` companies and everything around them; see the module
-    docstring. `progress(n)` is called with the companies of each finished
-    batch, `echo(line)` with a line per phase."""
-    echo = echo or (lambda _m: None)
-    if not isinstance(companies, int) or companies < 1:
-        raise PyctlError(f"--companies must be a positive integer (got {companies!r})", exit_code=2)
-    if not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise PyctlError(f"--seed must be an integer 0..{MAX_SEED} (got {seed!r})", exit_code=2)
-    t_start = time.perf_counter()
-
-    # (the ExitStack: a failing run still waits for its background checks, so
-    # that no connection of the run outlives it)
-    with connect(dsn, autocommit=True, application_name="pyctl seed") as conn, contextlib.ExitStack() as waits:
-        _session(conn)
-        if conn.execute("SELECT to_regclass('cl.company_identity') IS NULL").fetchone()[0]:
-            raise PyctlError("the database is not migrated (no cl.company_identity): run `pyctl migrate` first")
-        prefix = f"S{seed}-"
-        last = conn.execute(
-            "SELECT max(substr(company_unique_id, %s)::bigint) FROM cl.company_identity"
-            " WHERE left(company_unique_id, %s) = %s AND substr(company_unique_id, %s) ~ '^[0-9]+$'",
-            (len(prefix) + 1, len(prefix), prefix, len(prefix) + 1)).fetchone()[0]
-        first = (last or 0) + 1
-        result = SeedResult(companies, seed, first, first + companies - 1)
-        tseq = _reserve(conn, "SELECT 'outreach.company_target_seq'", companies)
-        slot_base = _reserve(conn, "SELECT pg_get_serial_sequence('people.company_slot', 'slot_id')", 2 * companies)
-        plan = _Plan(seed, first, tseq, slot_base)
-        # Bulk mode (a superuser): the seed's sessions skip the per-row
-        # foreign-key checks, like a restore, and check every foreign key of
-        # the tables they wrote set-based at the end.
-        bulk = conn.execute("SELECT current_setting('is_superuser') = 'on'").fetchone()[0]
-        can_refresh = _has_function(conn, "outreach.fn_refresh_bit_scores(uuid[],timestamp with time zone)")
-        # bit_scores: the signals' own trigger (ENABLE ORIGIN, so silent in
-        # bulk mode) refreshes the scores of the companies each INSERT gave
-        # signals; in bulk mode one full refresh after the load does it, and
-        # without the trigger, one outreach.fn_refresh_bit_scores() call per batch
-        refresh = can_refresh and not bulk and not conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'outreach.bit_signals'::regclass"
-            " AND NOT tgisinternal AND tgtype & 4 = 4)").fetchone()[0]
-
-        # -------------------------------------------------- batches, in parallel
-        echo(f"seed: {companies:,} companies S{seed}-{first:08d} .. S{seed}-{first + companies - 1:08d}"
-             f" in batches of {batch_size:,} ({workers} workers)")
-        t0 = time.perf_counter()
-        batches = [(lo, min(lo + batch_size - 1, first + companies - 1))
-                   for lo in range(first, first + companies, batch_size)]
-        cpu = _Cpu()
-        _run_batches(dsn, plan, batches, min(workers, len(batches)), refresh, bulk, progress, result, cpu)
-        result.phases["companies and sub-hub rows"] = time.perf_counter() - t0
-
-        # -------------------------------------------------- global steps
-        if cpu.total is not None:
-            result.phases_cpu["companies and sub-hub rows"] = cpu.total
-
-        def phase(name, fn):
-            """Run fn, timed; fn may return the CPU seconds of other connections it used."""
-            t = time.perf_counter()
-            c0 = _backend_cpu(conn)
-            echo(f"seed: {name} ...")
-            other_cpu = fn()
-            result.phases[name] = time.perf_counter() - t
-            c1 = _backend_cpu(conn)
-            if c0 is not None and c1 is not None:
-                result.phases_cpu[name] = c1 - c0 + (other_cpu if isinstance(other_cpu, float) else 0.0)
-                if isinstance(other_cpu, float):
-                    cpu.add_seconds(other_cpu)
-
-        phase("analyze (after the load)", lambda: conn.execute(
-            "ANALYZE cl.company_identity, outreach.outreach, outreach.company_target, outreach.company_hub_status,"
-            " outreach.dol, people.company_slot, people.people_master, outreach.talent_flow, outreach.blog,"
-            " outreach.bit_signals, outreach.bit_scores, outreach.hub_registry"))
-        # bulk mode: on the core that the (one-session) BIT refresh leaves
-        # idle, the loaded tables' foreign keys are checked and the tables
-        # vacuumed (hint bits and visibility map set once, before the hub
-        # evaluation reads them, and no autovacuum of them during it); the
-        # keys of the two tables written after the load are checked while
-        # the last small steps run
-        later = ["outreach.bit_scores", "outreach.company_hub_status"]
-        loaded = [t for t in BULK_TABLES if t not in later]
-        check = _Background(dsn, lambda c: (_check_foreign_keys(c, loaded),
-                                            c.execute("VACUUM " + ", ".join(loaded)))) if bulk else None
-        if check:
-            waits.callback(check.thread.join)
-        if bulk and can_refresh:
-            phase("BIT scores (fn_refresh_bit_scores)", lambda: _refresh_bit_scores(conn))
-        if check:
-            phase("foreign keys and vacuum, loaded tables", check.join)
-        if _has_function(conn, "outreach.fn_evaluate_hub_statuses_range(text,text)"):
-            phase("hub statuses (by company range)", lambda: _evaluate_hub_statuses(
-                dsn, plan, result, min(workers, EVALUATE_SESSIONS, max(1, companies // EVALUATE_MIN_RANGE)), bulk))
-        elif _has_function(conn, "outreach.fn_evaluate_hub_statuses(uuid)"):
-            phase("hub statuses (fn_evaluate_hub_statuses)", lambda: result.figures.__setitem__(
-                "hub_statuses_promoted", conn.execute("SELECT outreach.fn_evaluate_hub_statuses(NULL)").fetchone()[0]))
-        else:
-            result.skipped.append("hub statuses (outreach.fn_evaluate_hub_statuses is not installed)")
-        check = _Background(dsn, lambda c: _check_foreign_keys(c, later)) if bulk else None
-        if check:
-            waits.callback(check.thread.join)
-        if _has_function(conn, "outreach.fn_set_hub_status(text,text,text,text)"):
-            phase("FAIL/BLOCKED hubs (fn_set_hub_status)", lambda: _fail_blocked(conn, plan, result))
-        else:
-            result.skipped.append("FAIL/BLOCKED hubs (outreach.fn_set_hub_status is not installed)")
-        if _has_function(conn, "outreach.set_marketing_override(text,text,text,text,integer,timestamp with time zone)"):
-            phase("overrides (set_marketing_override)", lambda: _overrides(conn, plan, result))
-        else:
-            result.skipped.append("overrides (outreach.set_marketing_override is not installed)")
-        phase("campaigns", lambda: _campaigns(conn, seed, result))
-        if _has_function(conn, "outreach.fn_safety_gate_check(text,text,text,text,boolean)"):
-            phase("gate checks, sends, engagement", lambda: _sends(conn, plan, seed, result))
-        else:
-            result.skipped.append("gate checks and sends (outreach.fn_safety_gate_check is not installed)")
-        if check:
-            phase("foreign keys, scores and hub statuses", check.join)
-        phase("analyze (final)", lambda: conn.execute(
-            "ANALYZE outreach.company_hub_status, outreach.manual_overrides, outreach.override_audit_log,"
-            " outreach.campaigns, outreach.sequences, outreach.send_attempt_audit, outreach.send_log,"
-            " outreach.engagement_events,"
-            " outreach.dol_errors, outreach.company_target_errors, people.people_errors,"
-            " company.url_discovery_failures, public.shq_error_log, outreach.people, outreach.dol_filings,"
-            " outreach.blog_signals"))
-        cpu.add(conn)
-        result.cpu_seconds = cpu.total
-        conn.execute("INSERT INTO shq.audit_log (event_type, actor, details) VALUES ('SEED', %s, %s::jsonb)",
-                     (SEED_ACTOR, _json({"companies": companies, "seed": seed, "first_index": first,
-                                         "figures": result.figures, "skipped": result.skipped,
-                                         "server_cpu_seconds": result.cpu_seconds,
-                                         "seconds": round(time.perf_counter() - t_start, 2)})))
-    result.seconds = time.perf_counter() - t_start
-    return result
-
-
-def _json(obj) -> str:
-    import json
-
-    return json.dumps(obj, default=str)
-
-
-def _run_batches(dsn, plan: _Plan, batches, workers, refresh, bulk, progress, result: SeedResult,
-                 cpu: _Cpu) -> None:
-    lock = threading.Lock()
-    queue = list(reversed(batches))
-    stop = threading.Event()
-
-    def work():
-        try:
-            with connect(dsn, autocommit=True, application_name="pyctl seed worker") as c:
-                _session(c, bulk)
-                while not stop.is_set():
-                    with lock:
-                        if not queue:
-                            cpu.add(c)
-                            return
-                        lo, hi = queue.pop()
-                    with c.transaction():
-                        c.execute(plan.staging(lo, hi))
-                        for _name, stmt in BATCH_STATEMENTS:
-                            c.execute(stmt)
-                        for k, table in enumerate(ERROR_TABLES):
-                            c.execute(_error_sql(table, k))
-                        if refresh:
-                            c.execute("SELECT outreach.fn_refresh_bit_scores(array_agg(b.oid), now()) FROM seed_batch b")
-                    if progress:
-                        with lock:
-                            progress(hi - lo + 1)
-        except BaseException:
-            stop.set()  # the other workers take no further batch
-            raise
-
-    _in_threads([work] * max(1, workers), "seed failed (the batches already committed stay)")
+    @contextlib.contextmanager
+    def session(self, name: str, bulk: bool | None = None):
+        """A connection of the run, with the bulk path's settings; its server
+        CPU is counted when it closes."""
+        with connect(self.dsn, autocommit=True, application_name=f"pyctl seed {name}") as conn:
+            bulk_session(conn, self.bulk if bulk is None else bulk)
+            try:
+                yield conn
+            finally:
+                self.cpu.add(conn)
 
 
 def _in_threads(fns: list[Callable[[], None]], failure: str) -> None:
@@ -579,146 +471,148 @@ def _in_threads(fns: list[Callable[[], None]], failure: str) -> None:
         raise e
 
 
-def _refresh_bit_scores(conn) -> None:
-    """Every company's BIT score, in one full refresh (bulk mode: the signals'
-    trigger did not fire during the load), and fresh statistics for the gates."""
-    with conn.transaction():
-        conn.execute("SET LOCAL session_replication_role = replica")
-        conn.execute("SELECT outreach.fn_refresh_bit_scores()")
-    conn.execute("ANALYZE outreach.bit_scores")
-
-
-def _evaluate_hub_statuses(dsn, plan: _Plan, result: SeedResult, parts: int, bulk: bool) -> float | None:
-    """fn_evaluate_hub_statuses for every company, split into `parts` ranges of
-    company_unique_id evaluated by concurrent sessions (one core each): the
-    seeded companies are cut into equal parts, and the first and last range are
-    open, so companies outside this run's are evaluated too, as by
-    fn_evaluate_hub_statuses(NULL). Returns the sessions' server CPU seconds."""
-    cuts = [plan.prefix + str(result.first_index + k * result.companies // parts).zfill(8) for k in range(1, parts)]
-    bounds = list(zip([None, *cuts], [*cuts, None]))
-    promoted = [0] * len(bounds)
-    cpu = _Cpu()
-
-    def work(k: int) -> None:
-        with connect(dsn, autocommit=True, application_name="pyctl seed evaluate") as c:
-            _session(c, bulk)
-            promoted[k] = c.execute("SELECT outreach.fn_evaluate_hub_statuses_range(%s, %s)", bounds[k]).fetchone()[0]
-            cpu.add(c)
-
-    _in_threads([lambda k=k: work(k) for k in range(len(bounds))], "seed failed evaluating hub statuses")
-    result.figures["hub_statuses_promoted"] = sum(promoted)
-    return cpu.total
-
-
 class _Background:
-    """fn(conn) on a connection of its own (bulk mode), in a thread; join()
-    waits, re-raises its error and returns its server CPU seconds."""
+    """fn(conn) on a bulk connection of the run, in a thread; join() waits and
+    re-raises its error."""
 
-    def __init__(self, dsn, fn: Callable[[psycopg.Connection], None]):
+    def __init__(self, run: _Run, fn: Callable[[psycopg.Connection], None]):
         self.error: BaseException | None = None
-        self.cpu: float | None = None
 
-        def run() -> None:
+        def work() -> None:
             try:
-                with connect(dsn, autocommit=True, application_name="pyctl seed check") as c:
-                    _session(c, bulk=True)
+                with run.session("check", bulk=True) as c:
                     fn(c)
-                    self.cpu = _backend_cpu(c)
             except BaseException as e:  # noqa: BLE001 - re-raised by join()
                 self.error = e
 
-        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread = threading.Thread(target=work, daemon=True)
         self.thread.start()
 
-    def join(self) -> float | None:
+    def join(self) -> None:
         self.thread.join()
         if isinstance(self.error, psycopg.Error):
             raise PyctlError(f"seed failed checking foreign keys: {format_db_error(self.error)}") from None
         if self.error is not None:
             raise self.error
-        return self.cpu
 
 
-def _check_foreign_keys(conn, tables: list[str]) -> None:
-    """Bulk mode skipped the per-row foreign-key checks of the seed's sessions:
-    check every foreign key of the tables they wrote, one anti-join each (what
-    ALTER TABLE .. VALIDATE CONSTRAINT runs), and fail loudly on any orphan."""
-    fks = conn.execute("""
-SELECT c.conname, c.conrelid::regclass::text, c.confrelid::regclass::text,
-       array_agg(a.attname ORDER BY k.n), array_agg(fa.attname ORDER BY k.n)
-  FROM pg_constraint c
- CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(attnum, fattnum, n)
-  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
-  JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = k.fattnum
- WHERE c.contype = 'f' AND c.conrelid = ANY (%s::regclass[])
- GROUP BY c.oid, c.conname, c.conrelid, c.confrelid
- ORDER BY 2, 1""", (tables,)).fetchall()
-    bad = []
-    for name, child, parent, cols, pcols in fks:
-        q = sql.SQL("SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})").format(
-            sql.SQL(child), sql.SQL(" AND ").join(sql.SQL("c.{} IS NOT NULL").format(sql.Identifier(c)) for c in cols),
-            sql.SQL(parent), sql.SQL(" AND ").join(sql.SQL("p.{} = c.{}").format(sql.Identifier(p), sql.Identifier(c))
-                                                   for c, p in zip(cols, pcols)))
-        n = conn.execute(q).fetchone()[0]
-        if n:
-            bad.append(f"{child}.{name}: {n:,} rows without their {parent} row")
-    if bad:
-        raise PyctlError("seed wrote rows that break foreign keys (a bug in pyctl seed, or a concurrent delete): "
-                         + "; ".join(bad))
+def _reserve(conn, sequence: str, count: int) -> int:
+    """Reserve `count` consecutive values of a sequence; return the first."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('pyctl seed reserve ' || %s))", (sequence,))
+        first = conn.execute("SELECT nextval(%s::regclass)", (sequence,)).fetchone()[0]
+        conn.execute("SELECT setval(%s::regclass, %s)", (sequence, first + count - 1))
+    return first
 
 
-def _fail_blocked(conn, plan: _Plan, result: SeedResult) -> None:
+# ------------------------------------------------------------------ the steps
+def _load_batches(run: _Run, staging: dict, batches: list[tuple[int, int]], workers: int,
+                  progress: Callable[[int], None] | None) -> None:
+    """The companies and their sub-hub rows, signals and errors, a batch per
+    transaction, on `workers` connections."""
+    lock = threading.Lock()
+    queue = list(reversed(batches))
+    stop = threading.Event()
+    errors = [(sql.SQL(ERRORS_SQL).format(table=_qualified(t)),
+               {"table_name": t, "table_no": k, "tables": len(run.error_tables), "codes": FAILURE_CODES})
+              for k, t in enumerate(run.error_tables)]
+
+    def work():
+        try:
+            with run.session("worker") as c:
+                while not stop.is_set():
+                    with lock:
+                        if not queue:
+                            return
+                        lo, hi = queue.pop()
+                    with c.transaction():
+                        c.execute(STAGING_SQL, {**staging, "lo": lo, "hi": hi})
+                        for _name, stmt in BATCH_STATEMENTS:
+                            c.execute(stmt)
+                        for stmt, params in errors:
+                            c.execute(stmt, params)
+                    if progress:
+                        with lock:
+                            progress(hi - lo + 1)
+        except BaseException:
+            stop.set()  # the other workers take no further batch
+            raise
+
+    _in_threads([work] * max(1, workers), "seed failed (the batches already committed stay)")
+
+
+def _refresh_bit_scores(conn) -> None:
+    """Every company's BIT score in one full refresh (bulk mode: the signals'
+    trigger, ENABLE ORIGIN, did not fire during the load)."""
+    with conn.transaction():
+        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute("SELECT outreach.fn_refresh_bit_scores()")
+    _analyze(conn, ["outreach.bit_scores"])
+
+
+def _evaluate_hub_statuses(run: _Run, parts: int) -> None:
+    """fn_evaluate_hub_statuses for every company, split into `parts` ranges of
+    company_unique_id evaluated by concurrent sessions (one core each): the
+    seeded companies are cut into equal parts, and the first and last range are
+    open, so companies outside this run's are evaluated too, as by
+    fn_evaluate_hub_statuses(NULL)."""
+    r = run.result
+    cuts = [company_id(r.seed, r.first_index + k * r.companies // parts) for k in range(1, parts)]
+    bounds = list(zip([None, *cuts], [*cuts, None]))
+    promoted = [0] * len(bounds)
+
+    def work(k: int) -> None:
+        with run.session("evaluate") as c:
+            promoted[k] = c.execute("SELECT outreach.fn_evaluate_hub_statuses_range(%s, %s)", bounds[k]).fetchone()[0]
+
+    _in_threads([lambda k=k: work(k) for k in range(len(bounds))], "seed failed evaluating hub statuses")
+    r.figures["hub_statuses_promoted"] = sum(promoted)
+
+
+def _escalate_parked_errors(conn, run: _Run) -> None:
+    """The parked errors' escalation levels, as the governance job sets them."""
+    n = conn.execute("SELECT coalesce(sum(affected), 0) FROM shq.fn_escalate_stale_parked_errors()").fetchone()[0]
+    run.result.figures["parked_errors_escalated"] = int(n)
+
+
+def _fail_blocked(conn, run: _Run) -> None:
     """A few companies (0.5 %, at least 1, at most 5,000) that have nothing but
     their target get a required hub FAIL or BLOCKED: tier -1."""
-    h = plan.h
-    cap = min(5000, max(1, result.companies // 200))
+    cap = min(5000, max(1, run.result.companies // 200))
     n = conn.execute(f"""
 SELECT count(outreach.fn_set_hub_status(x.cid, x.hub_id, x.status,
                                         CASE WHEN x.status = 'BLOCKED' THEN 'blocked: data provider contract pending'
                                              WHEN x.hub_id = 'dol-filings' THEN 'failed: no Form 5500 filing found for the EIN'
                                              ELSE 'failed: no decision-maker found after 3 sources' END))
-  FROM (SELECT {plan.cid()} AS cid,
-               CASE WHEN {h(28, 2)} = 0 THEN 'dol-filings' ELSE 'people-intelligence' END AS hub_id,
-               CASE WHEN {h(28, 3)} = 0 THEN 'BLOCKED' ELSE 'FAIL' END AS status
-          FROM generate_series({result.first_index}, {result.last_index}) AS g(i)
-         WHERE {h(3, 100)} < 40 AND {h(4, 4)} = 0       -- plan 0, variant 0: nothing but the target
-         ORDER BY {h(29, 1000000)}, g.i
-         LIMIT {cap}) AS x""").fetchone()[0]
-    result.figures["hubs_failed_or_blocked"] = n
+  FROM (SELECT %(prefix)s || lpad(g.i::text, 8, '0') AS cid,
+               CASE WHEN {_draw(28, 2)} = 0 THEN 'dol-filings' ELSE 'people-intelligence' END AS hub_id,
+               CASE WHEN {_draw(28, 3)} = 0 THEN 'BLOCKED' ELSE 'FAIL' END AS status
+          FROM generate_series(%(first)s::int8, %(last)s::int8) AS g(i)
+         WHERE {_draw(3, 100)} < 40 AND {_draw(4, 4)} = 0       -- plan 0, variant 0: nothing but the target
+         ORDER BY {_draw(29, 1_000_000)}, g.i
+         LIMIT %(cap)s) AS x""", {**run.params, "cap": cap}).fetchone()[0]
+    run.result.figures["hubs_failed_or_blocked"] = n
 
 
-OVERRIDES = [
-    # (type, tier_cap, reason, expires in days or None), weights by position
-    ("BLOCK_EMAIL", None, "customer asked for no email (support ticket)", None),
-    ("BLOCK_OUTREACH", None, "legal hold: open dispute with the company", None),
-    ("BLOCK_PHONE", None, "do-not-call registry match", None),
-    ("FORCE_TIER", 1, "account owner: hold at marketing-ready until the renewal call", 30),
-    ("FORCE_TIER", 0, "data quality review pending", 14),
-    ("BLOCK_EMAIL", None, "domain bounced hard twice", 90),
-    ("FORCE_TIER", 2, "exec sponsor wants a personal intro first", None),
-    ("BLOCK_OUTREACH", None, "existing client in renewal negotiation", 60),
-]
-
-
-def _overrides(conn, plan: _Plan, result: SeedResult) -> None:
+def _overrides(conn, run: _Run) -> None:
     """A few kill switches (0.2 %, at least 1, at most 500) through the sanctioned writer."""
-    h = plan.h
-    cap = min(500, max(1, result.companies // 500))
-    values = ", ".join(
-        f"({k}, '{t}', {c if c is not None else 'NULL'}, '{r}', {d if d is not None else 'NULL'})"
-        for k, (t, c, r, d) in enumerate(OVERRIDES))
+    cap = min(500, max(1, run.result.companies // 500))
+    types, caps, reasons, days = (list(col) for col in zip(*OVERRIDES))
     n = conn.execute(f"""
-SELECT count(outreach.set_marketing_override(x.cid, o.otype, o.reason, '{SEED_ACTOR}', o.cap,
-                                             CASE WHEN o.days IS NOT NULL THEN now() + make_interval(days => o.days) END))
-  FROM (SELECT {plan.cid()} AS cid, {h(30, len(OVERRIDES))} AS k
-          FROM generate_series({result.first_index}, {result.last_index}) AS g(i)
-         ORDER BY {h(31, 1000000)}, g.i
-         LIMIT {cap}) AS x
-  JOIN (VALUES {values}) AS o(k, otype, cap, reason, days) ON o.k = x.k""").fetchone()[0]
-    result.figures["overrides"] = n
+SELECT count(outreach.set_marketing_override(x.cid, o.otype, o.reason, %(actor)s, o.cap,
+                                             now() + make_interval(days => o.days)))
+  FROM (SELECT %(prefix)s || lpad(g.i::text, 8, '0') AS cid, {_draw(30, len(OVERRIDES))} AS k
+          FROM generate_series(%(first)s::int8, %(last)s::int8) AS g(i)
+         ORDER BY {_draw(31, 1_000_000)}, g.i
+         LIMIT %(cap)s) AS x
+  JOIN unnest(%(types)s::text[], %(caps)s::integer[], %(reasons)s::text[], %(days)s::integer[])
+       WITH ORDINALITY AS o(otype, cap, reason, days, n) ON o.n = x.k + 1""",
+                     {**run.params, "cap": cap, "actor": SEED_ACTOR, "types": types, "caps": caps,
+                      "reasons": reasons, "days": days}).fetchone()[0]
+    run.result.figures["overrides"] = n
 
 
-def _campaign_ids(seed: int) -> list[tuple]:
+def _campaigns_of(seed: int) -> list[tuple]:
     p = f"SEED{seed}"
     return [
         (f"{p}-BENEFITS-RENEWAL", "Benefits renewal outreach (Q3)", "EMAIL", 1, "active",
@@ -734,77 +628,348 @@ def _campaign_ids(seed: int) -> list[tuple]:
     ]
 
 
-def _campaigns(conn, seed: int, result: SeedResult) -> None:
-    """Four campaigns with sequences (skipped when this seed's already exist)."""
-    use_fn = _has_function(conn, "outreach.fn_create_campaign(text,text,text,jsonb,integer,text)")
+def _campaigns(conn, run: _Run) -> None:
+    """Four campaigns with sequences (those of this seed that exist are kept)."""
     made = 0
-    for cid, name, channel, min_tier, status, steps in _campaign_ids(seed):
+    for cid, name, channel, min_tier, status, steps in _campaigns_of(run.result.seed):
         if conn.execute("SELECT 1 FROM outreach.campaigns WHERE campaign_id = %s", (cid,)).fetchone():
             continue
-        with conn.transaction():
-            if use_fn:
-                conn.execute("SELECT outreach.fn_create_campaign(%s, %s, %s, %s::jsonb, %s, %s)",
-                             (cid, name, channel, _json(steps), min_tier, status))
-            else:
-                conn.execute("INSERT INTO outreach.campaigns (campaign_id, name, channel, min_tier, status)"
-                             " VALUES (%s, %s, %s, %s, %s)", (cid, name, channel, min_tier, status))
-                for n, s in enumerate(steps, 1):
-                    conn.execute("INSERT INTO outreach.sequences (campaign_id, step_number, template_id, delay_days)"
-                                 " VALUES (%s, %s, %s, %s)", (cid, n, s["template_id"], s["delay_days"]))
+        conn.execute("SELECT outreach.fn_create_campaign(%s, %s, %s, %s::jsonb, %s, %s)",
+                     (cid, name, channel, json.dumps(steps), min_tier, status))
         made += 1
-    result.figures["campaigns"] = made
+    run.result.figures["campaigns"] = made
 
 
-def _sends(conn, plan: _Plan, seed: int, result: SeedResult) -> None:
-    """Real gate checks for a sample of companies (at most 1,000, plus every
-    company this run gave an override) against the active renewal campaign, a
-    send for each cleared one (step 1), and engagement events on some sends."""
-    campaign = _campaign_ids(seed)[0][0]
-    sample = min(1000, result.companies)
-    # a REPLY event adds a BIT signal through outreach.fn_add_bit_signal
-    replies = "x.r < 4" if _has_function(
-        conn, "outreach.fn_add_bit_signal(text,text,timestamp with time zone,text,numeric)") else "false"
-
-    h = plan.h
-    with conn.transaction():
-        conn.execute(f"""
+#: the gate checks of a run: a sample of its companies plus every one it gave an override
+GATE_CHECKS_SQL = f"""
 CREATE TEMP TABLE seed_gate ON COMMIT DROP AS
 SELECT s.cid, g.audit_id, g.is_eligible, g.block_reason
-  FROM ((SELECT {plan.cid()} AS cid
-           FROM generate_series({result.first_index}, {result.last_index}) AS g(i)
-          ORDER BY {h(32, 1000000)}, g.i
-          LIMIT {sample})
+  FROM ((SELECT %(prefix)s || lpad(g.i::text, 8, '0') AS cid
+           FROM generate_series(%(first)s::int8, %(last)s::int8) AS g(i)
+          ORDER BY {_draw(32, 1_000_000)}, g.i
+          LIMIT %(sample)s)
         UNION  -- the companies given an override, so that their verdicts show
         SELECT m.company_unique_id FROM outreach.manual_overrides m
-         WHERE m.created_by = '{SEED_ACTOR}' AND left(m.company_unique_id, {len(plan.prefix)}) = '{plan.prefix}'
-           AND substr(m.company_unique_id, {len(plan.prefix) + 1})::bigint
-               BETWEEN {result.first_index} AND {result.last_index}) AS s
- CROSS JOIN LATERAL outreach.fn_safety_gate_check(s.cid, '{campaign}', 'seed-{seed}-' || s.cid, 'EMAIL', false) AS g""")
-        checked, cleared = conn.execute(
-            "SELECT count(*), count(*) FILTER (WHERE is_eligible) FROM seed_gate").fetchone()
-        sends = conn.execute(f"""
+         WHERE m.created_by = %(actor)s AND starts_with(m.company_unique_id, %(prefix)s)
+           AND substr(m.company_unique_id, length(%(prefix)s) + 1)::bigint BETWEEN %(first)s AND %(last)s) AS s
+ CROSS JOIN LATERAL outreach.fn_safety_gate_check(s.cid, %(campaign)s, 'seed-' || %(seed)s || '-' || s.cid,
+                                                  'EMAIL', false) AS g"""
+
+SENDS_SQL = """
 WITH ins AS (
     INSERT INTO outreach.send_log (outreach_id, company_unique_id, target_id, campaign_id, sequence_id, channel,
                                    gate_audit_id)
-    SELECT t.outreach_id, t.company_unique_id, t.target_id, '{campaign}', q.sequence_id, 'EMAIL', g.audit_id
+    SELECT t.outreach_id, t.company_unique_id, t.target_id, q.campaign_id, q.sequence_id, 'EMAIL', g.audit_id
       FROM seed_gate g
       JOIN outreach.company_target t ON t.company_unique_id = g.cid
-      JOIN outreach.sequences q ON q.campaign_id = '{campaign}' AND q.step_number = 1
+      JOIN outreach.sequences q ON q.campaign_id = %(campaign)s AND q.step_number = 1
      WHERE g.is_eligible
-    RETURNING send_id, outreach_id, company_unique_id, target_id)
-SELECT count(*) FROM ins""").fetchone()[0]
-        # engagement on this run's sends: opens, clicks, a few replies, bounces and unsubscribes
-        events = conn.execute(f"""
+    RETURNING 1)
+SELECT count(*) FROM ins"""
+
+#: engagement on the run's sends: opens, clicks, a few replies (each adds a
+#: BIT signal through its trigger), bounces and unsubscribes
+ENGAGEMENT_SQL = """
 WITH ins AS (
     INSERT INTO outreach.engagement_events (send_id, outreach_id, company_unique_id, target_id, event_type, occurred_at)
     SELECT s.send_id, s.outreach_id, s.company_unique_id, s.target_id, e.event_type, now()
       FROM seed_gate g
       JOIN outreach.send_log s ON s.gate_audit_id = g.audit_id
-     CROSS JOIN LATERAL (SELECT (hashint8extended(s.send_id, {seed}) & 1073741823) % 100 AS r) AS x
-     CROSS JOIN LATERAL (VALUES (1, 'OPEN', x.r < 45), (2, 'CLICK', x.r < 12), (3, 'REPLY', {replies}),
+     CROSS JOIN LATERAL (SELECT (hashint8extended(s.send_id, %(seed)s) & 1073741823) %% 100 AS r) AS x
+     CROSS JOIN LATERAL (VALUES (1, 'OPEN', x.r < 45), (2, 'CLICK', x.r < 12), (3, 'REPLY', x.r < 4),
                                 (4, 'BOUNCE', x.r >= 97), (5, 'UNSUBSCRIBE', x.r = 96)) AS e(n, event_type, wanted)
      WHERE e.wanted
      ORDER BY s.send_id, e.n
     RETURNING 1)
-SELECT count(*) FROM ins""").fetchone()[0]
-    result.figures.update(gate_checks=checked, gate_cleared=cleared, sends=sends, engagement_events=events)
+SELECT count(*) FROM ins"""
+
+
+def _sends(conn, run: _Run) -> None:
+    """Real gate checks for a sample of companies (at most 1,000, plus every
+    company this run gave an override) against the active renewal campaign, a
+    send for each cleared one (step 1), and engagement events on some sends."""
+    params = {**run.params, "campaign": campaign_ids(run.result.seed)[0], "actor": SEED_ACTOR,
+              "sample": min(1000, run.result.companies)}
+    with conn.transaction():
+        conn.execute(GATE_CHECKS_SQL, params)
+        checked, cleared = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE is_eligible) FROM seed_gate").fetchone()
+        sends = conn.execute(SENDS_SQL, params).fetchone()[0]
+        events = conn.execute(ENGAGEMENT_SQL, params).fetchone()[0]
+    run.result.figures.update(gate_checks=checked, gate_cleared=cleared, sends=sends, engagement_events=events)
+
+
+# ------------------------------------------------------------------ the run
+def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int = BATCH_SIZE,
+         workers: int = WORKERS, echo: Callable[[str], None] | None = None,
+         progress: Callable[[int], None] | None = None) -> SeedResult:
+    """Create `companies` companies and everything around them; see the module
+    docstring. `progress(n)` is called with the companies of each finished
+    batch, `echo(line)` with a line per phase."""
+    echo = echo or (lambda _m: None)
+    if not isinstance(companies, int) or companies < 1:
+        raise PyctlError(f"--companies must be a positive integer (got {companies!r})", exit_code=2)
+    if not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise PyctlError(f"--seed must be an integer 0..{MAX_SEED} (got {seed!r})", exit_code=2)
+    t_start = time.perf_counter()
+
+    with connect(dsn, autocommit=True, application_name="pyctl seed") as conn:
+        bulk_session(conn)
+        if conn.execute("SELECT to_regclass('cl.company_identity') IS NULL").fetchone()[0]:
+            raise PyctlError("the database is not migrated (no cl.company_identity): run `pyctl migrate` first")
+        p = prefix(seed)
+        last = conn.execute(
+            "SELECT max(substr(company_unique_id, length(%(p)s) + 1)::bigint) FROM cl.company_identity"
+            " WHERE starts_with(company_unique_id, %(p)s) AND substr(company_unique_id, length(%(p)s) + 1) ~ '^[0-9]+$'",
+            {"p": p}).fetchone()[0]
+        first = (last or 0) + 1
+        # Bulk mode (a superuser): the run's sessions skip the per-row
+        # foreign-key checks, like a restore, and check every key set-based
+        # at the end.
+        bulk = conn.execute("SELECT current_setting('is_superuser') = 'on'").fetchone()[0]
+        run = _Run(dsn, seed, first, companies, bulk, error_tables(conn))
+        staging = {**run.params, "target_base": _reserve(conn, "outreach.company_target_seq", companies),
+                   "slot_base": _reserve(conn, conn.execute(
+                       "SELECT pg_get_serial_sequence('people.company_slot', 'slot_id')").fetchone()[0],
+                                         2 * companies),
+                   "first_words": FIRST_WORDS, "second_words": SECOND_WORDS, "suffixes": SUFFIXES,
+                   "dispositions": DISPOSITION_CYCLE}
+        result = run.result
+
+        # (the ExitStack: a failing run still waits for its background checks,
+        # so that no connection of the run outlives it)
+        with contextlib.ExitStack() as waits:
+            def phase(name: str, fn: Callable[[], object]) -> None:
+                t = time.perf_counter()
+                echo(f"seed: {name} ...")
+                fn()
+                result.phases[name] = time.perf_counter() - t
+
+            def background(fn: Callable[[psycopg.Connection], None]) -> _Background | None:
+                if not bulk:
+                    return None
+                check = _Background(run, fn)
+                waits.callback(check.thread.join)
+                return check
+
+            echo(f"seed: {companies:,} companies {company_id(seed, first)} .. {company_id(seed, result.last_index)}"
+                 f" in batches of {batch_size:,} ({workers} workers)")
+            batches = [(lo, min(lo + batch_size - 1, result.last_index))
+                       for lo in range(first, first + companies, batch_size)]
+            phase("companies and sub-hub rows",
+                  lambda: _load_batches(run, staging, batches, min(workers, len(batches)), progress))
+            loaded = [t for t in BULK_TABLES if t not in WRITTEN_AFTER_LOAD] + run.error_tables
+            phase("analyze (after the load)", lambda: _analyze(conn, ANALYZE_AFTER_LOAD))
+            # bulk mode: on the core that the (one-session) BIT refresh leaves
+            # idle, the loaded tables' keys are checked and the tables vacuumed
+            # (hint bits and visibility map set once, before the hub evaluation
+            # reads them); the keys of the tables written after the load are
+            # checked while the last small steps run
+            check = background(lambda c: (check_foreign_keys(c, loaded), _vacuum(c, loaded)))
+            if bulk:
+                phase("BIT scores (fn_refresh_bit_scores)", lambda: _refresh_bit_scores(conn))
+                phase("foreign keys and vacuum, loaded tables", check.join)
+            phase("hub statuses (by company range)", lambda: _evaluate_hub_statuses(
+                run, min(workers, EVALUATE_SESSIONS, max(1, companies // EVALUATE_MIN_RANGE))))
+            check = background(lambda c: check_foreign_keys(c, WRITTEN_AFTER_LOAD))
+            phase("escalation of parked errors (fn_escalate_stale_parked_errors)",
+                  lambda: _escalate_parked_errors(conn, run))
+            phase("FAIL/BLOCKED hubs (fn_set_hub_status)", lambda: _fail_blocked(conn, run))
+            phase("overrides (set_marketing_override)", lambda: _overrides(conn, run))
+            phase("campaigns", lambda: _campaigns(conn, run))
+            phase("gate checks, sends, engagement", lambda: _sends(conn, run))
+            if check:
+                phase("foreign keys, scores and hub statuses", check.join)
+            phase("analyze (final)", lambda: _analyze(conn, ANALYZE_AT_THE_END + run.error_tables))
+        run.cpu.add(conn)
+        result.cpu_seconds = run.cpu.total
+        conn.execute("INSERT INTO shq.audit_log (event_type, actor, details) VALUES ('SEED', %s, %s::jsonb)",
+                     (SEED_ACTOR, json.dumps({"companies": companies, "seed": seed, "first_index": first,
+                                              "figures": result.figures, "server_cpu_seconds": result.cpu_seconds,
+                                              "seconds": round(time.perf_counter() - t_start, 2)})))
+    result.seconds = time.perf_counter() - t_start
+    return result
+
+
+# ------------------------------------------------------------------ workloads of the benchmarks
+# What a benchmark measures on top of (or instead of) seeded companies. None
+# of them writes a sovereign table: the rows go to CL through its own
+# function, or to tables that take INSERTs from their writers.
+
+def unbound_companies(conn, n: int, id_prefix: str) -> int:
+    """`n` companies `<id_prefix><i>` (i = 1..n) registered with CL through
+    cl.fn_register_company and not yet given an outreach_id."""
+    return conn.execute(
+        "SELECT count(cl.fn_register_company(%(p)s || i, 'Company ' || %(p)s || i, lower(%(p)s) || i || '.test'))"
+        " FROM generate_series(1, %(n)s::int8) AS i", {"p": id_prefix, "n": n}).fetchone()[0]
+
+
+#: signals `first`..`last` over seeded companies 1..`companies`: interleaved
+#: across companies over ~400 days, the catalogue's types in turn (decaying
+#: and not), each at its type's points
+BIT_SIGNALS_SQL = """
+INSERT INTO {table} (outreach_id, company_unique_id, signal_type, points, occurred_at, dedup_key)
+SELECT o.outreach_id, o.company_unique_id, t.signal_type, t.points,
+       now() - ((g * 7919) %% 400000) * interval '86.4 seconds', %(tag)s || g
+  FROM generate_series(%(first)s::int8, %(last)s::int8) AS g
+  JOIN outreach.outreach o ON o.company_unique_id = %(prefix)s || lpad(((g * 104729) %% %(companies)s + 1)::text, 8, '0')
+  JOIN (SELECT signal_type, points, row_number() OVER (ORDER BY signal_type) - 1 AS r,
+               count(*) OVER () AS types
+          FROM outreach.bit_signal_types) t ON t.r = g %% t.types"""
+
+
+def add_bit_signals(conn, seed: int, companies: int, first: int, last: int, tag: str,
+                    table: str = "outreach.bit_signals") -> int:
+    """Signals number `first`..`last` (dedup key `<tag><number>`) over
+    companies 1..`companies` of `seed`, into `table` (bit_signals, or a copy
+    of it); returns how many were stored."""
+    return conn.execute(sql.SQL(BIT_SIGNALS_SQL).format(table=_qualified(table)),
+                        {"prefix": prefix(seed), "companies": companies, "first": first, "last": last,
+                         "tag": tag}).rowcount
+
+
+#: kill switches for the benchmarks, more of them than the seed sets (company
+#: number k): FORCE_TIER 1 for k % 100 = 3, BLOCK_EMAIL expiring tomorrow for
+#: k % 200 = 7, BLOCK_OUTREACH expiring a second after it is set for
+#: k % 200 = 11, and BLOCK_PHONE for k % 200 = 13, removed again below
+BENCH_OVERRIDES_SQL = """
+SELECT count(outreach.set_marketing_override(%(prefix)s || lpad(k::text, 8, '0'), v.otype, 'bench workload',
+                                             %(actor)s, v.cap, v.expires_at))
+  FROM generate_series(1, %(companies)s::int8) AS k
+ CROSS JOIN LATERAL (VALUES ('FORCE_TIER', 1, NULL::timestamptz, k %% 100 = 3),
+                            ('BLOCK_EMAIL', NULL, now() + interval '1 day', k %% 200 = 7),
+                            ('BLOCK_OUTREACH', NULL, now() + interval '1 second', k %% 200 = 11),
+                            ('BLOCK_PHONE', NULL, NULL, k %% 200 = 13)) AS v(otype, cap, expires_at, pick)
+ WHERE v.pick"""
+BENCH_OVERRIDES_REMOVED_SQL = """
+SELECT count(outreach.remove_marketing_override(%(prefix)s || lpad(k::text, 8, '0'), 'BLOCK_PHONE',
+                                                'bench workload', %(actor)s))
+  FROM generate_series(13, %(companies)s::int8, 200) AS k"""
+BENCH_ACTOR = "pyctl bench"
+
+
+def add_overrides(conn, seed: int, companies: int) -> int:
+    """The benchmarks' kill switches (about 2.5 % of the companies 1..`companies`
+    of `seed`: active, expired and removed ones) through
+    set_marketing_override and remove_marketing_override; returns when the
+    short ones have expired. Returns how many were set."""
+    params = {"prefix": prefix(seed), "companies": companies, "actor": BENCH_ACTOR}
+    n = conn.execute(BENCH_OVERRIDES_SQL, params).fetchone()[0]
+    conn.execute(BENCH_OVERRIDES_REMOVED_SQL, params)
+    # until the short ones are past their expiry (at most a second)
+    conn.execute("SELECT pg_sleep(extract(epoch FROM max(expires_at) - clock_timestamp()))"
+                 "  FROM outreach.manual_overrides WHERE expires_at < now() + interval '1 minute'")
+    return n
+
+
+#: `expired` errors past their TTL in every tier and a RETRY, RESOLVED or
+#: IGNORE disposition, and `kept` rows each of three kinds that TTL archiving
+#: must leave: PARKED, INFINITE and fresh
+EXPIRED_ERRORS_SQL = """
+INSERT INTO {table} (outreach_id, failure_code, error_message, context, created_at, disposition, retry_count,
+                     ttl_tier, parked_at, next_retry_at)
+SELECT gen_random_uuid(),
+       (ARRAY['RATE_LIMIT', 'TIMEOUT', 'VALIDATION_ERROR', 'MISSING_DATA', 'HTTP_500'])[1 + i %% 5],
+       'bench error ' || i || ': upstream said no',
+       jsonb_build_object('attempt', i %% 7, 'source', 'bench'),
+       now() - interval '100 days' - (i %% 100000) * interval '1 second',
+       CASE WHEN i %% 4 = 0 THEN 'RESOLVED' WHEN i %% 4 = 1 THEN 'IGNORE' ELSE 'RETRY' END::shq.error_disposition,
+       i %% 3,
+       (ARRAY['SHORT', 'MEDIUM', 'LONG'])[1 + i %% 3]::shq.ttl_tier,
+       NULL, now()
+  FROM generate_series(1, %(expired)s::int8) AS i
+UNION ALL
+SELECT gen_random_uuid(), 'HTTP_500', 'kept', '{{}}', now() - interval '400 days',
+       'PARKED', 3, 'LONG', now() - interval '10 days', NULL
+  FROM generate_series(1, %(kept)s::int8)
+UNION ALL
+SELECT gen_random_uuid(), 'HTTP_500', 'kept', '{{}}', now() - interval '400 days',
+       'RETRY', 0, 'INFINITE', NULL, now()
+  FROM generate_series(1, %(kept)s::int8)
+UNION ALL
+SELECT gen_random_uuid(), 'TIMEOUT', 'kept', '{{}}', now() - interval '1 day',
+       'RETRY', 0, 'SHORT', NULL, now()
+  FROM generate_series(1, %(kept)s::int8)"""
+
+
+def expired_errors(conn, table: str, expired: int, kept: int) -> None:
+    """Errors for TTL archiving in governed table `table` (all 100+ days old,
+    so past every finite TTL), plus 3 × `kept` rows that must stay."""
+    conn.execute(sql.SQL(EXPIRED_ERRORS_SQL).format(table=_qualified(table)), {"expired": expired, "kept": kept})
+
+
+#: rows for the seals: audit_log events and gate verdicts that need no other data
+AUDIT_ROWS_SQL = [
+    """
+    INSERT INTO shq.audit_log (event_type, actor, correlation_id, details)
+    SELECT 'BENCH_' || (i %% 7), 'pyctl bench', 'corr-' || i,
+           jsonb_build_object('i', i, 'note', md5(i::text), 'ok', i %% 2 = 0)
+      FROM generate_series(1, %(n)s::int8) AS i
+    """,
+    """
+    INSERT INTO outreach.send_attempt_audit (company_unique_id, campaign_id, correlation_id, channel,
+                                             computed_tier, effective_tier, was_blocked, block_reason, is_dry_run)
+    SELECT 'BENCH-' || i, 'BENCH-CAMPAIGN', 'corr-' || i, 'EMAIL', i %% 4, i %% 4, i %% 4 = 0,
+           CASE WHEN i %% 4 = 0 THEN 'TIER_BELOW_CAMPAIGN_MINIMUM' END, false
+      FROM generate_series(1, %(n)s::int8) AS i
+    """,
+]
+
+
+def audit_rows(conn, n: int) -> None:
+    """`n` shq.audit_log rows and `n` send_attempt_audit rows (2n in all)."""
+    for stmt in AUDIT_ROWS_SQL:
+        conn.execute(stmt, {"n": n})
+
+
+#: a campaign's send history over the seeded companies eligible for it (k is
+#: the company's number): about 1 in 8 got step 1 (4-9 days ago), 1 in 24
+#: step 2 (1-3 days ago), 1 in 96 step 3 today; each send with a passing
+#: gate verdict written as history
+CAMPAIGN_HISTORY_SQL = [
+    """CREATE TEMP TABLE seed_history AS
+       SELECT e.company_unique_id, t.target_id, t.outreach_id, st.step_number, s.sequence_id,
+              now() - make_interval(days => st.days_ago, hours => (k %% 24)::int) AS sent_at,
+              gen_random_uuid() AS audit_id,
+              row_number() OVER (ORDER BY e.company_unique_id, st.step_number) AS n
+         FROM outreach.vw_marketing_eligibility_with_overrides e
+         JOIN outreach.company_target t ON t.outreach_id = e.outreach_id
+        CROSS JOIN LATERAL (SELECT substr(e.company_unique_id, strpos(e.company_unique_id, '-') + 1)::bigint AS k) kk
+        CROSS JOIN LATERAL (VALUES (1, 4 + (k %% 6)::int, k %% 8 = 0),
+                                   (2, 1 + (k %% 3)::int, k %% 24 = 0),
+                                   (3, 0, k %% 96 = 0)) AS st (step_number, days_ago, pick)
+         JOIN outreach.sequences s ON s.campaign_id = %(campaign)s AND s.step_number = st.step_number
+        WHERE st.pick AND starts_with(e.company_unique_id, %(prefix)s) AND e.effective_tier >= 1
+          AND e.outreach_status IN ('queued', 'active') AND NOT e.email_blocked""",
+    """INSERT INTO outreach.send_attempt_audit (audit_id, company_unique_id, campaign_id, correlation_id, channel,
+                                                computed_tier, effective_tier, was_blocked, block_reason, is_dry_run)
+       SELECT h.audit_id, h.company_unique_id, %(campaign)s, 'seed-history', 'EMAIL', 1, 1, false, NULL, false
+         FROM seed_history h""",
+]
+#: one batch of the history's sends (the send_log guard takes one advisory
+#: lock per row: a transaction must not hold more than the lock table can take)
+HISTORY_SENDS_SQL = """
+INSERT INTO outreach.send_log (outreach_id, company_unique_id, target_id, campaign_id, sequence_id, channel,
+                               gate_audit_id, sent_at)
+SELECT h.outreach_id, h.company_unique_id, h.target_id, %(campaign)s, h.sequence_id, 'EMAIL', h.audit_id, h.sent_at
+  FROM seed_history h
+ WHERE h.n BETWEEN %(lo)s AND %(hi)s
+ ORDER BY h.n"""
+HISTORY_SEND_BATCH = 5_000
+
+
+def campaign_history(conn, seed: int, campaign_id: str) -> int:
+    """The send history of campaign `campaign_id` (3 steps, EMAIL) over the
+    companies of `seed`, on an autocommit connection; returns the sends.
+    The gate verdicts are written as history (passing, as they were); the
+    send_log guard still checks each send against its verdict."""
+    params = {"campaign": campaign_id, "prefix": prefix(seed)}
+    try:
+        for stmt in CAMPAIGN_HISTORY_SQL:
+            conn.execute(stmt, params)
+        sends = conn.execute("SELECT count(*) FROM seed_history").fetchone()[0]
+        for lo in range(1, sends + 1, HISTORY_SEND_BATCH):
+            conn.execute(HISTORY_SENDS_SQL, {**params, "lo": lo, "hi": lo + HISTORY_SEND_BATCH - 1})
+    finally:
+        conn.execute("DROP TABLE IF EXISTS seed_history")
+    return sends

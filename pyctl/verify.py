@@ -30,9 +30,10 @@ from typing import Callable
 import psycopg
 from psycopg.rows import dict_row
 
-from pyctl import PROJECT_ROOT, policy
+from pyctl import policy
 from pyctl.dsn import connect, redact
 from pyctl.errors import PyctlError, format_db_error
+from pyctl.resources import SQL_ROOT
 
 PROJECT_SCHEMAS = list(policy.PROJECT_SCHEMAS)
 PUBLIC_TABLES = ["shq_error_log", "shq_error_log_archive"]
@@ -51,7 +52,7 @@ def _fail(check: dict, subject: str, problem: str, **extra) -> None:
 
 
 # ------------------------------------------------------------------ pgTAP
-def pgtap_files(root: Path = PROJECT_ROOT) -> list[Path]:
+def pgtap_files(root: Path = SQL_ROOT) -> list[Path]:
     """The pgTAP suite: pgtap_tests/*.sql, sorted."""
     return sorted((Path(root) / "pgtap_tests").glob("*.sql"))
 
@@ -267,7 +268,7 @@ def check_audit_seals(conn: psycopg.Connection) -> dict:
 CHECKS = ("pgtap", "plpgsql_check", "security", "mutation_guard", "audit_seals")
 
 
-def verify(dsn: str, root: Path | str = PROJECT_ROOT, audit: bool = False,
+def verify(dsn: str, root: Path | str = SQL_ROOT, audit: bool = False,
            echo: Callable[[str], None] | None = None, skip: tuple[str, ...] = ()) -> dict:
     """Run every check (but those in `skip`); return the report (see the
     module docstring)."""

@@ -1,42 +1,11 @@
-"""Helpers of the campaign tests (tests/test_campaign_*.py): companies built up
-to tier 0/1 through the sanctioned writers, BIT scores, campaigns, sends."""
+"""Helpers of the campaign tests (tests/test_campaign_*.py): BIT scores,
+campaigns, sends (companies come from helpers.make_company)."""
 from __future__ import annotations
 
 import json
 import uuid
 
 import psycopg
-
-REQUIRED_AFTER_TARGET = ("dol-filings", "people-intelligence", "talent-flow")
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10].upper()}"
-
-
-def make_company(conn: psycopg.Connection, cid: str, tier: int = 1, eligibility: str = "ELIGIBLE") -> str:
-    """Register `cid` with CL, create its Company Target and, for tier 1,
-    complete the required hubs; returns the target_id. `conn` is autocommit
-    (a superuser, standing in for CL and the hubs)."""
-    with conn.transaction():
-        conn.execute("SELECT cl.fn_register_company(%s, %s, %s, %s, 'VERIFIED')",
-                     (cid, f"Company {cid}", f"{cid.lower()}.example.com", eligibility))
-        tid = conn.execute("SELECT outreach.fn_create_company_target(%s)", (cid,)).fetchone()[0]
-        if tier >= 1:
-            oid = conn.execute("SELECT outreach_id FROM outreach.company_target WHERE target_id = %s",
-                               (tid,)).fetchone()[0]
-            conn.execute("SELECT outreach.fn_update_company_target(%s, 'ready', 'pattern', '{first}.{last}', 0.95, true)",
-                         (tid,))
-            conn.execute("SELECT outreach.fn_set_hub_status(%s, 'company-target', 'PASS', 'test')", (cid,))
-            conn.execute("INSERT INTO outreach.dol (target_id, outreach_id, company_unique_id, ein, filing_present,"
-                         " renewal_date) VALUES (%s, %s, %s, '12-3456789', true, '2026-06-30')", (tid, oid, cid))
-            conn.execute("INSERT INTO people.company_slot (target_id, outreach_id, company_unique_id, slot_type,"
-                         " is_filled, filled_at) VALUES (%s, %s, %s, 'CEO', true, now())", (tid, oid, cid))
-            conn.execute("INSERT INTO outreach.talent_flow (target_id, outreach_id, company_unique_id, last_scan_at,"
-                         " movements_detected) VALUES (%s, %s, %s, now(), 0)", (tid, oid, cid))
-            for hub in REQUIRED_AFTER_TARGET:
-                conn.execute("SELECT outreach.fn_set_hub_status(%s, %s, 'PASS', 'test')", (cid, hub))
-    return tid
 
 
 def set_score(conn: psycopg.Connection, cid: str, points: float) -> None:

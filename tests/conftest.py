@@ -34,8 +34,7 @@ import pytest
 import testing.postgresql
 from psycopg import sql
 
-from helpers import pyctl_executable
-from pyctl import PROJECT_ROOT
+from helpers import REPO_ROOT, pyctl_executable
 from pyctl.cluster import RUN_AS_POSTGRES, as_root, chown_postgres, has_pg_cron, pg_bindir
 from pyctl.errors import format_db_error
 
@@ -260,7 +259,7 @@ def run_pyctl():
         if dsn is not None:
             e["DATABASE_URL"] = dsn
         e.update(env or {})
-        return subprocess.run([exe, *map(str, args)], cwd=cwd or PROJECT_ROOT, env=e, capture_output=True,
+        return subprocess.run([exe, *map(str, args)], cwd=cwd or REPO_ROOT, env=e, capture_output=True,
                               text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
     return run

@@ -6,21 +6,26 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+import uuid
 from pathlib import Path
 
 import psycopg
 
-from pyctl import PROJECT_ROOT
 from pyctl.policy import PROJECT_SCHEMAS
+from pyctl.resources import SQL_DIRS, SQL_ROOT
+
+#: the checkout these tests belong to (the CLI runs from here)
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: append-only log tables: rows may legitimately be added by a migrate run
 LOG_TABLES = ("shq.audit_log", "shq.tool_violations", "outreach.send_attempt_audit",
               "outreach.override_audit_log", "outreach.bit_signals", "outreach.engagement_events")
 COUNTED_SCHEMAS = ("cl", "outreach", "people", "company", "shq")
 
-# The catalog fingerprint of the conformance suite (shared/conformance/tests/test_s14_cli.py):
-# relations with ACL and owner, columns, constraints, indexes, triggers, views,
-# functions (source md5, definer-ness, config, ACL, owner), types, roles.
+# The catalog fingerprint: relations with ACL and owner, columns, constraints,
+# indexes, triggers, views, functions (source md5, definer-ness, config, ACL,
+# owner), types, roles.
 FINGERPRINT = """
 WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY(%(s)s)),
 rels AS (
@@ -105,8 +110,8 @@ def copy_project(dst: Path) -> Path:
     """A copy of the project's SQL sources (db/, functions/, triggers/, views/,
     pgtap_tests/) under `dst`, for tests that break a file."""
     dst = Path(dst)
-    for d in ("db", "functions", "triggers", "views", "pgtap_tests"):
-        src = PROJECT_ROOT / d
+    for d in SQL_DIRS:
+        src = SQL_ROOT / d
         if src.exists():
             shutil.copytree(src, dst / d)
         else:
@@ -125,10 +130,10 @@ def pyctl_executable() -> str:
     return found
 
 
-def race(new_conn, n: int, fn):
-    """Run fn(conn) on n fresh connections in n threads released together;
-    return (results by thread, the exceptions raised)."""
-    conns = [new_conn() for _ in range(n)]
+def race(new_conn, n: int, fn, **conn_args):
+    """Run fn(conn) on n fresh connections (new_conn(**conn_args)) in n
+    threads released together; return (results by thread, the exceptions raised)."""
+    conns = [new_conn(**conn_args) for _ in range(n)]
     barrier = threading.Barrier(n)
     results, errors = [None] * n, []
 
@@ -145,3 +150,101 @@ def race(new_conn, n: int, fn):
     for t in threads:
         t.join(60)
     return results, errors
+
+
+def in_thread(fn) -> tuple[threading.Thread, dict]:
+    """Start fn() in a thread; returns (the thread, {"result": ...} or
+    {"error": the exception} once it is done)."""
+    out: dict = {}
+
+    def run():
+        try:
+            out["result"] = fn()
+        except Exception as e:  # noqa: BLE001 - returned for the caller to assert
+            out["error"] = e
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t, out
+
+
+def waits_on_lock(conn: psycopg.Connection, pid: int, seconds: float = 20.0) -> bool:
+    """Whether backend `pid` comes to wait for a heavyweight lock within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if conn.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+# ------------------------------------------------------------------ companies
+def new_id(prefix: str = "CO") -> str:
+    """An id (of a company, a campaign, ...) no other test uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:10].upper()}"
+
+
+def register_company(conn: psycopg.Connection, cid: str | None = None, *, prefix: str = "CO",
+                     eligibility: str = "ELIGIBLE") -> str:
+    """A company registered with CL (no outreach_id yet); returns its id."""
+    cid = cid or new_id(prefix)
+    conn.execute("SELECT cl.fn_register_company(%s, %s, %s, %s)",
+                 (cid, f"Company {cid}", f"{cid.lower()}.example.com", eligibility))
+    return cid
+
+
+def target_of(conn: psycopg.Connection, cid: str) -> tuple[str, object]:
+    """(target_id, outreach_id) of a company's Company Target."""
+    return conn.execute("SELECT target_id, outreach_id FROM outreach.company_target WHERE company_unique_id = %s",
+                        (cid,)).fetchone()
+
+
+def _hubs(conn: psycopg.Connection, required: bool) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT hub_id FROM outreach.hub_registry WHERE is_required = %s"
+                                       " ORDER BY display_order", (required,))]
+
+
+def make_company(conn: psycopg.Connection, tier: int = 1, *, cid: str | None = None, prefix: str = "CO",
+                 eligibility: str = "ELIGIBLE", set_statuses: bool = True) -> str:
+    """A company at computed tier `tier` (-1..3), built as production builds
+    it: registered with CL, its Company Target created, the sub-hub rows a
+    tier needs written (as the hubs write them), and its hub statuses set by
+    the sanctioned writer (not with `set_statuses=False`: the data of the
+    tier is there, its promotion is left to the caller). Tier -1 is a FAIL
+    required hub (an INELIGIBLE company is tier -1 at any `tier`). `conn`
+    connects as a superuser, which stands in for CL and the hubs. Returns
+    the company's id."""
+    if tier not in (-1, 0, 1, 2, 3):
+        raise ValueError(f"tier must be -1..3, not {tier!r}")
+    with conn.transaction():
+        cid = register_company(conn, cid, prefix=prefix, eligibility=eligibility)
+        conn.execute("SELECT outreach.fn_create_company_target(%s)", (cid,))
+        tid, oid = target_of(conn, cid)
+        ids = (tid, oid, cid)
+        if tier == -1:
+            conn.execute("SELECT outreach.fn_set_hub_status(%s, 'dol-filings', 'FAIL', 'test')", (cid,))
+        if tier >= 1:  # every required hub done
+            conn.execute("SELECT outreach.fn_update_company_target(%s, 'ready', 'pattern', '{first}.{last}', 0.95,"
+                         " true)", (tid,))
+            conn.execute("INSERT INTO outreach.dol (target_id, outreach_id, company_unique_id, ein, filing_present,"
+                         " renewal_date) VALUES (%s, %s, %s, '12-3456789', true, '2026-06-30')", ids)
+            conn.execute("INSERT INTO people.company_slot (target_id, outreach_id, company_unique_id, slot_type,"
+                         " is_filled, filled_at) VALUES (%s, %s, %s, 'CEO', true, now())", ids)
+            conn.execute("INSERT INTO outreach.talent_flow (target_id, outreach_id, company_unique_id, last_scan_at,"
+                         " movements_detected) VALUES (%s, %s, %s, now(), 0)", ids)
+        if tier >= 2:  # and every optional one
+            conn.execute("INSERT INTO outreach.blog (target_id, outreach_id, company_unique_id, last_checked_at)"
+                         " VALUES (%s, %s, %s, now())", ids)
+            conn.execute("SELECT outreach.fn_add_bit_signal(%s, 'DOMAIN_VERIFIED', now(), 'test')", (cid,))
+            conn.execute("SELECT outreach.fn_refresh_bit_scores(ARRAY[%s]::uuid[], now())", (oid,))
+        if tier >= 3:  # with a verified person in a filled slot
+            conn.execute("INSERT INTO people.people_master (slot_id, target_id, outreach_id, company_unique_id,"
+                         " full_name, email, email_verified)"
+                         " SELECT s.slot_id, s.target_id, s.outreach_id, s.company_unique_id, 'Pat Test',"
+                         " 'pat@' || lower(s.company_unique_id) || '.example.com', true"
+                         "   FROM people.company_slot s WHERE s.target_id = %s", (tid,))
+        hubs = _hubs(conn, True) if tier >= 1 and set_statuses else []
+        hubs += _hubs(conn, False) if tier >= 2 and set_statuses else []
+        for hub in hubs:
+            conn.execute("SELECT outreach.fn_set_hub_status(%s, %s, 'PASS', 'test')", (cid, hub))
+    return cid

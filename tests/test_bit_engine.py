@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-import time
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, getcontext
 
@@ -17,15 +15,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import in_thread, register_company, waits_on_lock
+
 T0 = dt.datetime(2025, 6, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
 getcontext().prec = 50
 
 
 def _company(conn, prefix="BIT"):
-    cid = f"{prefix}-{uuid.uuid4().hex[:12].upper()}"
-    conn.execute("SELECT cl.fn_register_company(%s, %s, %s)", (cid, f"Company {cid}", f"{cid.lower()}.example"))
-    oid = conn.execute("SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0]
-    return cid, oid
+    """A registered company with its outreach_id (spine row, no target)."""
+    cid = register_company(conn, prefix=prefix)
+    return cid, conn.execute("SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0]
 
 
 def _type(conn, half_life, points=10):
@@ -182,44 +181,25 @@ def test_a_failed_statement_leaves_scores_and_signals_as_they_were(conn):
 
 
 # ------------------------------------------------------------------ concurrency
-def _in_thread(fn):
-    out = {}
-
-    def run():
-        try:
-            out["result"] = fn()
-        except Exception as e:  # noqa: BLE001 - asserted by the caller
-            out["error"] = e
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t, out
-
-
-def _blocked(conn, pid, seconds=10.0):
-    """Wait until backend `pid` waits on a lock."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if conn.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]:
-            return True
-        time.sleep(0.05)
-    return False
+def _two_writers(conn, new_conn, cid, first, second):
+    """Two open transactions add a signal (type, age) each to `cid`; the
+    second one's refresh must wait for the first's; both commit."""
+    c1, c2 = new_conn(autocommit=False), new_conn(autocommit=False)
+    add = "SELECT outreach.fn_add_bit_signal(%s, %s, now() - %s::interval)"
+    c1.execute(add, (cid, *first))
+    t, out = in_thread(lambda: c2.execute(add, (cid, *second)).fetchone())
+    assert waits_on_lock(conn, c2.info.backend_pid), "the second writer's refresh waits for the first"
+    c1.commit()
+    t.join(30)
+    assert "error" not in out, out.get("error")
+    c2.commit()
 
 
 def test_two_writers_of_one_company_never_leave_a_stale_score(conn, new_conn):
     """Both add a signal in open transactions; the second refresh waits for the
     first and then sees its signal, so the stored score counts both."""
     cid, oid = _company(conn, "BITC")
-    c1, c2 = new_conn(autocommit=False), new_conn(autocommit=False)
-    c1.execute("SELECT outreach.fn_add_bit_signal(%s, 'SLOT_FILLED', now() - interval '1 day')", (cid,))
-    pid2 = c2.execute("SELECT pg_backend_pid()").fetchone()[0]
-    t, out = _in_thread(lambda: c2.execute(
-        "SELECT outreach.fn_add_bit_signal(%s, 'DOL_RENEWAL_PROXIMITY', now() - interval '1 day')", (cid,)).fetchone())
-    assert _blocked(conn, pid2), "the second writer's refresh waits for the first"
-    c1.commit()
-    t.join(30)
-    assert "error" not in out, out.get("error")
-    c2.commit()
+    _two_writers(conn, new_conn, cid, ("SLOT_FILLED", "1 day"), ("DOL_RENEWAL_PROXIMITY", "1 day"))
     stored = _stored(conn, oid)
     assert stored[2] == 2, "the stored score counts both signals"
     fresh = conn.execute("SELECT score FROM outreach.fn_compute_bit_score(%s, (SELECT as_of FROM outreach.bit_scores"
@@ -230,16 +210,7 @@ def test_two_writers_of_one_company_never_leave_a_stale_score(conn, new_conn):
 def test_two_writers_of_an_already_scored_company_never_leave_a_stale_score(conn, new_conn):
     cid, oid = _company(conn, "BITE")
     conn.execute("SELECT outreach.fn_add_bit_signal(%s, 'DOMAIN_VERIFIED', now() - interval '9 days')", (cid,))
-    c1, c2 = new_conn(autocommit=False), new_conn(autocommit=False)
-    c1.execute("SELECT outreach.fn_add_bit_signal(%s, 'SLOT_FILLED', now() - interval '1 day')", (cid,))
-    pid2 = c2.execute("SELECT pg_backend_pid()").fetchone()[0]
-    t, out = _in_thread(lambda: c2.execute(
-        "SELECT outreach.fn_add_bit_signal(%s, 'EXECUTIVE_MOVEMENT', now() - interval '2 days')", (cid,)).fetchone())
-    assert _blocked(conn, pid2), "the second refresh waits for the first one's row lock"
-    c1.commit()
-    t.join(30)
-    assert "error" not in out, out.get("error")
-    c2.commit()
+    _two_writers(conn, new_conn, cid, ("SLOT_FILLED", "1 day"), ("EXECUTIVE_MOVEMENT", "2 days"))
     score, _tier, count, _last = _stored(conn, oid)
     assert count == 3
     assert score == conn.execute("SELECT score FROM outreach.fn_compute_bit_score(%s, (SELECT as_of FROM"
@@ -269,9 +240,9 @@ def test_a_full_refresh_and_a_new_signal_serialise(conn, new_conn):
     c1, c2 = new_conn(autocommit=False), new_conn(autocommit=False)
     c1.execute("SELECT outreach.fn_refresh_bit_scores()")
     pid2 = c2.execute("SELECT pg_backend_pid()").fetchone()[0]
-    t, out = _in_thread(lambda: c2.execute(
+    t, out = in_thread(lambda: c2.execute(
         "SELECT outreach.fn_add_bit_signal(%s, 'NEWS_MENTION', now() - interval '1 hour')", (cid,)).fetchone())
-    assert _blocked(conn, pid2), "a signal's refresh waits for a running full refresh"
+    assert waits_on_lock(conn, pid2), "a signal's refresh waits for a running full refresh"
     assert conn.execute("SELECT count(*) FROM outreach.bit_scores").fetchone()[0] >= 0, "readers are not blocked"
     c1.commit()
     t.join(30)
@@ -285,9 +256,9 @@ def test_concurrent_duplicates_get_one_signal_id(conn, new_conn):
     c1, c2 = new_conn(autocommit=False), new_conn(autocommit=False)
     first = c1.execute("SELECT outreach.fn_add_bit_signal(%s, 'ENGAGEMENT_REPLY', now(), 'reply-1')", (cid,)).fetchone()[0]
     pid2 = c2.execute("SELECT pg_backend_pid()").fetchone()[0]
-    t, out = _in_thread(lambda: c2.execute(
+    t, out = in_thread(lambda: c2.execute(
         "SELECT outreach.fn_add_bit_signal(%s, 'ENGAGEMENT_REPLY', now(), 'reply-1')", (cid,)).fetchone()[0])
-    assert _blocked(conn, pid2), "the duplicate waits on the unique key"
+    assert waits_on_lock(conn, pid2), "the duplicate waits on the unique key"
     c1.commit()
     t.join(30)
     assert "error" not in out, out.get("error")
@@ -301,9 +272,9 @@ def test_a_rolled_back_duplicate_lets_the_waiter_store_its_signal(conn, new_conn
     c1, c2 = new_conn(autocommit=False), new_conn(autocommit=False)
     c1.execute("SELECT outreach.fn_add_bit_signal(%s, 'ENGAGEMENT_REPLY', now(), 'reply-2')", (cid,))
     pid2 = c2.execute("SELECT pg_backend_pid()").fetchone()[0]
-    t, out = _in_thread(lambda: c2.execute(
+    t, out = in_thread(lambda: c2.execute(
         "SELECT outreach.fn_add_bit_signal(%s, 'ENGAGEMENT_REPLY', now(), 'reply-2')", (cid,)).fetchone()[0])
-    assert _blocked(conn, pid2)
+    assert waits_on_lock(conn, pid2)
     c1.rollback()
     t.join(30)
     assert "error" not in out, out.get("error")

@@ -9,8 +9,8 @@ import json
 import psycopg
 import pytest
 
-from campaign_support import create_campaign, make_company, new_id, set_score
-from helpers import error_lines, output
+from campaign_support import create_campaign, set_score
+from helpers import error_lines, make_company, new_id, output
 from pyctl.campaign import CampaignError, load_campaign_file, plan_campaign
 
 
@@ -107,7 +107,7 @@ def test_cli_create_then_plan(conn, dsn, run_pyctl, tmp_path):
     camp = new_id("CLI-CMP")
     cids = [new_id("CLI-CO") for _ in range(3)]
     for cid in cids:
-        make_company(conn, cid)
+        make_company(conn, cid=cid)
     set_score(conn, cids[1], 60)
     f = write(tmp_path, "campaign.json", json.dumps({
         "campaign_id": camp, "name": "Renewal season", "channel": "EMAIL", "min_tier": 1, "status": "active",

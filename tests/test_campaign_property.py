@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaign_support import make_company, set_score
+from campaign_support import set_score
+from helpers import make_company
 
 POOL = [("PRP-01", 1, 80), ("PRP-02", 1, 40), ("PRP-03", 1, 40), ("PRP-04", 1, None), ("PRP-05", 1, 10),
         ("PRP-06", 1, None), ("PRP-07", 1, 95), ("PRP-08", 0, 70), ("PRP-09", 1, 20)]
@@ -52,10 +53,10 @@ def tx(dsn):
     whose every example is rolled back."""
     with psycopg.connect(dsn, autocommit=True) as setup:
         for cid, tier, score in POOL:
-            make_company(setup, cid, tier=tier)
+            make_company(setup, tier, cid=cid)
             if score is not None:
                 set_score(setup, cid, score)
-        make_company(setup, INELIGIBLE[0], tier=1, eligibility="INELIGIBLE")
+        make_company(setup, 1, cid=INELIGIBLE[0], eligibility="INELIGIBLE")
         set_score(setup, INELIGIBLE[0], INELIGIBLE[2])
     c = psycopg.connect(dsn, autocommit=False)
     yield c

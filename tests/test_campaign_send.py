@@ -11,8 +11,8 @@ import time
 import psycopg
 import pytest
 
-from campaign_support import (create_campaign, make_company, new_id, override, remove_override, status_of,
-                              step_id)
+from campaign_support import create_campaign, override, remove_override, status_of, step_id
+from helpers import make_company, new_id, race, target_of
 from pyctl.gate import (BlockingOverrideError, CampaignNotActiveError, EligibilityCheckFailedError,
                         IneligibleTierError, MarketingDisabledError, MarketingSafetyGateError)
 from pyctl.outreach import SendError, SendNotRecordedError, execute_send
@@ -63,7 +63,8 @@ def sender(login_role):
 # ------------------------------------------------------------------ one send
 def test_success_records_the_send_with_the_gates_audit_id(conn, sender):
     cid = new_id("SND-OK")
-    tid = make_company(conn, cid)
+    make_company(conn, cid=cid)
+    tid, _oid = target_of(conn, cid)
     camp = create_campaign(conn, new_id("CMP"), delays=(0, 3))
     provider = Provider()
     send_id = execute_send(sender, cid, camp, step_id(conn, camp, 1), provider, correlation_id="corr-ok")
@@ -83,7 +84,7 @@ def test_success_records_the_send_with_the_gates_audit_id(conn, sender):
 
 def test_a_failing_provider_leaves_no_send_but_the_attempt_is_audited(conn, sender):
     cid = new_id("SND-FAIL")
-    make_company(conn, cid)
+    make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"))
     provider = Provider(fail=RuntimeError("SMTP 421: try again later"))
     with pytest.raises(RuntimeError, match="SMTP 421"):
@@ -115,7 +116,7 @@ def test_a_blocked_gate_raises_and_never_calls_the_provider(conn, sender, case, 
         conn.execute("SELECT cl.fn_register_company(%s, 'x', 'x.example')", (cid,))
         conn.execute("SELECT outreach.fn_mint_outreach_id(%s)", (cid,))
     else:
-        make_company(conn, cid, tier=0 if case == "tier_0" else 1,
+        make_company(conn, 0 if case == "tier_0" else 1, cid=cid,
                      eligibility="INELIGIBLE" if case == "ineligible" else "ELIGIBLE")
     camp = create_campaign(conn, new_id("CMP"), min_tier=0 if case == "no_target" else 1,
                            status="paused" if case == "paused_campaign" else "active")
@@ -153,7 +154,7 @@ def test_blank_company_is_audited_and_refused(conn, sender):
 
 def test_a_step_of_another_campaign_is_refused_before_the_gate(conn, sender):
     cid = new_id("SND-STEP")
-    make_company(conn, cid)
+    make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"))
     other = create_campaign(conn, new_id("CMP"))
     provider = Provider()
@@ -164,7 +165,7 @@ def test_a_step_of_another_campaign_is_refused_before_the_gate(conn, sender):
 
 def test_a_connection_inside_a_transaction_is_refused(conn, new_conn):
     cid = new_id("SND-TX")
-    make_company(conn, cid)
+    make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"))
     c = new_conn(autocommit=False)
     c.execute("SELECT 1")  # a transaction is open
@@ -183,7 +184,8 @@ def test_an_opt_out_during_the_send_is_reported_not_hidden(conn, sender, new_con
     """The target unsubscribes while the provider is sending: the guard
     refuses the record (OG008) and execute_send says so."""
     cid = new_id("SND-OPT")
-    tid = make_company(conn, cid)
+    make_company(conn, cid=cid)
+    tid, _oid = target_of(conn, cid)
     camp = create_campaign(conn, new_id("CMP"))
     other = new_conn()
 
@@ -202,7 +204,7 @@ def test_a_kill_switch_change_waits_for_the_send_in_flight(conn, sender, login_r
     """A BLOCK_OUTREACH set while the provider sends waits for the send_log
     row (so the send is recorded), then blocks every later gate check."""
     cid = new_id("SND-KS")
-    make_company(conn, cid)
+    make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"))
     _, admin = login_role("outreach_override_admin")
     done = threading.Event()
@@ -239,7 +241,7 @@ def test_the_walkthrough_plan_send_plan(conn, sender):
     """Plan, send every planned row through execute_send, plan again later."""
     cids = [new_id("SND-WALK") for _ in range(3)]
     for cid in cids:
-        make_company(conn, cid)
+        make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"), delays=(0, 2))
     mine = "SELECT company_unique_id, sequence_id, step_number FROM outreach.fn_plan_campaign_sends(%s, 100000, {})" \
            " WHERE company_unique_id = ANY(%s)"
@@ -261,7 +263,7 @@ def test_eight_threads_while_overrides_flip(conn, dbname, server_dsn, login_role
     companies = [new_id("SND-MT") for _ in range(12)]
     flipped = companies[:6]
     for cid in companies:
-        make_company(conn, cid)
+        make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"))
     seq = step_id(conn, camp, 1)
     sender_role, _ = login_role("outreach_sender")
@@ -371,7 +373,7 @@ def test_overlapping_final_steps_of_two_campaigns_exhaust_the_target(conn, new_c
     camp_b = create_campaign(conn, new_id("CMP-B"), delays=(0, 0))
     companies = [new_id("SND-CC") for _ in range(4)]
     for cid in companies:
-        make_company(conn, cid)
+        make_company(conn, cid=cid)
         for camp in (camp_a, camp_b):
             execute_send(conn, cid, camp, step_id(conn, camp, 1), Provider())
     assert {status_of(conn, cid) for cid in companies} == {"active"}
@@ -407,25 +409,11 @@ def test_overlapping_final_steps_of_two_campaigns_exhaust_the_target(conn, new_c
 def test_many_threads_sending_to_one_company(conn, login_role, new_conn):
     """8 threads, one company: every send recorded, no deadlock."""
     cid = new_id("SND-ONE")
-    make_company(conn, cid)
+    make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"))
     role, _ = login_role("outreach_sender")
-    conns = [new_conn(user=role) for _ in range(8)]
-    errors: list[str] = []
-    done = []
-
-    def loop(c):
-        try:
-            for _ in range(5):
-                done.append(execute_send(c, cid, camp, None, Provider()))
-        except Exception as e:  # noqa: BLE001
-            errors.append(f"{type(e).__name__}: {e}")
-
-    threads = [threading.Thread(target=loop, args=(c,)) for c in conns]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results, errors = race(new_conn, 8, lambda c: [execute_send(c, cid, camp, None, Provider()) for _ in range(5)],
+                           user=role)
     assert errors == []
-    assert sends_of(conn, cid) == len(done) == 40
+    assert sends_of(conn, cid) == len({send_id for sends in results for send_id in sends}) == 40
     assert status_of(conn, cid) == "active"

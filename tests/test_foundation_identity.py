@@ -3,22 +3,15 @@ Rule under concurrent callers, and the identity rules seen through the roles
 of SPEC §13."""
 from __future__ import annotations
 
-import uuid
 
 import psycopg
 import pytest
 
-from helpers import race
-
-
-def _register(conn, cid=None):
-    cid = cid or f"FND-{uuid.uuid4().hex[:10].upper()}"
-    conn.execute("SELECT cl.fn_register_company(%s, %s, %s)", (cid, f"Company {cid}", f"{cid.lower()}.example"))
-    return cid
+from helpers import race, register_company
 
 
 def test_sixteen_connections_minting_one_company_get_one_outreach_id(conn, new_conn):
-    cid = _register(conn)
+    cid = register_company(conn, prefix="FND")
     results, errors = race(new_conn, 16, lambda c: c.execute(
         "SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0])
     assert errors == []
@@ -29,7 +22,7 @@ def test_sixteen_connections_minting_one_company_get_one_outreach_id(conn, new_c
 
 
 def test_concurrent_minting_of_many_companies_stays_aligned(conn, new_conn):
-    cids = [_register(conn) for _ in range(40)]
+    cids = [register_company(conn, prefix="FND") for _ in range(40)]
 
     def mint_all(c):
         return [c.execute("SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0] for cid in cids]
@@ -52,7 +45,7 @@ def test_a_failed_mint_leaves_nothing_behind(conn):
 
 
 def test_roles_reach_identity_only_through_their_functions(conn, login_role):
-    cid = _register(conn)
+    cid = register_company(conn, prefix="FND")
     _, writer = login_role("outreach_hub_writer")
     oid = writer.execute("SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0]
     assert oid is not None
@@ -76,7 +69,7 @@ def test_roles_reach_identity_only_through_their_functions(conn, login_role):
 
 
 def test_write_once_holds_across_committed_transactions(conn, new_conn):
-    cid = _register(conn)
+    cid = register_company(conn, prefix="FND")
     oid = conn.execute("SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0]
     other = new_conn(autocommit=False)
     with pytest.raises(psycopg.Error) as ei:

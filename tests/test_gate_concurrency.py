@@ -6,14 +6,14 @@ from __future__ import annotations
 import random
 import threading
 import time
-import uuid
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
 from pyctl import gate as G
-from test_gate_python import make_campaign, make_company
+from helpers import in_thread, make_company, race, waits_on_lock
+from test_gate_python import make_campaign
 
 CLIENTS = 8
 SECONDS = 10.0
@@ -168,24 +168,12 @@ def test_one_verdict_raced_by_two_senders_clears_one_send(conn, new_conn):
     aid = G.check_eligibility(conn, cid, camp, "race").audit_id
     first, second = new_conn(autocommit=False), new_conn(autocommit=False)
     _send(first, cid, camp, aid)                      # holds the verdict, not yet committed
-    outcome = {}
-
-    def other():
-        try:
-            _send(second, cid, camp, aid)
-            second.commit()
-            outcome["ok"] = True
-        except psycopg.Error as e:
-            outcome["code"] = e.sqlstate
-            second.rollback()
-
-    t = threading.Thread(target=other)
-    t.start()
-    time.sleep(0.5)
-    assert t.is_alive(), "the second sender waits for the first"
+    t, out = in_thread(lambda: _send(second, cid, camp, aid))
+    assert waits_on_lock(conn, second.info.backend_pid), "the second sender waits for the first"
     first.commit()
     t.join(30)
-    assert outcome == {"code": "OG008"}, outcome
+    second.rollback()
+    assert getattr(out.get("error"), "sqlstate", None) == "OG008", out
     assert conn.execute("SELECT count(*) FROM outreach.send_log WHERE gate_audit_id = %s", (aid,)).fetchone()[0] == 1
 
 
@@ -197,19 +185,12 @@ def test_a_kill_switch_change_waits_for_an_open_verdict_and_voids_it(conn, new_c
     aid, ok = sender.execute("SELECT audit_id, is_eligible FROM outreach.fn_safety_gate_check(%s, %s, 'open')",
                              (cid, camp)).fetchone()
     assert ok
-    done = {}
-
-    def setter():
-        G.set_override(new_conn(), cid, "BLOCK_OUTREACH", "incident", "ops")
-        done["at"] = time.monotonic()
-
-    t = threading.Thread(target=setter)
-    t.start()
-    time.sleep(0.5)
-    assert t.is_alive(), "the kill switch waits for the open verdict's transaction"
+    setter = new_conn()
+    t, out = in_thread(lambda: G.set_override(setter, cid, "BLOCK_OUTREACH", "incident", "ops"))
+    assert waits_on_lock(conn, setter.info.backend_pid), "the kill switch waits for the open verdict's transaction"
     sender.commit()
     t.join(30)
-    assert "at" in done
+    assert "result" in out, out
     with pytest.raises(psycopg.Error) as ei:
         _send(sender, cid, camp, aid)
     sender.rollback()
@@ -220,23 +201,9 @@ def test_a_kill_switch_change_waits_for_an_open_verdict_and_voids_it(conn, new_c
 def test_concurrent_setters_of_one_type_leave_one_active_override(conn, new_conn):
     cid = make_company(conn, prefix="CC")
     n, each = 8, 15
-    errors = []
-    barrier = threading.Barrier(n)
-
-    def work(k):
-        c = new_conn()
-        barrier.wait()
-        try:
-            for i in range(each):
-                G.set_override(c, cid, "BLOCK_EMAIL", f"setter {k} #{i}", f"setter-{k}")
-        except Exception as e:  # noqa: BLE001
-            errors.append(e)
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    _results, errors = race(new_conn, n, lambda c: [
+        G.set_override(c, cid, "BLOCK_EMAIL", f"setter {c.info.backend_pid} #{i}", f"setter-{c.info.backend_pid}")
+        for i in range(each)])
     assert errors == []
     total = n * each
     rows = conn.execute("SELECT count(*), count(*) FILTER (WHERE removed_at IS NULL) FROM outreach.manual_overrides"
@@ -252,16 +219,6 @@ def test_concurrent_setters_of_one_type_leave_one_active_override(conn, new_conn
          WHERE o.company_unique_id = %s AND o.removed_at IS NOT NULL
            AND (n.override_id IS NULL OR n.created_at <> o.removed_at)""", (cid,)).fetchall()
     assert broken == []
-
-
-def _wait_until_blocked(conn, pid, timeout=20.0):
-    """Wait until backend `pid` waits for a heavyweight lock."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if conn.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"backend {pid} never waited for a lock")
 
 
 def test_gate_and_send_a_plain_send_and_a_waiting_kill_switch_do_not_deadlock(conn, new_conn):
@@ -294,10 +251,10 @@ def test_gate_and_send_a_plain_send_and_a_waiting_kill_switch_do_not_deadlock(co
 
     tc = threading.Thread(target=c_setter)
     tc.start()
-    _wait_until_blocked(conn, c.info.backend_pid)      # C waits for A's shared lock
+    assert waits_on_lock(conn, c.info.backend_pid)      # C waits for A's shared lock
     tb = threading.Thread(target=b_sender)
     tb.start()
-    _wait_until_blocked(conn, b.info.backend_pid)      # B waits too
+    assert waits_on_lock(conn, b.info.backend_pid)      # B waits too
     try:
         _send(a, cid, camp, a_verdict)                 # must not wait for B
         out["b_still_waiting_when_a_sent"] = "b" not in out

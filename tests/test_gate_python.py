@@ -13,30 +13,11 @@ import pytest
 from psycopg import pq
 from psycopg.rows import dict_row
 
+from helpers import make_company
 from pyctl import gate as G
 
 
 # ------------------------------------------------------------------ helpers
-def make_company(conn, tier=1, eligibility="ELIGIBLE", prefix="PY"):
-    """A registered company with a Company Target, at tier 0 or 1, through the sanctioned writers."""
-    cid = f"{prefix}-{uuid.uuid4().hex[:10].upper()}"
-    conn.execute("SELECT cl.fn_register_company(%s, %s, %s, %s)", (cid, f"Company {cid}", f"{cid.lower()}.test", eligibility))
-    tid = conn.execute("SELECT outreach.fn_create_company_target(%s)", (cid,)).fetchone()[0]
-    if tier >= 1:
-        conn.execute("SELECT outreach.fn_update_company_target(%s, 'ready', 'pattern', '{f}.{l}', 0.9, true)", (tid,))
-        conn.execute("SELECT outreach.fn_set_hub_status(%s, 'company-target', 'PASS', 'test')", (cid,))
-        ids = "SELECT target_id, outreach_id, company_unique_id FROM outreach.company_target WHERE target_id = %s"
-        conn.execute(f"INSERT INTO outreach.dol (target_id, outreach_id, company_unique_id, ein, filing_present)"
-                     f" SELECT *, '12-3', true FROM ({ids}) t", (tid,))
-        conn.execute(f"INSERT INTO people.company_slot (target_id, outreach_id, company_unique_id, slot_type, is_filled)"
-                     f" SELECT *, 'CEO', true FROM ({ids}) t", (tid,))
-        conn.execute(f"INSERT INTO outreach.talent_flow (target_id, outreach_id, company_unique_id, last_scan_at)"
-                     f" SELECT *, now() FROM ({ids}) t", (tid,))
-        for hub in ("dol-filings", "people-intelligence", "talent-flow"):
-            conn.execute("SELECT outreach.fn_set_hub_status(%s, %s, 'PASS', 'test')", (cid, hub))
-    return cid
-
-
 def make_campaign(conn, channel="EMAIL", min_tier=1, status="active"):
     camp = f"PYC-{uuid.uuid4().hex[:8]}"
     conn.execute("INSERT INTO outreach.campaigns (campaign_id, name, channel, min_tier, status) VALUES (%s, %s, %s, %s, %s)",
@@ -87,7 +68,7 @@ def _scenario(conn, reason):
         return make_company(conn), make_campaign(conn, status="paused")
     if reason == "COMPANY_INELIGIBLE":
         return make_company(conn, eligibility="INELIGIBLE"), make_campaign(conn)
-    cid = make_company(conn, tier=0 if reason == "TIER_BELOW_CAMPAIGN_MINIMUM" else 1)
+    cid = make_company(conn, 0 if reason == "TIER_BELOW_CAMPAIGN_MINIMUM" else 1)
     if reason == "INELIGIBLE_TIER":
         conn.execute("SELECT outreach.fn_set_hub_status(%s, 'talent-flow', 'FAIL', 'test')", (cid,))
     elif reason == "MARKETING_DISABLED":

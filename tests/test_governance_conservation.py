@@ -1,4 +1,4 @@
-"""Error governance with real commits and several connections (SPEC §7, issue 6):
+"""Error governance with real commits and several connections (SPEC §7):
 every error row ends in exactly one of its table and its archive — with three
 concurrent archivers and a writer, when the archiver's backend is killed
 mid-batch, when a trigger suppresses archive rows, when a lock is held — and
@@ -11,6 +11,7 @@ import time
 import psycopg
 import pytest
 
+from helpers import race
 from pyctl import governance as gov
 
 TABLE = "outreach.dol_errors"
@@ -330,22 +331,8 @@ def test_a_retry_racing_the_archiver_gets_a_clear_error(clean, new_conn):
 def test_concurrent_failure_reports_count_every_attempt(clean, new_conn):
     conn = clean
     eid = conn.execute("SELECT shq.fn_record_error(%s, NULL, 'HTTP_500', 'x')", (TABLE,)).fetchone()[0]
-    workers = [new_conn() for _ in range(5)]
-    barrier = threading.Barrier(5)
-    out, errors = [], []
-
-    def report(c):
-        barrier.wait()
-        try:
-            out.append(c.execute("SELECT shq.fn_register_retry_attempt(%s, %s, false)::text", (TABLE, eid)).fetchone()[0])
-        except BaseException as e:  # noqa: BLE001
-            errors.append(e)
-
-    threads = [threading.Thread(target=report, args=(c,)) for c in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    out, errors = race(new_conn, 5, lambda c: c.execute("SELECT shq.fn_register_retry_attempt(%s, %s, false)::text",
+                                                        (TABLE, eid)).fetchone()[0])
     assert errors == []
     assert sorted(out) == ["PARKED", "RETRY", "RETRY", "RETRY", "RETRY"]
     assert conn.execute(f"SELECT retry_count, disposition::text FROM {TABLE} WHERE error_id = %s",

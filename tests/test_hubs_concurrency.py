@@ -1,41 +1,21 @@
 """Hubs, SPEC §2 and §3 with real commits and several connections: concurrent
 target creation, status writers serialised per company, override expiry
-without a job, the refusals seen from login roles, and the bench code."""
+without a job, the refusals seen from login roles, and the bench's measurements."""
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 
 import psycopg
 import pytest
 
-from helpers import race
+from helpers import in_thread, make_company, race, register_company, waits_on_lock
 
 REQUIRED = ["company-target", "dol-filings", "people-intelligence", "talent-flow"]
 
 
-def _company(conn, prefix="HUBC"):
-    cid = f"{prefix}-{uuid.uuid4().hex[:10].upper()}"
-    conn.execute("SELECT cl.fn_register_company(%s, %s, %s)", (cid, f"Company {cid}", f"{cid.lower()}.test"))
-    return cid
-
-
 def _target(conn, cid):
     return conn.execute("SELECT outreach.fn_create_company_target(%s)", (cid,)).fetchone()[0]
-
-
-def _done_required(conn, cid):
-    tid = conn.execute("SELECT target_id FROM outreach.company_target WHERE company_unique_id = %s", (cid,)).fetchone()[0]
-    conn.execute("SELECT outreach.fn_update_company_target(%s, 'ready', 'pattern', NULL, 0.9, true)", (tid,))
-    ids = conn.execute("SELECT target_id, outreach_id, company_unique_id FROM outreach.company_target"
-                       " WHERE company_unique_id = %s", (cid,)).fetchone()
-    conn.execute("INSERT INTO outreach.dol (target_id, outreach_id, company_unique_id, ein, filing_present)"
-                 " VALUES (%s, %s, %s, '1', true)", ids)
-    conn.execute("INSERT INTO people.company_slot (target_id, outreach_id, company_unique_id, slot_type, is_filled)"
-                 " VALUES (%s, %s, %s, 'CEO', true)", ids)
-    conn.execute("INSERT INTO outreach.talent_flow (target_id, outreach_id, company_unique_id, last_scan_at)"
-                 " VALUES (%s, %s, %s, now())", ids)
 
 
 def _status(conn, cid, hub):
@@ -46,7 +26,7 @@ def _status(conn, cid, hub):
 
 # ------------------------------------------------------------------ §2
 def test_twelve_connections_creating_one_target_get_one_target(conn, new_conn):
-    cid = _company(conn)
+    cid = register_company(conn, prefix="HUBC")
     results, errors = race(new_conn, 12, lambda c: _target(c, cid))
     assert errors == []
     assert len(set(results)) == 1 and results[0].startswith(f"TGT-{cid[:8]}-")
@@ -84,39 +64,24 @@ def test_bad_input_commits_nothing(conn):
 def test_status_writers_of_one_company_are_serialised(conn, new_conn):
     """A promotion that waits for a concurrent demotion of its prerequisite sees
     it, and is refused (OG007), instead of passing on a stale read."""
-    cid = _company(conn)
-    _target(conn, cid)
-    _done_required(conn, cid)
+    cid = make_company(conn, 1, prefix="HUBC", set_statuses=False)
     conn.execute("SELECT outreach.fn_set_hub_status(%s, 'company-target', 'PASS', 'ok')", (cid,))
 
     demoter = new_conn(autocommit=False)
     demoter.execute("SELECT outreach.fn_set_hub_status(%s, 'company-target', 'FAIL', 'bounced')", (cid,))
-    outcome = {}
-
-    def promote():
-        c = new_conn()
-        try:
-            c.execute("SELECT outreach.fn_set_hub_status(%s, 'dol-filings', 'PASS', 'race')", (cid,))
-            outcome["ok"] = True
-        except psycopg.Error as e:
-            outcome["sqlstate"] = e.sqlstate
-
-    t = threading.Thread(target=promote)
-    t.start()
-    time.sleep(1.0)
-    assert t.is_alive(), "the promotion waits for the open demotion of the same company"
+    promoter = new_conn()
+    t, out = in_thread(lambda: promoter.execute(
+        "SELECT outreach.fn_set_hub_status(%s, 'dol-filings', 'PASS', 'race')", (cid,)))
+    assert waits_on_lock(conn, promoter.info.backend_pid), "the promotion waits for the open demotion of the same company"
     demoter.commit()
     t.join(30)
-    assert outcome == {"sqlstate": "OG007"}
+    assert getattr(out.get("error"), "sqlstate", None) == "OG007", out
     assert _status(conn, cid, "dol-filings") == "IN_PROGRESS"
     assert _status(conn, cid, "company-target") == "FAIL"
 
 
 def test_evaluate_and_set_hub_status_from_many_connections(conn, new_conn):
-    cids = [_company(conn) for _ in range(20)]
-    for cid in cids:
-        _target(conn, cid)
-        _done_required(conn, cid)
+    cids = [make_company(conn, 1, prefix="HUBC", set_statuses=False) for _ in range(20)]
     results, errors = race(new_conn, 6, lambda c: c.execute(
         "SELECT outreach.fn_evaluate_hub_statuses(s.outreach_id) FROM (SELECT outreach_id FROM outreach.outreach"
         " WHERE company_unique_id = ANY(%s) ORDER BY company_unique_id OFFSET 0) s", (cids,)).fetchall())
@@ -127,8 +92,7 @@ def test_evaluate_and_set_hub_status_from_many_connections(conn, new_conn):
 
 
 def test_direct_write_to_company_hub_status_is_refused_even_for_the_superuser(conn):
-    cid = _company(conn)
-    _target(conn, cid)
+    cid = make_company(conn, 0, prefix="HUBC")
     for stmt in ("UPDATE outreach.company_hub_status SET status = 'PASS' WHERE company_unique_id = %s",
                  "DELETE FROM outreach.company_hub_status WHERE company_unique_id = %s"):
         with pytest.raises(psycopg.Error) as ei:
@@ -143,7 +107,7 @@ def test_direct_write_to_company_hub_status_is_refused_even_for_the_superuser(co
 
 
 def test_roles_through_login_connections(conn, login_role):
-    cid = _company(conn)
+    cid = register_company(conn, prefix="HUBC")
     _name, writer = login_role("outreach_hub_writer")
     tid = writer.execute("SELECT outreach.fn_create_company_target(%s)", (cid,)).fetchone()[0]
     assert tid.startswith("TGT-")
@@ -167,9 +131,7 @@ def test_roles_through_login_connections(conn, login_role):
 
 
 def test_a_force_tier_override_expires_without_a_job(conn):
-    cid = _company(conn)
-    _target(conn, cid)
-    _done_required(conn, cid)
+    cid = make_company(conn, 1, prefix="HUBC", set_statuses=False)
     conn.execute("SELECT outreach.fn_evaluate_hub_statuses()")
     view = ("SELECT computed_tier, effective_tier, has_active_override FROM outreach.vw_marketing_eligibility_with_overrides"
             " WHERE company_unique_id = %s")
@@ -182,20 +144,19 @@ def test_a_force_tier_override_expires_without_a_job(conn):
 
 
 # ------------------------------------------------------------------ bench code
-def test_bench_dataset_and_measurements(fresh_db):
+def test_bench_measurements_on_seeded_data(fresh_db):
     from pyctl.bench import hubs
+    from pyctl.seed import DEFAULT_SEED, company_id, seed
 
     dsn = fresh_db()
+    seed(dsn, 3000, DEFAULT_SEED)
     with psycopg.connect(dsn, autocommit=True) as c:
-        hubs.build_dataset(c, 3000)
         c.execute("ANALYZE")
         rows = c.execute("SELECT effective_tier, count(*) FROM outreach.vw_marketing_eligibility_with_overrides"
                          " GROUP BY 1").fetchall()
         assert sum(n for _t, n in rows) == 3000
-        assert {t for t, _n in rows} == {-1, 0, 1, 2, 3}, "the synthetic data covers every tier"
+        assert {t for t, _n in rows} == {-1, 0, 1, 2, 3}, "the seeded data covers every tier"
         assert hubs.execution_ms(c, hubs.FLOOR_SQL) > 0
         assert hubs.execution_ms(c, hubs.FIGURE_SQL) > 0
-        plan = hubs.plan_text(c, hubs.LOOKUP_SQL, ("HB000001500",))
+        plan = hubs.plan_text(c, hubs.LOOKUP_SQL, (company_id(DEFAULT_SEED, 1500),))
         assert "Seq Scan on company_hub_status" not in plan
-        # the sovereign writes of the dataset did not leave a sanction behind
-        assert c.execute("SELECT coalesce(current_setting('shq.sanctioned_writer', true), '')").fetchone()[0] == ""

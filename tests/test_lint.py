@@ -19,7 +19,7 @@ import pytest
 from pglast import parse_sql
 from pglast.enums import AlterTableType, ObjectType
 
-from pyctl import PROJECT_ROOT
+from pyctl.resources import SQL_ROOT
 from pyctl.migrate import MANIFEST, REPEATABLE_DIRS, view_name
 
 #: pgspot codes accepted in every file, and why
@@ -51,7 +51,7 @@ ROUTINE_TYPES = {ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, Object
 
 
 def manifest_entries() -> list[str]:
-    path = PROJECT_ROOT / MANIFEST
+    path = SQL_ROOT / MANIFEST
     if not path.exists():
         return []
     return [ln.split("#", 1)[0].strip() for ln in path.read_text().splitlines()
@@ -59,11 +59,11 @@ def manifest_entries() -> list[str]:
 
 
 def repeatable_files_on_disk() -> list[str]:
-    return sorted(str(p.relative_to(PROJECT_ROOT)) for d in REPEATABLE_DIRS
-                  for p in (PROJECT_ROOT / d).rglob("*.sql"))
+    return sorted(str(p.relative_to(SQL_ROOT)) for d in REPEATABLE_DIRS
+                  for p in (SQL_ROOT / d).rglob("*.sql"))
 
 
-REPEATABLES = [e for e in manifest_entries() if (PROJECT_ROOT / e).is_file()]
+REPEATABLES = [e for e in manifest_entries() if (SQL_ROOT / e).is_file()]
 
 
 # ------------------------------------------------------------------ manifest
@@ -98,7 +98,7 @@ def statement_problem(stmt, do_allowed: bool = False) -> str | None:
 
 @pytest.mark.parametrize("rel", REPEATABLES)
 def test_repeatable_file_holds_only_idempotent_statements(rel):
-    text = (PROJECT_ROOT / rel).read_text()
+    text = (SQL_ROOT / rel).read_text()
     stmts = parse_sql(text)
     problems = []
     for raw in stmts:
@@ -135,16 +135,16 @@ def run_pgspot(files: list[Path], ignore: dict[str, str]) -> list[str]:
     cmd = [str(Path(sys.executable).parent / "pgspot")]
     for code in ignore:
         cmd += ["--ignore", code]
-    p = subprocess.run(cmd + [str(f) for f in files], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    p = subprocess.run(cmd + [str(f) for f in files], capture_output=True, text=True, cwd=SQL_ROOT)
     findings = []
-    current = str(files[0].relative_to(PROJECT_ROOT))
+    current = str(files[0].relative_to(SQL_ROOT))
     names = {str(f) for f in files}
     for line in (p.stdout + p.stderr).splitlines():
         s = line.strip()
         if not s or s.startswith(("Errors:", "TOTAL:")):
             continue
         if s.endswith(":") and s[:-1] in names:
-            current = str(Path(s[:-1]).relative_to(PROJECT_ROOT))
+            current = str(Path(s[:-1]).relative_to(SQL_ROOT))
             continue
         findings.append(f"{current}: {s}")
     if p.returncode != 0 and not findings:
@@ -153,11 +153,11 @@ def run_pgspot(files: list[Path], ignore: dict[str, str]) -> list[str]:
 
 
 def test_pgspot_finds_nothing_unexplained():
-    migrations = sorted((PROJECT_ROOT / "db").glob("*.sql"))
+    migrations = sorted((SQL_ROOT / "db").glob("*.sql"))
     if not migrations:
         pytest.fail("no SQL sources found under db/")
     findings = run_pgspot(migrations, {**PGSPOT_IGNORE, **PGSPOT_IGNORE_MIGRATIONS})
-    findings += run_pgspot([PROJECT_ROOT / r for r in REPEATABLES if not r.startswith("views/")], PGSPOT_IGNORE)
-    findings += run_pgspot([PROJECT_ROOT / r for r in REPEATABLES if r.startswith("views/")],
+    findings += run_pgspot([SQL_ROOT / r for r in REPEATABLES if not r.startswith("views/")], PGSPOT_IGNORE)
+    findings += run_pgspot([SQL_ROOT / r for r in REPEATABLES if r.startswith("views/")],
                            {**PGSPOT_IGNORE, **PGSPOT_IGNORE_VIEWS})
     assert findings == [], "\n".join(findings)

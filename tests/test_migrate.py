@@ -10,7 +10,7 @@ import pytest
 
 from helpers import (closed_port, copy_project, error_lines, fingerprint, fingerprint_diff, output,
                      pyctl_executable)
-from pyctl import PROJECT_ROOT
+from pyctl.resources import SQL_ROOT
 from pyctl.migrate import MigrateError, migrate, read_manifest
 
 BUDGET_S = 10.0
@@ -49,7 +49,7 @@ def test_fresh_clone_matches_a_template_migrated_twice(fresh_db, dsn):
 
 
 def test_status_lists_applied_and_pending(run_pyctl, dsn, fresh_db):
-    migrations = sorted(p.name for p in (PROJECT_ROOT / "db").glob("*.sql") if not p.name.startswith("post-apply"))
+    migrations = sorted(p.name for p in (SQL_ROOT / "db").glob("*.sql") if not p.name.startswith("post-apply"))
     p = run_pyctl(["migrate", "--status", "--dsn", dsn])
     assert p.returncode == 0, output(p)
     assert f"{len(migrations)} applied, 0 pending" in p.stdout, p.stdout

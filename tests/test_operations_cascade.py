@@ -4,12 +4,12 @@ row, two cascades of one id, a failing step rolls every step back, and
 fn_archive_orphans as the governor."""
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 
 import psycopg
 import pytest
+
+from helpers import in_thread, waits_on_lock
 
 CASCADE_TABLES = ["outreach.send_log", "outreach.sequences", "outreach.campaigns", "outreach.manual_overrides",
                   "outreach.bit_signals", "outreach.bit_scores", "outreach.blog", "people.people_master",
@@ -77,36 +77,13 @@ def test_a_failing_step_rolls_every_step_back(conn):
     assert len(cascade(conn, oid)) == 13
 
 
-def _in_thread(fn):
-    box = {}
-
-    def run():
-        try:
-            box["result"] = fn()
-        except BaseException as e:  # noqa: BLE001
-            box["error"] = e
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t, box
-
-
-def _waiting(conn, pid, timeout=10.0) -> bool:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if conn.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_a_mint_waiting_for_the_cascade_mints_a_new_record(conn, new_conn):
     cid, oid = orphan(conn)
     a = new_conn(autocommit=False)
     b = new_conn()
     cascade(a, oid)  # holds the CL row and the spine row, not committed
-    t, box = _in_thread(lambda: b.execute("SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0])
-    assert _waiting(conn, b.info.backend_pid), "the mint waits for the cascade's CL row lock"
+    t, box = in_thread(lambda: b.execute("SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0])
+    assert waits_on_lock(conn, b.info.backend_pid), "the mint waits for the cascade's CL row lock"
     a.commit()
     t.join(10)
     assert "error" not in box, box.get("error")
@@ -123,8 +100,8 @@ def test_a_cascade_waiting_for_a_mint_that_binds_the_id_is_refused(conn, new_con
     b = new_conn()
     assert a.execute("SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0] == oid  # binds, not committed
     before = counts(conn)
-    t, box = _in_thread(lambda: cascade(b, oid))
-    assert _waiting(conn, b.info.backend_pid), "the cascade waits for the mint's CL row lock"
+    t, box = in_thread(lambda: cascade(b, oid))
+    assert waits_on_lock(conn, b.info.backend_pid), "the cascade waits for the mint's CL row lock"
     a.commit()
     t.join(10)
     assert isinstance(box.get("error"), psycopg.Error) and box["error"].sqlstate == "OG009", box
@@ -136,8 +113,8 @@ def test_two_cascades_of_one_id(conn, new_conn):
     a = new_conn(autocommit=False)
     b = new_conn()
     cascade(a, oid)
-    t, box = _in_thread(lambda: cascade(b, oid))
-    assert _waiting(conn, b.info.backend_pid)
+    t, box = in_thread(lambda: cascade(b, oid))
+    assert waits_on_lock(conn, b.info.backend_pid)
     a.commit()
     t.join(10)
     assert isinstance(box.get("error"), psycopg.Error) and box["error"].sqlstate == "P0002", box

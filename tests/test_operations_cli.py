@@ -36,9 +36,6 @@ def number_in(text, n) -> bool:
     return any(re.search(r"(?<![\d,.])" + re.escape(f) + r"(?![\d,])", text) for f in {str(n), f"{n:,}"})
 
 
-ERROR_TABLES = seed_mod.ERROR_TABLES
-
-
 # ------------------------------------------------------------------ bad input
 @pytest.mark.parametrize("n", ["0", "-3", "abc"])
 def test_seed_refuses_a_non_positive_or_bad_n(run_pyctl, fresh_db, n):
@@ -142,7 +139,7 @@ def test_seed_data_is_realistic(seeded, dsn):
     assert val(dsn, "SELECT count(*) FROM outreach.manual_overrides WHERE removed_at IS NULL") >= 1
     assert val(dsn, "SELECT count(*) FROM outreach.override_audit_log") >= 1, "overrides went through the sanctioned writer"
     dispositions = set()
-    for t in ERROR_TABLES:
+    for (t,) in q(dsn, "SELECT table_name FROM shq.governed_error_tables"):
         dispositions |= {r[0] for r in q(dsn, f"SELECT DISTINCT disposition::text FROM {t}")}
     assert dispositions == {"RETRY", "PARKED", "ARCHIVED", "IGNORE", "RESOLVED"}
     assert val(dsn, "SELECT count(*) FROM outreach.campaigns WHERE campaign_id LIKE 'SEED11-%'") == 4
@@ -288,12 +285,12 @@ def test_the_bulk_foreign_key_check_finds_an_orphan(fresh_db):
     dsn = fresh_db()
     seed_mod.seed(dsn, 50, 4)
     with psycopg.connect(dsn, autocommit=True) as c:
-        seed_mod._check_foreign_keys(c, seed_mod.BULK_TABLES)  # a seeded database is clean
+        seed_mod.check_foreign_keys(c, seed_mod.BULK_TABLES)  # a seeded database is clean
         with c.transaction():
             c.execute("SET LOCAL session_replication_role = replica")  # what bulk mode skips
             c.execute("INSERT INTO outreach.bit_signals (outreach_id, company_unique_id, signal_type, points, occurred_at)"
                       " VALUES (gen_random_uuid(), 'NOT-IN-THE-SPINE', 'NEWS_MENTION', 1, now())")
         with pytest.raises(PyctlError) as e:
-            seed_mod._check_foreign_keys(c, seed_mod.BULK_TABLES)
+            seed_mod.check_foreign_keys(c, seed_mod.BULK_TABLES)
         assert "outreach.bit_signals.bit_signals_spine_fkey: 1 rows without their outreach.outreach row" in str(e.value)
         assert "bit_signal_types" not in str(e.value), "only the broken key is named"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pyctl import PROJECT_ROOT
+from pyctl.resources import SQL_ROOT
 from pyctl.verify import pgtap_files, run_pg_prove
 
-FILES = pgtap_files(PROJECT_ROOT)
+FILES = pgtap_files(SQL_ROOT)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])

@@ -1,4 +1,4 @@
-"""`pyctl audit head|seal|verify|guard` (issue 8): output, exit codes, --dsn
+"""`pyctl audit head|seal|verify|guard`: output, exit codes, --dsn
 and DATABASE_URL, and one clear line when something is wrong."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The DDL guard (issue 8): outside `pyctl migrate`, DDL that would weaken the
+"""The DDL guard: outside `pyctl migrate`, DDL that would weaken the
 append-only or sovereign tables is refused (OG010) for every role, the
 superuser included and under session_replication_role = replica; with the
 migrate setting it passes; re-applying the repeatable sources unchanged
@@ -9,7 +9,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from pyctl import PROJECT_ROOT
+from pyctl.resources import SQL_ROOT
 from pyctl.migrate import MigrateResult, apply_repeatables, migrate, read_manifest
 from pyctl.grants_audit import audit_grants
 
@@ -152,7 +152,7 @@ def test_re_applying_the_repeatable_sources_passes_without_the_migrate_setting(d
     before = _shape(conn)
     with psycopg.connect(dsn) as plain:
         assert plain.execute("SELECT current_setting('shq.migrating', true)").fetchone()[0] in (None, "")
-        apply_repeatables(plain, PROJECT_ROOT, read_manifest(PROJECT_ROOT), lambda _m: None, MigrateResult())
+        apply_repeatables(plain, SQL_ROOT, read_manifest(SQL_ROOT), lambda _m: None, MigrateResult())
     assert _shape(conn) == before
     assert conn.execute("SELECT count(*) FROM pg_event_trigger WHERE evtenabled = 'A'"
                         " AND evtfoid = 'shq.tg_ddl_guard()'::regprocedure").fetchone()[0] == 3
@@ -197,7 +197,7 @@ def test_install_needs_a_superuser_and_says_why(fresh_db, login_role, server_dsn
             c.add_notice_handler(lambda d: warnings.append((d.severity_nonlocalized, d.message_primary, d.message_hint)))
             with c.transaction():
                 c.execute("SET LOCAL ROLE zz_migrator")
-                c.execute((PROJECT_ROOT / "triggers/shq/ddl_guard__event_trigger.sql").read_text())
+                c.execute((SQL_ROOT / "triggers/shq/ddl_guard__event_trigger.sql").read_text())
             assert any(sev == "WARNING" and "event triggers need a superuser" in msg and "zz_migrator" in msg
                        and "superuser" in hint for sev, msg, hint in warnings), warnings
             assert c.execute("SELECT count(*) FROM pg_event_trigger").fetchone()[0] == 0

@@ -1,4 +1,4 @@
-"""The grants audit of `pyctl verify` (issue 8, pyctl.grants_audit): each of
+"""The grants audit of `pyctl verify` (pyctl.grants_audit): each of
 its checks is broken on purpose, named, and fails; superusers are reported as
 information only."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sealing (issue 8): shq.fn_seal_audit_tables seals every final row exactly
+"""Sealing: shq.fn_seal_audit_tables seals every final row exactly
 once, in consecutive chained ranges, never skips an id that commits late,
 never blocks inserters, and two sealers never interleave. Real commits,
 several connections."""

@@ -1,4 +1,4 @@
-"""Tamper evidence (issue 8): a superuser bypasses the append-only triggers
+"""Tamper evidence: a superuser bypasses the append-only triggers
 and changes, deletes or inserts a row of each audited table, or edits the
 seal chain itself; every time shq.fn_verify_audit_seals names the broken
 seal, `pyctl verify --audit` (its audit_seals check) fails and so does

@@ -17,8 +17,9 @@ in a module `pyctl/bench/<area>.py` listed in BENCH_MODULES. It receives a
         return dict(figure=..., floor=..., ratio=..., unit="tx/s", ok=..., note="")
 
 The context gives a fresh scratch database, created on the target server and
-migrated (dropped afterwards), connection helpers, the `quick` flag and
-`run_clients` (N client threads for T seconds, counting transactions).
+migrated (dropped afterwards), connection helpers, the `quick` flag,
+`seed(n)` (n companies of the data builder, pyctl.seed) and `run_clients`
+(N client threads for T seconds, counting transactions).
 """
 from __future__ import annotations
 
@@ -36,9 +37,10 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from pyctl import PROJECT_ROOT
 from pyctl.dsn import connect, with_dbname
 from pyctl.errors import PyctlError, format_db_error
+from pyctl.seed import DEFAULT_SEED, add_overrides, seed
+from pyctl.resources import SQL_ROOT
 
 #: modules under pyctl/bench/ that register benchmarks; a listed module whose
 #: file does not exist (yet) is skipped
@@ -107,6 +109,16 @@ class Context:
         conn = connect(dsn or self.dsn, autocommit=autocommit, application_name="pyctl bench")
         self._conns.append(conn)
         return conn
+
+    def seed(self, companies: int, overrides: bool = False) -> None:
+        """`companies` companies of the data builder (pyctl.seed, seed
+        DEFAULT_SEED: company i is pyctl.seed.company_id(DEFAULT_SEED, i))
+        in the scratch database; with `overrides`, the heavier kill-switch
+        workload of pyctl.seed.add_overrides on top."""
+        seed(self.dsn, companies, DEFAULT_SEED)
+        if overrides:
+            with connect(self.dsn, autocommit=True) as conn:
+                add_overrides(conn, DEFAULT_SEED, companies)
 
     def execute(self, query: str, params: Any = None) -> list[tuple]:
         """Run one statement in its own transaction; return its rows (if any)."""
@@ -203,7 +215,7 @@ def _describe(e: BaseException) -> str:
 class Runner:
     """Creates (and drops) the scratch databases of one `pyctl bench` run."""
 
-    def __init__(self, server_dsn: str, echo: Callable[[str], None], root: Path = PROJECT_ROOT):
+    def __init__(self, server_dsn: str, echo: Callable[[str], None], root: Path = SQL_ROOT):
         self.server_dsn = server_dsn
         self.root = Path(root)
         self.echo = echo
@@ -242,7 +254,7 @@ class Runner:
 
 
 def run(server_dsn: str, only: list[str] | None = None, quick: bool = False,
-        echo: Callable[[str], None] | None = None, root: Path | str = PROJECT_ROOT) -> dict:
+        echo: Callable[[str], None] | None = None, root: Path | str = SQL_ROOT) -> dict:
     """Run the registered benchmarks (all, or those named in `only`) and
     return {"quick", "server_version", "results": [...]}."""
     echo = echo or (lambda _m: None)

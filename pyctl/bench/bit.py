@@ -1,8 +1,8 @@
 """BIT engine benchmarks (SPEC §4, §15).
 
-bit_refresh   `outreach.fn_refresh_bit_scores()` over 1M signals across 100k
-              companies (every company already scored: the periodic re-decay
-              the job does) against a plain GROUP BY sum over bit_signals,
+bit_refresh   `outreach.fn_refresh_bit_scores()` over 1M signals (and the
+              seed's own) across 100k seeded companies (every company
+              already scored: the periodic re-decay the job does) against a plain GROUP BY sum over bit_signals,
               same data, same run. Budget ≤ 2 × floor.
 bit_ingest    100k signals inserted in statements of 10k rows, each statement
               refreshing the scores of the companies it touched (the
@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 
 from pyctl.bench import benchmark, ratio
+from pyctl.seed import DEFAULT_SEED, add_bit_signals
 
 REFRESH_MAX_RATIO = 2.0
 RUNS = 3
@@ -30,39 +31,6 @@ FLOOR_SQL = ("SELECT count(*), sum(x.s) FROM (SELECT s.outreach_id, sum(s.points
 FIGURE_SQL = "SELECT outreach.fn_refresh_bit_scores()"
 #: the settings fn_refresh_bit_scores runs with (its SET clauses)
 LIKE_THE_REFRESH = ("SET work_mem = '64MB'", "SET jit = off", "SET max_parallel_workers_per_gather = 0")
-
-COMPANIES_SQL = [
-    # CL companies bound to a spine row (set-based; the Golden Rule's result)
-    """INSERT INTO cl.company_identity (company_unique_id, company_name, domain, outreach_id)
-       SELECT %(prefix)s || lpad(i::text, 9, '0'), 'Bench company ' || i, 'bit' || i || '.test', gen_random_uuid()
-         FROM generate_series(1, %(n)s) AS i""",
-    """INSERT INTO outreach.outreach (outreach_id, company_unique_id)
-       SELECT ci.outreach_id, ci.company_unique_id FROM cl.company_identity ci
-        WHERE ci.company_unique_id LIKE %(prefix)s || '%%'""",
-]
-# Signals arrive interleaved across companies over ~400 days, all six seeded
-# types in turn (so decaying and non-decaying ones), type's default points.
-SIGNALS_SQL = """
-INSERT INTO {table} (outreach_id, company_unique_id, signal_type, points, occurred_at, dedup_key)
-SELECT o.outreach_id, o.company_unique_id, t.signal_type, t.points,
-       now() - ((g * 7919) %% 400000) * interval '86.4 seconds', %(tag)s || g
-  FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g
-  JOIN outreach.outreach o ON o.company_unique_id = %(prefix)s || lpad(((g * 104729) %% %(n)s + 1)::text, 9, '0')
-  JOIN (SELECT signal_type, points, row_number() OVER (ORDER BY signal_type) - 1 AS r
-          FROM outreach.bit_signal_types) t ON t.r = g %% 6
-"""
-
-
-def make_companies(conn, n: int, prefix: str) -> None:
-    for stmt in COMPANIES_SQL:
-        conn.execute(stmt, {"n": n, "prefix": prefix})
-
-
-def insert_signals(conn, n_companies: int, prefix: str, first: int, last: int, tag: str = "b",
-                   table: str = "outreach.bit_signals") -> int:
-    cur = conn.execute(SIGNALS_SQL.format(table=table),
-                       {"n": n_companies, "prefix": prefix, "first": first, "last": last, "tag": tag})
-    return cur.rowcount
 
 
 def best_seconds(conn, query: str, runs: int = RUNS) -> list[float]:
@@ -79,13 +47,13 @@ def bench_refresh(ctx):
     """fn_refresh_bit_scores() over all companies vs. a plain GROUP BY sum over bit_signals."""
     companies = 10_000 if ctx.quick else 100_000
     signals = 100_000 if ctx.quick else 1_000_000
-    conn = ctx.connect(autocommit=True)
     t0 = time.perf_counter()
-    make_companies(conn, companies, "BR")
+    ctx.seed(companies)
     build_companies = time.perf_counter() - t0
-    # one statement: the trigger scores every company once (the first population)
+    conn = ctx.connect(autocommit=True)
+    # one statement: the trigger rescores every company once
     t0 = time.perf_counter()
-    stored = insert_signals(conn, companies, "BR", 1, signals)
+    stored = add_bit_signals(conn, DEFAULT_SEED, companies, 1, signals, tag="b")
     ingest = time.perf_counter() - t0
     conn.execute("VACUUM ANALYZE")
     scored = conn.execute("SELECT count(*) FROM outreach.bit_scores").fetchone()[0]
@@ -106,8 +74,8 @@ def bench_refresh(ctx):
     note = (f"{stored:,} signals across {companies:,} companies; refresh wrote {written:,} rows"
             f" (best of {RUNS}: {', '.join(f'{x:.2f}' for x in figures)} s; floor {', '.join(f'{x:.2f}' for x in floors)} s);"
             f" floor under server defaults {default_floor:.2f} s (ratio {figure / default_floor:.2f});"
-            f" companies built in {build_companies:.1f}s; the {stored:,}-signal INSERT incl. its trigger's first"
-            f" scoring of {scored:,} companies took {ingest:.1f}s")
+            f" companies seeded in {build_companies:.1f}s; the {stored:,}-signal INSERT incl. its trigger's"
+            f" rescoring of {scored:,} companies took {ingest:.1f}s")
     return dict(figure=figure, floor=floor, ratio=r, unit="s",
                 ok=r is not None and r <= REFRESH_MAX_RATIO and written == companies and scored == companies,
                 note=note)
@@ -119,17 +87,18 @@ def bench_ingest(ctx):
     companies = 10_000 if ctx.quick else 100_000
     total = 20_000 if ctx.quick else 100_000
     batch = 10_000
+    ctx.seed(companies)
     conn = ctx.connect(autocommit=True)
-    make_companies(conn, companies, "BI")
-    # every company starts with a score, as in production
-    insert_signals(conn, companies, "BI", 1, companies, tag="seed")
+    # every company starts with a signal, as in production
+    add_bit_signals(conn, DEFAULT_SEED, companies, 1, companies, tag="start")
     conn.execute("VACUUM ANALYZE")
 
     def run(tag: str, table: str = "outreach.bit_signals") -> tuple[float, int]:
         stored = 0
         t0 = time.perf_counter()
         for first in range(1, total + 1, batch):
-            stored += insert_signals(conn, companies, "BI", first, min(first + batch - 1, total), tag=tag, table=table)
+            stored += add_bit_signals(conn, DEFAULT_SEED, companies, first, min(first + batch - 1, total), tag=tag,
+                                      table=table)
         return time.perf_counter() - t0, stored
 
     # floor: the same batches into a copy of bit_signals (same columns,

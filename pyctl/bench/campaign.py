@@ -1,4 +1,4 @@
-"""Campaign orchestration benchmark (SPEC §6; issue 9): planning a campaign
+"""Campaign orchestration benchmark (SPEC §6): planning a campaign
 over 1M companies with p_limit 10,000, against a full scan of the
 authoritative view measured in the same run.
 
@@ -11,11 +11,11 @@ The plan shape is taken from the function's own nested statement with
 auto_explain (log_level notice, so the JSON plan comes back to this client):
 every plan node that reads outreach.send_log must run exactly once (loops 1).
 
-Data: the hub bench's synthetic companies (pyctl.bench.hubs.build_dataset),
-then a 3-step campaign and its send history: about 12 % of the companies got
-step 1 (4-9 days ago), a third of those step 2 (1-3 days ago), some step 3.
-Their gate audit rows are bulk-inserted as passing verdicts (synthetic history;
-the send_log guard still checks each one).
+Data: seeded companies (pyctl.seed), then a 3-step campaign and its send
+history (pyctl.seed.campaign_history): about 12 % of the eligible companies
+got step 1 (4-9 days ago), a third of those step 2 (1-3 days ago), some step
+3. Their gate verdicts are written as history (passing); the send_log guard
+still checks each send.
 """
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ import json
 import time
 
 from pyctl.bench import benchmark, ratio
-from pyctl.bench.hubs import build_dataset, execution_ms
+from pyctl.bench.hubs import execution_ms
+from pyctl.seed import DEFAULT_SEED, campaign_history
 
 PLAN_MAX_RATIO = 1.5
 RUNS = 3
@@ -33,54 +34,16 @@ CAMPAIGN = "BENCH-CMP"
 FLOOR_SQL = "SELECT * FROM outreach.vw_marketing_eligibility_with_overrides"
 FIGURE_SQL = "SELECT * FROM outreach.fn_plan_campaign_sends(%s, %s)"
 
-HISTORY_SQL = [
-    # who got which steps: deterministic from the company number k
-    """CREATE TEMP TABLE bench_history AS
-       SELECT e.company_unique_id, t.target_id, t.outreach_id, st.step_number, s.sequence_id,
-              now() - make_interval(days => st.days_ago, hours => (k % 24)::int) AS sent_at
-         FROM outreach.vw_marketing_eligibility_with_overrides e
-         JOIN outreach.company_target t ON t.outreach_id = e.outreach_id
-        CROSS JOIN LATERAL (SELECT substr(e.company_unique_id, 3)::bigint AS k) kk
-        CROSS JOIN LATERAL (VALUES (1, 4 + (k % 6)::int, k % 8 = 0),
-                                   (2, 1 + (k % 3)::int, k % 24 = 0),
-                                   (3, 0, k % 96 = 0)) AS st (step_number, days_ago, pick)
-         JOIN outreach.sequences s ON s.campaign_id = 'BENCH-CMP' AND s.step_number = st.step_number
-        WHERE st.pick AND e.effective_tier >= 1 AND e.outreach_status IN ('queued', 'active')
-          AND NOT e.email_blocked""",
-    "ALTER TABLE bench_history ADD COLUMN audit_id uuid NOT NULL DEFAULT gen_random_uuid(),"
-    " ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY",
-    """INSERT INTO outreach.send_attempt_audit (audit_id, company_unique_id, campaign_id, correlation_id, channel,
-                                                computed_tier, effective_tier, was_blocked, block_reason, is_dry_run)
-       SELECT h.audit_id, h.company_unique_id, 'BENCH-CMP', 'bench-history', 'EMAIL', 1, 1, false, NULL, false
-         FROM bench_history h""",
-]
-
-
-#: one batch of sends (the send_log guard takes one advisory lock per row: a
-#: transaction must not hold more than the lock table can take)
-SEND_BATCH_SQL = """
-INSERT INTO outreach.send_log (outreach_id, company_unique_id, target_id, campaign_id, sequence_id, channel,
-                               gate_audit_id, sent_at)
-SELECT h.outreach_id, h.company_unique_id, h.target_id, 'BENCH-CMP', h.sequence_id, 'EMAIL', h.audit_id, h.sent_at
-  FROM bench_history h
- WHERE h.n BETWEEN %s AND %s
- ORDER BY h.n"""
-SEND_BATCH = 5_000
+#: the campaign's three steps, in send order
+STEPS = [{"template_id": "intro", "delay_days": 0}, {"template_id": "nudge", "delay_days": 3},
+         {"template_id": "last", "delay_days": 7}]
 
 
 def build_history(conn) -> int:
     """The campaign and its send history; returns the number of sends."""
     conn.execute("SELECT outreach.fn_create_campaign(%s, 'Bench campaign', 'EMAIL', %s::jsonb, 1, 'active')",
-                  (CAMPAIGN, json.dumps([{"template_id": "intro", "delay_days": 0},
-                                         {"template_id": "nudge", "delay_days": 3},
-                                         {"template_id": "last", "delay_days": 7}])))
-    for stmt in HISTORY_SQL:
-        conn.execute(stmt)
-    sends = conn.execute("SELECT count(*) FROM bench_history").fetchone()[0]
-    for lo in range(1, sends + 1, SEND_BATCH):
-        conn.execute(SEND_BATCH_SQL, (lo, lo + SEND_BATCH - 1))
-    conn.execute("DROP TABLE bench_history")
-    return sends
+                 (CAMPAIGN, json.dumps(STEPS)))
+    return campaign_history(conn, DEFAULT_SEED, CAMPAIGN)
 
 
 def nested_plans(conn, query: str, params) -> list[dict]:
@@ -136,9 +99,9 @@ def bench_plan(ctx):
     scan of the authoritative view; send_log must be read in one pass."""
     n = 50_000 if ctx.quick else 1_000_000
     limit = 1_000 if ctx.quick else LIMIT
-    conn = ctx.connect(autocommit=True)
     t0 = time.perf_counter()
-    build_dataset(conn, n)
+    ctx.seed(n, overrides=True)
+    conn = ctx.connect(autocommit=True)
     sends = build_history(conn)
     conn.execute("VACUUM ANALYZE")
     build_s = time.perf_counter() - t0

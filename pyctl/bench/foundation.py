@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pyctl.bench import benchmark, ratio
 from pyctl.migrate import migrate
+from pyctl.seed import unbound_companies
 
 MIGRATE_BUDGET_S = 10.0
 #: fn_mint_outreach_id locks the CL row, inserts the spine row and writes the
@@ -28,8 +29,8 @@ def bench_mint(ctx):
     seconds = 3.0 if ctx.quick else 10.0
     companies = 40_000 if ctx.quick else 150_000
     per_client = companies // clients
-    ctx.execute("SELECT count(cl.fn_register_company('BENCH-' || i, 'Bench company ' || i, 'b' || i || '.test'))"
-                " FROM generate_series(1, %s) AS i", (companies,))
+    with ctx.connect() as conn:
+        unbound_companies(conn, companies, "BENCH-")
     ctx.execute("CREATE TABLE public.bench_floor (id bigint PRIMARY KEY, k text NOT NULL UNIQUE,"
                 " created_at timestamptz NOT NULL DEFAULT now())")
     ctx.execute("VACUUM ANALYZE")

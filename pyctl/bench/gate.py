@@ -3,84 +3,22 @@ row, 4 clients, 100k companies, against a pgbench-style floor measured in the
 same run: one indexed SELECT plus one INSERT on plain tables, in one statement
 (one round trip and one transaction, as a gate call is).
 
-The companies are built set-based in the bench's scratch database, as the
-superuser: CL rows with their outreach_id, spine rows, Company Targets; hub
-statuses and BIT scores are written as outreach_owner under shq.fn_sanction
-(the sovereign guard's own mechanism; nothing else in the project does this
-outside a sanctioned function). A few thousand overrides go through
-outreach.set_marketing_override itself.
+The companies are seeded (pyctl.seed: every tier, overrides of every type,
+BIT scores, all through the sanctioned writers); the checks go to the seed's
+active EMAIL campaign (minimum tier 1).
 """
 from __future__ import annotations
 
 import random
 
 from pyctl.bench import benchmark, ratio
+from pyctl.seed import DEFAULT_SEED, campaign_ids, company_id
 
 GATE_MIN_RATIO = 0.5
 CLIENTS = 4
-CAMPAIGN = "BENCH-GATE-EMAIL"
-
-#: the data set: ~80 % marketing ready (a third of those enrichment complete),
-#: 10 % in progress, 5 % with a failed required hub, 2 % CL-ineligible,
-#: 2 % BLOCK_OUTREACH, 2 % BLOCK_EMAIL, 1 % FORCE_TIER 0, half with a BIT score
-BUILD_SQL = [
-    """
-    INSERT INTO cl.company_identity (company_unique_id, company_name, domain, eligibility_status, outreach_id)
-    SELECT 'GB-' || i, 'Gate bench ' || i, 'gb' || i || '.test',
-           CASE WHEN i %% 50 = 0 THEN 'INELIGIBLE' ELSE 'ELIGIBLE' END, gen_random_uuid()
-      FROM generate_series(1, %(n)s) AS i
-    """,
-    """
-    INSERT INTO outreach.outreach (outreach_id, company_unique_id)
-    SELECT ci.outreach_id, ci.company_unique_id FROM cl.company_identity ci WHERE ci.company_unique_id LIKE 'GB-%%'
-    """,
-    """
-    INSERT INTO outreach.company_target (target_id, outreach_id, company_unique_id, execution_status)
-    SELECT 'TGT-' || left(o.company_unique_id, 8) || '-' || nextval('outreach.company_target_seq'),
-           o.outreach_id, o.company_unique_id, 'ready'
-      FROM outreach.outreach o WHERE o.company_unique_id LIKE 'GB-%%'
-    """,
-    "SET ROLE outreach_owner",
-    "SELECT shq.fn_sanction('outreach.company_hub_status,outreach.bit_scores')",
-    """
-    INSERT INTO outreach.company_hub_status (company_unique_id, hub_id, status, status_reason)
-    SELECT o.company_unique_id, h.hub_id,
-           CASE WHEN h.is_required THEN
-                    CASE WHEN n %% 20 = 1 AND h.hub_id = 'talent-flow' THEN 'FAIL'
-                         WHEN n %% 10 = 2 AND h.hub_id = 'dol-filings' THEN 'IN_PROGRESS'
-                         ELSE 'PASS' END
-                WHEN n %% 3 = 0 THEN 'PASS'
-                ELSE 'IN_PROGRESS' END,
-           'gate bench'
-      FROM (SELECT o.*, substr(o.company_unique_id, 4)::int AS n
-              FROM outreach.outreach o WHERE o.company_unique_id LIKE 'GB-%%') o
-     CROSS JOIN outreach.hub_registry h
-    """,
-    """
-    INSERT INTO outreach.bit_scores (outreach_id, company_unique_id, score, score_tier, signal_count, last_signal_at, as_of)
-    SELECT o.outreach_id, o.company_unique_id, s.score,
-           CASE WHEN s.score < 25 THEN 'COLD' WHEN s.score < 50 THEN 'WARM' WHEN s.score < 75 THEN 'HOT' ELSE 'BURNING' END,
-           1, now(), now()
-      FROM outreach.outreach o
-     CROSS JOIN LATERAL (SELECT (abs(hashtext(o.company_unique_id)) %% 100)::numeric AS score) s
-     WHERE o.company_unique_id LIKE 'GB-%%' AND abs(hashtext(o.company_unique_id)) %% 2 = 0
-    """,
-    "SELECT shq.fn_sanction('')",
-    "RESET ROLE",
-    """
-    SELECT count(outreach.set_marketing_override(
-               'GB-' || i,
-               CASE WHEN i %% 100 < 2 THEN 'BLOCK_OUTREACH' WHEN i %% 100 < 4 THEN 'BLOCK_EMAIL' ELSE 'FORCE_TIER' END,
-               'gate bench', 'pyctl bench',
-               CASE WHEN i %% 100 >= 4 THEN 0 END))
-      FROM generate_series(1, %(n)s) AS i
-     WHERE i %% 100 < 5
-    """,
-    f"""
-    INSERT INTO outreach.campaigns (campaign_id, name, channel, min_tier, status)
-    VALUES ('{CAMPAIGN}', 'Gate bench (email, tier >= 1)', 'EMAIL', 1, 'active')
-    """,
-]
+CAMPAIGN = campaign_ids(DEFAULT_SEED)[0]
+#: the correlation ids of the bench's own checks start with this
+CORRELATION_PREFIX = "bench-"
 
 FLOOR_SQL = [
     """
@@ -91,7 +29,8 @@ FLOOR_SQL = [
     """,
     """
     INSERT INTO public.bench_gate_company
-    SELECT 'GB-' || i, i %% 4, i %% 50 = 0 FROM generate_series(1, %(n)s) AS i
+    SELECT ci.company_unique_id, abs(hashtext(ci.company_unique_id)) % 4, ci.eligibility_status = 'INELIGIBLE'
+      FROM cl.company_identity ci
     """,
     """
     CREATE TABLE public.bench_gate_audit (
@@ -114,12 +53,9 @@ FLOOR_STEP = """
 GATE_STEP = "SELECT * FROM outreach.fn_safety_gate_check(%s, %s, %s, 'EMAIL', false)"
 
 
-def build_companies(conn, n: int) -> None:
-    """The gate bench's data set of `n` companies, on an autocommit superuser
-    connection to a migrated scratch database (one transaction)."""
-    with conn.transaction():
-        for stmt in BUILD_SQL:
-            conn.execute(stmt, {"n": n})
+def random_company(rnd: random.Random, n: int) -> str:
+    """One of the `n` seeded companies, at random."""
+    return company_id(DEFAULT_SEED, rnd.randint(1, n))
 
 
 def plan_of_one_company_lookup(conn, company: str) -> str:
@@ -137,12 +73,12 @@ def bench_gate(ctx):
     4 clients on random companies of 100k, vs. the plain-table floor."""
     companies = 10_000 if ctx.quick else 100_000
     seconds = 3.0 if ctx.quick else 10.0
+    ctx.seed(companies, overrides=True)
     with ctx.connect() as conn:
-        build_companies(conn, companies)
         for stmt in FLOOR_SQL:
-            conn.execute(stmt, {"n": companies})
+            conn.execute(stmt)
         conn.execute("VACUUM ANALYZE")
-        plan = plan_of_one_company_lookup(conn, "GB-1")
+        plan = plan_of_one_company_lookup(conn, company_id(DEFAULT_SEED, 1))
     big = ("company_identity", "outreach o", "company_target", "company_hub_status", "manual_overrides", "bit_scores")
     seq_scan = [ln.strip() for ln in plan.splitlines() if "Seq Scan on" in ln and any(f"on {t}" in ln for t in big)]
 
@@ -150,12 +86,10 @@ def bench_gate(ctx):
         return random.Random(k)
 
     def gate(conn, rnd, i):
-        cid = f"GB-{rnd.randint(1, companies)}"
-        conn.execute(GATE_STEP, (cid, CAMPAIGN, f"bench-{i}")).fetchone()
+        conn.execute(GATE_STEP, (random_company(rnd, companies), CAMPAIGN, f"{CORRELATION_PREFIX}{i}")).fetchone()
 
     def floor_step(conn, rnd, i):
-        cid = f"GB-{rnd.randint(1, companies)}"
-        conn.execute(FLOOR_STEP, (f"bench-{i}", cid)).fetchone()
+        conn.execute(FLOOR_STEP, (f"{CORRELATION_PREFIX}{i}", random_company(rnd, companies))).fetchone()
 
     # two rounds in opposite order (floor, gate, gate, floor), so that a
     # machine getting busier or quieter during the run biases neither side
@@ -174,8 +108,9 @@ def bench_gate(ctx):
     errors = figure["first_error"] or floor["first_error"]
     r = ratio(figure["tps"], floor["tps"])
     with ctx.connect() as conn:
-        audited = conn.execute("SELECT count(*) FROM outreach.send_attempt_audit").fetchone()[0]
-        passed = conn.execute("SELECT count(*) FROM outreach.send_attempt_audit WHERE NOT was_blocked").fetchone()[0]
+        audited, passed = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE NOT was_blocked) FROM outreach.send_attempt_audit"
+            " WHERE starts_with(correlation_id, %s)", (CORRELATION_PREFIX,)).fetchone()
     note = (f"{figure['tx']} gate checks in {figure['seconds']:.1f}s over {companies} companies, "
             f"{audited} audit rows ({passed} passing)")
     if audited != figure["tx"]:

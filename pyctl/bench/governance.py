@@ -7,7 +7,10 @@ from __future__ import annotations
 import threading
 import time
 
+from psycopg import sql
+
 from pyctl.bench import benchmark, ratio
+from pyctl.seed import expired_errors
 
 ARCHIVE_MAX_RATIO = 2.0
 MAX_LOCK_WAIT_S = 1.0
@@ -16,48 +19,26 @@ MAX_LOCK_WAIT_S = 1.0
 FIGURE_TABLE = "outreach.dol_errors"
 FLOOR_TABLE = "people.people_errors"
 
-LOAD = """
-INSERT INTO {table} (outreach_id, failure_code, error_message, context, created_at, disposition, retry_count,
-                     ttl_tier, parked_at, next_retry_at)
-SELECT gen_random_uuid(),
-       (ARRAY['RATE_LIMIT', 'TIMEOUT', 'VALIDATION_ERROR', 'MISSING_DATA', 'HTTP_500'])[1 + i %% 5],
-       'bench error ' || i || ': upstream said no',
-       jsonb_build_object('attempt', i %% 7, 'source', 'bench'),
-       now() - interval '100 days' - (i %% 100000) * interval '1 second',
-       CASE WHEN i %% 4 = 0 THEN 'RESOLVED' WHEN i %% 4 = 1 THEN 'IGNORE' ELSE 'RETRY' END::shq.error_disposition,
-       i %% 3,
-       (ARRAY['SHORT', 'MEDIUM', 'LONG'])[1 + i %% 3]::shq.ttl_tier,
-       NULL, now()
-  FROM generate_series(1, %(expired)s) AS i
-UNION ALL
--- rows that must stay: PARKED (never expire), INFINITE, and fresh ones
-SELECT gen_random_uuid(), 'HTTP_500', 'kept', '{{}}', now() - interval '400 days',
-       'PARKED', 3, 'LONG', now() - interval '10 days', NULL
-  FROM generate_series(1, %(kept)s)
-UNION ALL
-SELECT gen_random_uuid(), 'HTTP_500', 'kept', '{{}}', now() - interval '400 days',
-       'RETRY', 0, 'INFINITE', NULL, now()
-  FROM generate_series(1, %(kept)s)
-UNION ALL
-SELECT gen_random_uuid(), 'TIMEOUT', 'kept', '{{}}', now() - interval '1 day',
-       'RETRY', 0, 'SHORT', NULL, now()
-  FROM generate_series(1, %(kept)s)
-"""
-
-#: the floor: one statement, the same predicate with the TTLs inlined
+#: the floor: one statement, the same predicate; the TTLs and the retention
+#: are read once (init plans) from where the rules live
 FLOOR = """
 WITH d AS (
     DELETE FROM {table} AS c
      WHERE c.disposition <> 'PARKED'
-       AND c.created_at < now() - CASE c.ttl_tier WHEN 'SHORT' THEN interval '7 days'
-                                                  WHEN 'MEDIUM' THEN interval '30 days'
-                                                  WHEN 'LONG' THEN interval '90 days' END
+       AND c.created_at < now() - CASE c.ttl_tier WHEN 'SHORT' THEN (SELECT shq.fn_get_ttl_interval('SHORT'))
+                                                  WHEN 'MEDIUM' THEN (SELECT shq.fn_get_ttl_interval('MEDIUM'))
+                                                  WHEN 'LONG' THEN (SELECT shq.fn_get_ttl_interval('LONG')) END
     RETURNING c.*)
-INSERT INTO {table}_archive ({cols}, disposition, archived_at, archived_by, archive_reason, final_disposition,
-                             retention_expires_at)
-SELECT {cols}, 'ARCHIVED', now(), 'bench floor', 'TTL_EXPIRED', d.disposition, now() + interval '1 year'
+INSERT INTO {archive} ({cols}, disposition, archived_at, archived_by, archive_reason, final_disposition,
+                       retention_expires_at)
+SELECT {cols}, 'ARCHIVED', now(), 'bench floor', 'TTL_EXPIRED', d.disposition,
+       now() + (SELECT g.retention FROM shq.governed_error_tables g WHERE g.table_name = {table_name})
   FROM d
 """
+
+
+def _table(name: str) -> sql.Identifier:
+    return sql.Identifier(*name.split("."))
 
 
 class Probe:
@@ -91,7 +72,8 @@ class Probe:
             while not self.stop.is_set():
                 t0 = time.perf_counter()
                 conn.execute("SELECT shq.fn_record_error(%s, NULL, 'BENCH_PROBE', 'probe')", (self.table,))
-                conn.execute(f"UPDATE {self.table} SET error_message = 'probe' WHERE error_id = %s", (self.live_id,))
+                conn.execute(sql.SQL("UPDATE {} SET error_message = 'probe' WHERE error_id = %s").format(
+                    _table(self.table)), (self.live_id,))
                 self.max_op_s = max(self.max_op_s, time.perf_counter() - t0)
                 self.ops += 1
                 time.sleep(0.02)
@@ -112,10 +94,6 @@ class Probe:
             self.errors.append(f"lock watcher: {e}")
 
 
-def _load(ctx, table: str, expired: int, kept: int) -> None:
-    ctx.execute(LOAD.format(table=table), {"expired": expired, "kept": kept})
-
-
 @benchmark("archive", f"≤ {ARCHIVE_MAX_RATIO:g} × floor, no lock wait > {MAX_LOCK_WAIT_S:g} s")
 def bench_archive(ctx):
     """shq.fn_archive_expired_errors() over 1M expired rows (100k with --quick)
@@ -123,23 +101,30 @@ def bench_archive(ctx):
     table, same run; a probe writes to the archived table throughout."""
     expired = 100_000 if ctx.quick else 1_000_000
     kept = expired // 50
-    for table in (FIGURE_TABLE, FLOOR_TABLE):
-        _load(ctx, table, expired, kept)
+    with ctx.connect() as conn:
+        for table in (FIGURE_TABLE, FLOOR_TABLE):
+            expired_errors(conn, table, expired, kept)
     ctx.execute("VACUUM ANALYZE")
-    cols = ctx.execute("SELECT shq._archive_copy_columns(%s, %s)", (FLOOR_TABLE, FLOOR_TABLE + "_archive"))[0][0]
+    archive = ctx.execute("SELECT archive_table FROM shq.governed_error_tables WHERE table_name = %s",
+                          (FLOOR_TABLE,))[0][0]
+    cols = ctx.execute("SELECT shq._archive_copy_columns(%s, %s)", (FLOOR_TABLE, archive))[0][0]
+    floor = sql.SQL(FLOOR).format(table=_table(FLOOR_TABLE), archive=_table(archive), cols=sql.SQL(cols),
+                                  table_name=sql.Literal(FLOOR_TABLE))
 
     ctx.execute("CHECKPOINT")
-    floor_s = ctx.timed(lambda: ctx.execute(FLOOR.format(table=FLOOR_TABLE, cols=cols)))
-    floor_moved = ctx.execute(f"SELECT count(*) FROM {FLOOR_TABLE}_archive")[0][0]
+    floor_s = ctx.timed(lambda: ctx.execute(floor))
+    floor_moved = ctx.execute(sql.SQL("SELECT count(*) FROM {}").format(_table(archive)))[0][0]
 
     ctx.execute("CHECKPOINT")
-    live_id = ctx.execute(f"SELECT error_id FROM {FIGURE_TABLE} WHERE created_at > now() - interval '2 days' LIMIT 1")[0][0]
+    live_id = ctx.execute(sql.SQL("SELECT error_id FROM {} WHERE created_at > now() - interval '2 days' LIMIT 1")
+                          .format(_table(FIGURE_TABLE)))[0][0]
     result: dict = {}
     with Probe(ctx, FIGURE_TABLE, live_id) as probe:
         time.sleep(0.2)
         figure_s = ctx.timed(lambda: result.update(ctx.execute("SELECT * FROM shq.fn_archive_expired_errors()")))
     moved = result.get(FIGURE_TABLE, 0)
-    left = ctx.execute(f"SELECT count(*) FROM {FIGURE_TABLE} WHERE failure_code <> 'BENCH_PROBE'")[0][0]
+    left = ctx.execute(sql.SQL("SELECT count(*) FROM {} WHERE failure_code <> 'BENCH_PROBE'")
+                       .format(_table(FIGURE_TABLE)))[0][0]
 
     r = ratio(figure_s, floor_s)
     worst_wait = max(probe.max_op_s, probe.max_lock_wait_s)

@@ -2,7 +2,8 @@
 safety gate's throughput while the sealing job runs every few seconds, within
 10 % of the same gate run without it (same data, same run, interleaved).
 
-The gate data set is the gate benchmark's (pyctl.bench.gate.build_companies).
+The gate runs on seeded companies, as in the gate benchmark; the rows to seal
+come from pyctl.seed.audit_rows.
 """
 from __future__ import annotations
 
@@ -11,31 +12,14 @@ import threading
 import time
 
 from pyctl.bench import benchmark, ratio
-from pyctl.bench.gate import CAMPAIGN, CLIENTS, GATE_STEP, build_companies
+from pyctl.bench.gate import CAMPAIGN, CLIENTS, GATE_STEP, random_company
 from pyctl.dsn import connect
+from pyctl.seed import audit_rows
 
 SEAL_MIN_ROWS_PER_S = 100_000
 GATE_MIN_RATIO = 0.9
 #: the sealing job's period in the gate benchmark ("every few seconds")
 SEAL_EVERY_S = 2.0
-
-#: rows spread over the audited tables that need no other data
-FILL_SQL = [
-    """
-    INSERT INTO shq.audit_log (event_type, actor, correlation_id, details)
-    SELECT 'BENCH_' || (i %% 7), 'pyctl bench', 'corr-' || i,
-           jsonb_build_object('i', i, 'note', md5(i::text), 'ok', i %% 2 = 0)
-      FROM generate_series(1, %(n)s) AS i
-    """,
-    """
-    INSERT INTO outreach.send_attempt_audit (company_unique_id, campaign_id, correlation_id, channel,
-                                             computed_tier, effective_tier, was_blocked, block_reason, is_dry_run)
-    SELECT 'BENCH-' || i, 'BENCH-CAMPAIGN', 'corr-' || i, 'EMAIL', i %% 4, i %% 4, i %% 4 = 0,
-           CASE WHEN i %% 4 = 0 THEN 'TIER_BELOW_CAMPAIGN_MINIMUM' END, false
-      FROM generate_series(1, %(n)s) AS i
-    """,
-]
-
 
 @benchmark("seal", f"≥ {SEAL_MIN_ROWS_PER_S:,} rows/s")
 def bench_seal(ctx):
@@ -44,8 +28,7 @@ def bench_seal(ctx):
     reported alongside."""
     rows = 200_000 if ctx.quick else 1_000_000
     with ctx.connect() as conn:
-        for stmt in FILL_SQL:
-            conn.execute(stmt, {"n": rows // 2})
+        audit_rows(conn, rows // 2)
         conn.execute("VACUUM ANALYZE")
         t0 = time.perf_counter()
         seals = conn.execute("SELECT count(*), coalesce(sum(row_count), 0) FROM shq.fn_seal_audit_tables()").fetchone()
@@ -75,16 +58,15 @@ def bench_gate_with_sealing(ctx):
     companies = 10_000 if ctx.quick else 100_000
     rounds = 2 if ctx.quick else 4
     seconds = 3.0 if ctx.quick else 6.0
+    ctx.seed(companies, overrides=True)
     with ctx.connect() as conn:
-        build_companies(conn, companies)
         conn.execute("VACUUM ANALYZE")
 
     def setup(conn, k):
         return random.Random(k)
 
     def gate(conn, rnd, i):
-        cid = f"GB-{rnd.randint(1, companies)}"
-        conn.execute(GATE_STEP, (cid, CAMPAIGN, f"bench-{i}")).fetchone()
+        conn.execute(GATE_STEP, (random_company(rnd, companies), CAMPAIGN, f"bench-{i}")).fetchone()
 
     seal_stats = {"runs": 0, "rows": 0, "max_s": 0.0, "errors": []}
 

@@ -4,12 +4,10 @@ from pathlib import Path
 
 import click
 
-from pyctl.dsn import resolve_dsn
+from pyctl.commands import database_url
 from pyctl.errors import PyctlError
 from pyctl.tamper import (chain_heads, compare_heads, ddl_guard_status, heads_document, install_ddl_guard,
                           load_heads, seal, table_lines, verify_seals)
-
-DSN_HELP = "database URL (default: DATABASE_URL, else the embedded cluster)"
 
 
 @click.group("audit")
@@ -18,12 +16,11 @@ def command():
 
 
 @command.command("head")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def head(dsn, fmt):
+def head(fmt):
     """Print the latest chain head of every audited table (store it outside
     the database; `pyctl audit verify --heads FILE` checks it later)."""
-    dsn = resolve_dsn(dsn)
+    dsn = database_url()
     heads = chain_heads(dsn)
     if fmt == "json":
         click.echo(json.dumps(heads_document(heads, dsn), indent=2))
@@ -34,14 +31,13 @@ def head(dsn, fmt):
 
 
 @command.command("seal")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
 @click.option("--max-wait", type=click.FloatRange(min=0), default=10.0, show_default=True,
               help="seconds to wait for transactions that may still hold unsealed ids")
 @click.option("--max-rows", type=click.IntRange(min=1), default=250_000, show_default=True,
               help="rows per seal at most")
-def seal_cmd(dsn, max_wait, max_rows):
+def seal_cmd(max_wait, max_rows):
     """Seal every final row not sealed yet (what the scheduled job does)."""
-    rows = seal(resolve_dsn(dsn), max_wait, max_rows)
+    rows = seal(database_url(), max_wait, max_rows)
     if not rows:
         click.echo("nothing to seal")
         return
@@ -51,14 +47,13 @@ def seal_cmd(dsn, max_wait, max_rows):
 
 
 @command.command("verify")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
 @click.option("--table", default=None, help="only this audited table (schema-qualified)")
 @click.option("--heads", "heads_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="chain heads stored earlier (`pyctl audit head --format json`): each must still be in its chain")
-def verify_cmd(dsn, table, heads_path):
+def verify_cmd(table, heads_path):
     """Recompute every seal; fail on any broken one (and on a stored head
     that is no longer in its chain)."""
-    dsn = resolve_dsn(dsn)
+    dsn = database_url()
     stored = load_heads(heads_path) if heads_path else None
     rows = verify_seals(dsn, table)
     if stored is not None:
@@ -73,11 +68,10 @@ def verify_cmd(dsn, table, heads_path):
 
 
 @command.command("guard")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
 @click.option("--install", is_flag=True, help="create or repair the event triggers (needs a superuser)")
-def guard_cmd(dsn, install):
+def guard_cmd(install):
     """Show (or --install) the DDL guard's event triggers."""
-    dsn = resolve_dsn(dsn)
+    dsn = database_url()
     if install:
         outcome = install_ddl_guard(dsn)
         click.echo(f"DDL guard: {outcome}")

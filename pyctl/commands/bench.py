@@ -1,28 +1,27 @@
-"""`pyctl bench [--dsn] [--quick] [--only NAME] [--json FILE]`: see pyctl.bench."""
+"""`pyctl bench [--quick] [--only NAME] [--json FILE]`: see pyctl.bench."""
 import json
 from pathlib import Path
 
 import click
 
-from pyctl import PROJECT_ROOT
 from pyctl.bench import run, table_lines
-from pyctl.dsn import resolve_dsn
+from pyctl.commands import database_url
 from pyctl.errors import PyctlError
+from pyctl.resources import SQL_ROOT
 
 
 @click.command("bench")
-@click.option("--dsn", envvar="DATABASE_URL", default=None,
-              help="server to measure on (default: DATABASE_URL, else the embedded cluster); "
-                   "scratch databases are created there and dropped")
 @click.option("--quick", is_flag=True, help="smaller data and shorter runs; skips benchmarks not quick_ok")
 @click.option("--only", multiple=True, metavar="NAME", help="run only this benchmark (repeatable)")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("bench-report.json"), show_default=True, help="where to write the JSON report")
-@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=PROJECT_ROOT,
-              show_default=True, help="project checkout whose db/ is migrated into the scratch databases")
-def command(dsn, quick, only, json_path, root):
-    """Benchmarks of SPEC §15, each a figure against a floor measured in the same run."""
-    report = run(resolve_dsn(dsn), only=list(only) or None, quick=quick, echo=click.echo, root=root)
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=SQL_ROOT,
+              show_default=True, help="the SQL sources migrated into the scratch databases")
+def command(quick, only, json_path, root):
+    """Benchmarks of SPEC §15, each a figure against a floor measured in the
+    same run. They run on the server of --dsn (or DATABASE_URL, or the
+    embedded cluster), in scratch databases created there and dropped."""
+    report = run(database_url(), only=list(only) or None, quick=quick, echo=click.echo, root=root)
     json_path.write_text(json.dumps(report, indent=2, default=str) + "\n")
     for line in table_lines(report):
         click.echo(line)

@@ -2,9 +2,8 @@
 import click
 
 from pyctl.bit import explain_json, explain_lines, explain_score
-from pyctl.dsn import connect, resolve_dsn
-
-DSN_HELP = "database URL (default: DATABASE_URL, else the embedded cluster)"
+from pyctl.commands import database_url
+from pyctl.dsn import connect
 
 
 @click.group("bit")
@@ -17,14 +16,13 @@ def command():
 @click.option("--as-of", "as_of", default=None, metavar="TIMESTAMP",
               help="explain the score as of this time (ISO timestamp; default now)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
-def explain(company, as_of, fmt, dsn):
+def explain(company, as_of, fmt):
     """Why COMPANY (its company_unique_id, or outreach_id) has its BIT score:
     one line per signal counted (occurred at or before --as-of) with its base
     points, half-life, age, decay factor and contribution
     (outreach.fn_explain_bit_score). The contributions add up to the score
     before the cap of 100. Read-only."""
-    with connect(resolve_dsn(dsn), autocommit=True, application_name="pyctl bit") as conn:
+    with connect(database_url(), autocommit=True, application_name="pyctl bit") as conn:
         ex = explain_score(conn, company, as_of=as_of)
     if fmt == "json":
         click.echo(explain_json(ex))

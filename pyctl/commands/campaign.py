@@ -5,9 +5,8 @@ import click
 
 from pyctl.campaign import (campaign_summary, create_campaign, load_campaign_file, plan_campaign, plan_json,
                             plan_lines)
-from pyctl.dsn import connect, resolve_dsn
-
-DSN_HELP = "database URL (default: DATABASE_URL, else the embedded cluster)"
+from pyctl.commands import database_url
+from pyctl.dsn import connect
 
 
 @click.group("campaign")
@@ -22,12 +21,11 @@ def command():
 @click.option("--as-of", "as_of", default=None, metavar="TIMESTAMP",
               help="plan as of this time (ISO timestamp; default now)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
-def plan(campaign_id, limit, as_of, fmt, dsn):
+def plan(campaign_id, limit, as_of, fmt):
     """Who CAMPAIGN_ID should contact next, and the step due for each
     (outreach.fn_plan_campaign_sends): highest BIT score first. Every planned
     send still goes through the safety gate."""
-    with connect(resolve_dsn(dsn), autocommit=True, application_name="pyctl campaign") as conn:
+    with connect(database_url(), autocommit=True, application_name="pyctl campaign") as conn:
         rows = plan_campaign(conn, campaign_id, limit=limit, as_of=as_of)
     if fmt == "json":
         click.echo(plan_json(campaign_id, rows, limit, as_of))
@@ -38,8 +36,7 @@ def plan(campaign_id, limit, as_of, fmt, dsn):
 
 @command.command("create")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
-def create(file, dsn):
+def create(file):
     """Create a campaign and its sequence steps from a JSON FILE:
 
     \b
@@ -51,7 +48,7 @@ def create(file, dsn):
     Steps are in send order; step n+1 is due delay_days after step n was sent.
     min_tier defaults to 1, status to draft."""
     spec = load_campaign_file(file)
-    with connect(resolve_dsn(dsn), autocommit=True, application_name="pyctl campaign") as conn:
+    with connect(database_url(), autocommit=True, application_name="pyctl campaign") as conn:
         campaign_id = create_campaign(conn, spec)
         for line in campaign_summary(conn, campaign_id):
             click.echo(line)

@@ -5,33 +5,30 @@ import click
 
 from pyctl.cluster import Cluster
 
-DSN_HELP = "ignored: `pyctl db` manages the embedded cluster (accepted so every command takes --dsn)"
+#: --dsn (given to every command by pyctl.cli) is accepted here and ignored
+IGNORES_DSN = True
 
 
 @click.group("db")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, hidden=True, help=DSN_HELP)
-def command(dsn):
+def command():
     """The embedded PostgreSQL 15 cluster under .pyctl/ (used when no --dsn/DATABASE_URL)."""
 
 
 @command.command("start")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, hidden=True, help=DSN_HELP)
-def start(dsn):
+def start():
     """Initialise (first time) and start the cluster; idempotent."""
     Cluster().start(echo=click.echo)
 
 
 @command.command("stop")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, hidden=True, help=DSN_HELP)
-def stop(dsn):
+def stop():
     """Stop the cluster (fast shutdown)."""
     Cluster().stop(echo=click.echo)
 
 
 @command.command("status")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, hidden=True, help=DSN_HELP)
 @click.option("--json", "as_json", is_flag=True, help="print the status as JSON")
-def status(dsn, as_json):
+def status(as_json):
     """Is the cluster running; where are its data, port and log."""
     st = Cluster().status()
     if as_json:
@@ -46,7 +43,6 @@ def status(dsn, as_json):
 
 
 @command.command("url")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, hidden=True, help=DSN_HELP)
-def url(dsn):
+def url():
     """Print the cluster's URL (postgresql://postgres@127.0.0.1:PORT/outreach)."""
     click.echo(Cluster().url())

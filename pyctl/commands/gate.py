@@ -10,21 +10,17 @@ import uuid
 
 import click
 
-from pyctl.dsn import connect, resolve_dsn
+from pyctl.commands import database_url
+from pyctl.dsn import connect
 from pyctl.gate import check_eligibility
 
-DSN_HELP = "database URL (default: DATABASE_URL, else the embedded cluster)"
 #: exit status of `pyctl gate check` for a blocked verdict
 EXIT_BLOCKED = 3
 
 
 @click.group("gate")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
-@click.pass_context
-def command(ctx, dsn):
+def command():
     """The marketing safety gate."""
-    ctx.ensure_object(dict)
-    ctx.obj["dsn"] = dsn
 
 
 @command.command("check")
@@ -34,13 +30,11 @@ def command(ctx, dsn):
 @click.option("--dry-run", is_flag=True, help="audited as a dry run: never clears a send")
 @click.option("--correlation-id", default=None, help="default: pyctl-<random>")
 @click.option("--json", "as_json", is_flag=True, help="print the verdict as JSON")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
-@click.pass_context
-def check_command(ctx, company, campaign, channel, dry_run, correlation_id, as_json, dsn):
+def check_command(company, campaign, channel, dry_run, correlation_id, as_json):
     """Run the safety gate for COMPANY in a campaign; every call writes one
     send_attempt_audit row. Exit 0 when eligible, 3 when blocked."""
     corr = correlation_id or f"pyctl-{uuid.uuid4().hex[:16]}"
-    with connect(resolve_dsn(dsn or (ctx.obj or {}).get("dsn")), autocommit=True) as conn:
+    with connect(database_url(), autocommit=True) as conn:
         r = check_eligibility(conn, company, campaign, corr, channel, dry_run)
     if as_json:
         click.echo(json.dumps({

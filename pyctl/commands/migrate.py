@@ -1,23 +1,21 @@
-"""`pyctl migrate [--dsn] [--status]`: see pyctl.migrate."""
+"""`pyctl migrate [--status]`: see pyctl.migrate."""
 from pathlib import Path
 
 import click
 
-from pyctl import PROJECT_ROOT
-from pyctl.dsn import resolve_dsn
+from pyctl.commands import database_url
 from pyctl.migrate import migrate, migration_status
+from pyctl.resources import SQL_ROOT
 
 
 @click.command("migrate")
-@click.option("--dsn", envvar="DATABASE_URL", default=None,
-              help="database URL (default: DATABASE_URL, else the embedded cluster)")
 @click.option("--status", "show_status", is_flag=True, help="list applied and pending migrations; change nothing")
-@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=PROJECT_ROOT,
-              show_default=True, help="project checkout holding db/, functions/, triggers/, views/")
-def command(dsn, show_status, root):
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=SQL_ROOT,
+              show_default=True, help="the SQL sources: db/, functions/, triggers/, views/")
+def command(show_status, root):
     """Apply pending migrations (db/, yoyo) and re-apply the repeatable sources
     of db/manifest.txt (functions/, triggers/, views/) in one transaction."""
-    dsn = resolve_dsn(dsn)
+    dsn = database_url()
     if show_status:
         st = migration_status(dsn, root)
         for name in st["applied"]:

@@ -7,11 +7,10 @@ import json
 
 import click
 
-from pyctl.dsn import connect, resolve_dsn
+from pyctl.commands import database_url
+from pyctl.dsn import connect
 from pyctl.errors import PyctlError
 from pyctl.gate import OVERRIDE_TYPES, list_overrides, remove_override, set_override
-
-DSN_HELP = "database URL (default: DATABASE_URL, else the embedded cluster)"
 
 
 def _default_actor() -> str:
@@ -19,10 +18,6 @@ def _default_actor() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name: the actor must then be given
         return ""
-
-
-def _dsn(ctx: click.Context, dsn: str | None) -> str:
-    return resolve_dsn(dsn or (ctx.obj or {}).get("dsn"))
 
 
 def _company(arg: str | None, opt: str | None) -> str:
@@ -44,35 +39,43 @@ def _type(type_arg: str | None, type_opt: str | None) -> str:
 
 
 @click.group("override")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
-@click.pass_context
-def command(ctx, dsn):
+def command():
     """The kill switch: set, remove and list manual overrides
     (BLOCK_OUTREACH, BLOCK_EMAIL, BLOCK_PHONE, FORCE_TIER)."""
-    ctx.ensure_object(dict)
-    ctx.obj["dsn"] = dsn
+
+
+def _change_options(verb: str):
+    """What every kill-switch change takes: COMPANY and TYPE (as arguments,
+    or as --company/--type), --reason and --actor."""
+    options = [
+        click.argument("company", required=False),
+        click.argument("override_type", metavar="TYPE", required=False),
+        click.option("--company", "company_opt", default=None, help="company_unique_id (instead of the COMPANY argument)"),
+        click.option("--type", "type_opt", default=None, help="override type (instead of the TYPE argument)"),
+        click.option("--reason", required=True, help="why (required, not blank)"),
+        click.option("--actor", default=_default_actor, show_default="your login name", help=f"who {verb} it"),
+    ]
+
+    def decorate(fn):
+        for option in reversed(options):  # as if stacked in this order
+            fn = option(fn)
+        return fn
+    return decorate
 
 
 @command.command("set")
-@click.argument("company", required=False)
-@click.argument("override_type", metavar="TYPE", required=False)
-@click.option("--company", "company_opt", default=None, help="company_unique_id (instead of the COMPANY argument)")
-@click.option("--type", "type_opt", default=None, help="override type (instead of the TYPE argument)")
-@click.option("--reason", required=True, help="why (required, not blank)")
-@click.option("--actor", default=_default_actor, show_default="your login name", help="who sets it")
+@_change_options("sets")
 @click.option("--tier-cap", "--cap", "tier_cap", type=int, default=None, help="FORCE_TIER only: the cap, -1..3")
 @click.option("--expires-at", "--expires", "expires_at", default=None,
               help="when it stops applying (a timestamp PostgreSQL understands); default: until removed")
 @click.option("--expires-in", "expires_in", default=None, help="or: an interval from now, e.g. '2 days'")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
-@click.pass_context
-def set_command(ctx, company, override_type, company_opt, type_opt, reason, actor, tier_cap, expires_at, expires_in, dsn):
+def set_command(company, override_type, company_opt, type_opt, reason, actor, tier_cap, expires_at, expires_in):
     """Set an override for COMPANY (replacing an active one of the same TYPE)."""
     company = _company(company, company_opt)
     otype = _type(override_type, type_opt)
     if expires_at and expires_in:
         raise PyctlError("give --expires-at or --expires-in, not both")
-    with connect(_dsn(ctx, dsn), autocommit=True) as conn:
+    with connect(database_url(), autocommit=True) as conn:
         if expires_in:
             expires_at = conn.execute("SELECT now() + %s::interval", (expires_in,)).fetchone()[0]
         oid = set_override(conn, company, otype, reason, actor, tier_cap, expires_at)
@@ -83,19 +86,12 @@ def set_command(ctx, company, override_type, company_opt, type_opt, reason, acto
 
 
 @command.command("remove")
-@click.argument("company", required=False)
-@click.argument("override_type", metavar="TYPE", required=False)
-@click.option("--company", "company_opt", default=None, help="company_unique_id (instead of the COMPANY argument)")
-@click.option("--type", "type_opt", default=None, help="override type (instead of the TYPE argument)")
-@click.option("--reason", required=True, help="why (required, not blank)")
-@click.option("--actor", default=_default_actor, show_default="your login name", help="who removes it")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
-@click.pass_context
-def remove_command(ctx, company, override_type, company_opt, type_opt, reason, actor, dsn):
+@_change_options("removes")
+def remove_command(company, override_type, company_opt, type_opt, reason, actor):
     """Remove COMPANY's active override of TYPE."""
     company = _company(company, company_opt)
     otype = _type(override_type, type_opt)
-    with connect(_dsn(ctx, dsn), autocommit=True) as conn:
+    with connect(database_url(), autocommit=True) as conn:
         n = remove_override(conn, company, otype, reason, actor)
     if n:
         click.echo(f"override removed: {otype} on {company}, by {actor}")
@@ -113,12 +109,10 @@ def _fmt(v) -> str:
 @click.option("--company", "company_opt", default=None, help="only this company (instead of the COMPANY argument)")
 @click.option("--all", "include_all", is_flag=True, help="also removed and expired overrides")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-@click.option("--dsn", envvar="DATABASE_URL", default=None, help=DSN_HELP)
-@click.pass_context
-def list_command(ctx, company, company_opt, include_all, as_json, dsn):
+def list_command(company, company_opt, include_all, as_json):
     """List active overrides (of COMPANY, or all companies)."""
     company = company or company_opt
-    with connect(_dsn(ctx, dsn), autocommit=True) as conn:
+    with connect(database_url(), autocommit=True) as conn:
         rows = list_overrides(conn, company, include_all)
     if as_json:
         click.echo(json.dumps(rows, default=str, indent=2))

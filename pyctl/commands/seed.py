@@ -1,10 +1,10 @@
-"""`pyctl seed --companies N [--seed S] [--dsn]`: see pyctl.seed."""
+"""`pyctl seed --companies N [--seed S]`: see pyctl.seed."""
 import sys
 import time
 
 import click
 
-from pyctl.dsn import resolve_dsn
+from pyctl.commands import database_url
 from pyctl.seed import BATCH_SIZE, DEFAULT_SEED, MAX_SEED, WORKERS, seed
 
 
@@ -46,15 +46,13 @@ class _Progress:
               help="companies per transaction")
 @click.option("--workers", type=click.IntRange(1, 8), default=WORKERS, show_default=True,
               help="parallel connections loading batches")
-@click.option("--dsn", envvar="DATABASE_URL", default=None,
-              help="database URL (default: DATABASE_URL, else the embedded cluster)")
-def command(companies, seed_value, batch_size, workers, dsn):
+def command(companies, seed_value, batch_size, workers):
     """Create N realistic synthetic companies: CL identities (a few percent
     INELIGIBLE), spine, targets, sub-hub rows, hub statuses over every tier,
     BIT signals of the last 180 days, a few overrides, errors in every
     disposition, campaigns, gate checks and sends. Set-based and fast
     (1,000,000 companies in about two minutes); reproducible with --seed."""
-    dsn = resolve_dsn(dsn)
+    dsn = database_url()
     progress = _Progress(companies)
     try:
         result = seed(dsn, companies, seed_value, batch_size=batch_size, workers=workers,
@@ -68,9 +66,6 @@ def command(companies, seed_value, batch_size, workers, dsn):
         click.echo(f"  server CPU {result.cpu_seconds:.1f}s in this run's backends"
                    f" (about {result.cpu_seconds / 2:.0f}s of wall time on two otherwise idle cores)")
     for name, secs in result.phases.items():
-        cpu = result.phases_cpu.get(name)
-        click.echo(f"  {name:<42} {secs:7.1f}s" + (f"  (server CPU {cpu:.1f}s)" if cpu is not None else ""))
+        click.echo(f"  {name:<62} {secs:7.1f}s")
     for name, value in result.figures.items():
-        click.echo(f"  {name:<42} {value:>10,}")
-    for what in result.skipped:
-        click.echo(f"  skipped: {what}")
+        click.echo(f"  {name:<62} {value:>10,}")

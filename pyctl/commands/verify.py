@@ -1,28 +1,26 @@
-"""`pyctl verify [--dsn] [--report FILE] [--audit]`: see pyctl.verify."""
+"""`pyctl verify [--report FILE] [--audit]`: see pyctl.verify."""
 from pathlib import Path
 
 import click
 
-from pyctl import PROJECT_ROOT
-from pyctl.dsn import resolve_dsn
+from pyctl.commands import database_url
 from pyctl.errors import PyctlError
 from pyctl.verify import CHECKS, summary_lines, verify, write_report
+from pyctl.resources import SQL_ROOT
 
 
 @click.command("verify")
-@click.option("--dsn", envvar="DATABASE_URL", default=None,
-              help="database URL (default: DATABASE_URL, else the embedded cluster)")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("verify-report.json"), show_default=True, help="where to write the JSON report")
 @click.option("--audit", is_flag=True, help="also verify the audit seals (shq.fn_verify_audit_seals())")
 @click.option("--skip", multiple=True, type=click.Choice(CHECKS), metavar="CHECK",
               help=f"leave out a check (repeatable): {', '.join(CHECKS)}")
-@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=PROJECT_ROOT,
-              show_default=True, help="project checkout holding pgtap_tests/")
-def command(dsn, report_path, audit, skip, root):
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=SQL_ROOT,
+              show_default=True, help="the SQL sources: pgtap_tests/")
+def command(report_path, audit, skip, root):
     """pgTAP suite, plpgsql_check, SECURITY DEFINER audit and mutation-guard
     audit; non-zero exit on any failure."""
-    report = verify(resolve_dsn(dsn), root, audit=audit, echo=click.echo, skip=tuple(skip))
+    report = verify(database_url(), root, audit=audit, echo=click.echo, skip=tuple(skip))
     write_report(report, report_path)
     for line in summary_lines(report):
         click.echo(line)

@@ -1,0 +1,127 @@
+"""The data builder (pyctl.seed) beyond `pyctl seed` itself: it knows no
+governance threshold (the database sets escalation levels), the benchmarks'
+workloads build what they say through the sanctioned writers, and nothing
+else in pyctl writes sovereign tables or borrows the sanctioned writers'
+identity. The helper that builds a company at a tier is checked here too."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from helpers import REPO_ROOT, make_company
+from pyctl import seed as seed_mod
+
+SEED = 7
+COMPANIES = 400
+
+
+@pytest.fixture(scope="module")
+def seeded(dsn):
+    seed_mod.seed(dsn, COMPANIES, SEED, batch_size=1000)
+    return dsn
+
+
+def levels(conn) -> dict:
+    return {(t, i): lvl for (t,) in conn.execute("SELECT table_name FROM shq.governed_error_tables")
+            for i, lvl in conn.execute(f"SELECT error_id, escalation_level FROM {t} WHERE disposition = 'PARKED'")}
+
+
+def test_the_database_sets_the_escalation_levels_of_seeded_errors(seeded, conn):
+    seeded_levels = levels(conn)
+    assert len(set(seeded_levels.values())) >= 2, f"parked errors of several ages: {seeded_levels}"
+    again = conn.execute("SELECT coalesce(sum(affected), 0) FROM shq.fn_escalate_stale_parked_errors()").fetchone()[0]
+    assert again == 0, "the seed left nothing for the escalation job to raise"
+    # from scratch, the job alone gives every parked error the level the seed left
+    for (t,) in conn.execute("SELECT table_name FROM shq.governed_error_tables").fetchall():
+        conn.execute(f"UPDATE {t} SET escalation_level = 0, escalated_at = NULL WHERE disposition = 'PARKED'")
+    conn.execute("SELECT * FROM shq.fn_escalate_stale_parked_errors()")
+    assert levels(conn) == seeded_levels
+
+
+def test_unbound_companies(conn):
+    assert seed_mod.unbound_companies(conn, 30, "UNB-") == 30
+    assert conn.execute("SELECT count(*), count(outreach_id) FROM cl.company_identity"
+                        " WHERE company_unique_id LIKE 'UNB-%'").fetchone() == (30, 0)
+
+
+def test_bit_signals_go_to_seeded_companies_only(seeded, conn):
+    before = conn.execute("SELECT count(*) FROM outreach.bit_signals").fetchone()[0]
+    assert seed_mod.add_bit_signals(conn, SEED, COMPANIES, 1, 1200, tag="t") == 1200
+    rows = conn.execute("SELECT count(*), count(DISTINCT company_unique_id), count(DISTINCT signal_type),"
+                        " bool_and(starts_with(company_unique_id, %s)) FROM outreach.bit_signals"
+                        " WHERE dedup_key LIKE 't%%'", (seed_mod.prefix(SEED),)).fetchone()
+    assert rows[0] == 1200 and rows[1] > COMPANIES // 2 and rows[2] >= 6 and rows[3], rows
+    assert conn.execute("SELECT count(*) FROM outreach.bit_signals").fetchone()[0] == before + 1200
+
+
+def test_overrides_go_through_the_sanctioned_writers(seeded, conn):
+    n = seed_mod.add_overrides(conn, SEED, COMPANIES)
+    assert n == COMPANIES // 100 + 3 * (COMPANIES // 200)
+    by_type = dict(conn.execute(
+        "SELECT override_type || ':' || (removed_at IS NULL AND (expires_at IS NULL OR expires_at > now())), count(*)"
+        "  FROM outreach.manual_overrides WHERE created_by = %s GROUP BY 1", (seed_mod.BENCH_ACTOR,)).fetchall())
+    assert by_type == {"FORCE_TIER:true": 4, "BLOCK_EMAIL:true": 2, "BLOCK_OUTREACH:false": 2,
+                       "BLOCK_PHONE:false": 2}, by_type
+    audited = conn.execute("SELECT count(*) FROM outreach.override_audit_log WHERE actor = %s",
+                           (seed_mod.BENCH_ACTOR,)).fetchone()[0]
+    assert audited >= n + 2, "every set and remove is audited"
+
+
+def test_expired_errors_are_what_ttl_archiving_takes(fresh_db):
+    import psycopg
+
+    with psycopg.connect(fresh_db(), autocommit=True) as c:
+        seed_mod.expired_errors(c, "people.people_errors", 300, 10)
+        archived = dict(c.execute("SELECT * FROM shq.fn_archive_expired_errors()").fetchall())
+        assert archived["people.people_errors"] == 300
+        assert c.execute("SELECT count(*) FROM people.people_errors").fetchone()[0] == 30
+
+
+def test_audit_rows(fresh_db):
+    import psycopg
+
+    with psycopg.connect(fresh_db(), autocommit=True) as c:
+        seed_mod.audit_rows(c, 50)
+        assert c.execute("SELECT (SELECT count(*) FROM shq.audit_log WHERE event_type LIKE 'BENCH%%'),"
+                         " (SELECT count(*) FROM outreach.send_attempt_audit)").fetchone() == (50, 50)
+
+
+def test_campaign_history_is_a_history_of_cleared_sends(seeded, conn):
+    conn.execute("SELECT outreach.fn_create_campaign('HIST', 'h', 'EMAIL', %s::jsonb, 1, 'active')",
+                 ('[{"template_id": "a", "delay_days": 0}, {"template_id": "b", "delay_days": 3},'
+                  ' {"template_id": "c", "delay_days": 7}]',))
+    sends = seed_mod.campaign_history(conn, SEED, "HIST")
+    assert sends > 0
+    assert conn.execute("SELECT count(*), count(*) FILTER (WHERE NOT a.was_blocked) FROM outreach.send_log s"
+                        " JOIN outreach.send_attempt_audit a ON a.audit_id = s.gate_audit_id"
+                        " WHERE s.campaign_id = 'HIST'").fetchone() == (sends, sends)
+    assert conn.execute("SELECT to_regclass('pg_temp.seed_history')").fetchone()[0] is None
+
+
+#: what only a sanctioned function may do: name its sovereign tables as
+#: sanctioned, take on the owner's identity, write a sovereign table
+SOVEREIGN_WRITE = re.compile(r"fn_sanction|SET (LOCAL )?ROLE\s+outreach_|(INSERT INTO|UPDATE|DELETE FROM)\s+outreach\."
+                             r"(company_hub_status|bit_scores|manual_overrides|hub_registry)\b", re.I)
+
+
+def test_no_python_code_writes_a_sovereign_table_itself():
+    offenders = [f"{p.relative_to(REPO_ROOT)}:{n}" for p in sorted((REPO_ROOT / "pyctl").rglob("*.py"))
+                 for n, line in enumerate(p.read_text().splitlines(), 1) if SOVEREIGN_WRITE.search(line)]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("tier", [-1, 0, 1, 2, 3])
+def test_make_company_builds_the_tier_it_is_asked_for(conn, tier):
+    cid = make_company(conn, tier)
+    assert conn.execute("SELECT computed_tier, effective_tier FROM outreach.vw_marketing_eligibility_with_overrides"
+                        " WHERE company_unique_id = %s", (cid,)).fetchone() == (tier, tier)
+
+
+def test_make_company_can_leave_the_promotion_to_the_caller(conn):
+    cid = make_company(conn, 1, set_statuses=False)
+    view = "SELECT computed_tier FROM outreach.vw_marketing_eligibility_with_overrides WHERE company_unique_id = %s"
+    assert conn.execute(view, (cid,)).fetchone()[0] == 0
+    oid = conn.execute("SELECT outreach_id FROM outreach.outreach WHERE company_unique_id = %s", (cid,)).fetchone()[0]
+    conn.execute("SELECT outreach.fn_evaluate_hub_statuses(%s)", (oid,))
+    assert conn.execute(view, (cid,)).fetchone()[0] == 1
