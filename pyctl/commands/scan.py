@@ -3,6 +3,7 @@ from pathlib import Path
 
 import click
 
+from pyctl.errors import PyctlError
 from pyctl.scan import FAIL_ON_CHOICES, load_rules, report, ruleset, run
 from pyctl.scan.rules import help_text
 
@@ -62,4 +63,5 @@ def command(paths, dsn, rules_file, export_file, fmt, output, fail_on, config_pa
         click.echo(report.summary_line(outcome.result, threshold))
         click.echo(f"report: {outcome.output}")
     if outcome.exit_code:
-        raise click.exceptions.Exit(outcome.exit_code)
+        failing = len(outcome.result.failing(threshold))
+        raise PyctlError(f"scan failed: {failing} finding(s) at or above {threshold}", exit_code=outcome.exit_code)

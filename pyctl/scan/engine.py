@@ -25,6 +25,11 @@ from pyctl.scan.sqlwrites import HOLE_NAMES, SQLSyntaxError, Write, sql_writes
 #: below this many files one process is faster than starting more
 PARALLEL_MIN_FILES = 200
 _WRITE_WORDS = re.compile(r"\b(insert|update|delete|truncate|merge|copy|alter|drop|do|create)\b", re.I)
+#: psql meta-commands (\\set, \\ir on a line of their own; \\gset, \\g ... after a query)
+_PSQL_LINE = re.compile(r"^[ \t]*\\.*$", re.M)
+_PSQL_SEND = re.compile(r"\\(?:g|gset|gx|gexec|gdesc|crosstabview|watch)\b[^\n]*")
+#: psql variables quoted as a literal or an identifier (:'name', :"name"); plain :name is a placeholder
+_PSQL_QUOTED_VAR = re.compile(r"(?<!:):(?=['\"][A-Za-z_])")
 _SUPPRESSION = re.compile(r"pyctl:\s*allow\b(?P<rest>.*)$")
 
 
@@ -233,7 +238,7 @@ class _FileScan:
 
     def sql_file(self) -> None:
         try:
-            writes = sql_writes(self.text)
+            writes = sql_writes(without_psql_commands(self.text))
         except SQLSyntaxError as e:
             line, col = _position(self.text, e.offset or 0)
             self.add("OGS902", line, col, f"SQL file does not parse ({e}); not checked")
@@ -259,6 +264,17 @@ class _FileScan:
         elif deps.is_dependency_file(self.rel):
             self.dependency_file()
         return apply_suppressions(self.findings, self.rel, self.text)
+
+
+def without_psql_commands(text: str) -> str:
+    """The SQL of a psql script: meta-commands blanked (same length, so
+    positions hold), one that sends the query buffer ending the statement;
+    :'var' and :"var" read as the literal or identifier they become."""
+    text = _PSQL_QUOTED_VAR.sub(" ", text)
+    if "\\" not in text:
+        return text
+    text = _PSQL_SEND.sub(lambda m: ";".ljust(len(m.group(0))), text)
+    return _PSQL_LINE.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
