@@ -90,6 +90,7 @@ class Context:
         self.hosts = rules.identifiers("api_host")
         self.packages = rules.identifiers("pypi_package")
         self.hub_keys = done.hub_keys(rules.hubs)
+        self.interesting = pysource.interesting_pattern(self.hosts, self.imports)
 
     def hub_of(self, rel: str) -> str | None:
         return self.config.hub_of(rel, self.hub_keys)
@@ -121,6 +122,14 @@ class _FileScan:
         self.rel = rel
         self.text = text
         self.findings: list[Finding] = []
+        self.read_only = ctx.config.is_read_only(rel)
+        self._sanctioned: dict[str, bool] = {}
+
+    def sanctioned(self, table: str) -> bool:
+        s = self._sanctioned.get(table)
+        if s is None:
+            s = self._sanctioned[table] = self.ctx.config.is_sanctioned(self.rel, table)
+        return s
 
     def add(self, rule: str, line: int, col: int, message: str, hint: str | None = None,
             first: int | None = None, last: int | None = None) -> None:
@@ -137,8 +146,7 @@ class _FileScan:
 
     def writes(self, writes: tuple[Write, ...], position, first: int | None = None, last: int | None = None,
                statement_lines: bool = False) -> None:
-        cfg = self.ctx.config
-        read_only = cfg.is_read_only(self.rel)
+        read_only = self.read_only
         for w in writes:
             line, col = position(w.offset)
             f, l = (position(w.statement_offset)[0], line) if statement_lines else (first, last)
@@ -146,7 +154,7 @@ class _FileScan:
             for g in self.guarded_for(w):
                 if not (w.changes_trigger or any(op in g.operations for op in w.operations)):
                     continue
-                if cfg.is_sanctioned(self.rel, g.table):
+                if self.sanctioned(g.table):
                     flagged = True      # sanctioned: no read-only finding either
                     continue
                 flagged = True
@@ -169,7 +177,7 @@ class _FileScan:
         if not _WRITE_WORDS.search(text):
             return
         lowered = text.lower()
-        if not self.ctx.config.is_read_only(self.rel) and not any(n in lowered for n in self.ctx.guarded_names):
+        if not self.read_only and not any(n in lowered for n in self.ctx.guarded_names):
             return
         try:
             writes = sql_writes(text)
@@ -219,7 +227,7 @@ class _FileScan:
     # ---- the file kinds
     def python(self) -> None:
         try:
-            facts = pysource.analyse(self.text, self.rel)
+            facts = pysource.analyse(self.text, self.rel, self.ctx.interesting)
         except SyntaxError as e:
             self.add("OGS902", e.lineno or 1, e.offset or 1, f"Python file does not parse ({e.msg}); not checked")
             return
