@@ -64,7 +64,7 @@ def parse(text: str) -> DoneDocument:
         if "|" not in line or i + 1 >= len(lines):
             continue
         header = [_plain(c).lower() for c in _cells(line)]
-        if not re.fullmatch(r"\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*", lines[i + 1]):
+        if not re.fullmatch(r"\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*", lines[i + 1]):
             continue
         hub_col = next((k for k, h in enumerate(header) if h == "hub" or h == "hub_id" or h == "hub id"), None)
         checker_col = next((k for k, h in enumerate(header) if h in ("checker", "function", "done checker")), None)
