@@ -170,6 +170,28 @@ def test_vendor_identifiers_refuse_malformed_rows(conn):
     assert conn.execute("SELECT count(*) FROM shq.tool_vendor_identifiers WHERE vendor = 'V'").fetchone()[0] == 0
 
 
+def test_hub_done_checkers_refuse_unknown_hubs_and_odd_names(conn):
+    import psycopg
+
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        conn.execute("INSERT INTO shq.hub_done_checkers VALUES ('no-such-hub', 'shq.fn_check_x_done')")
+    for checker in ("fn_check_dol_done", "shq.fn_dol_done", "shq.fn_check_DOL_done", ""):
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("UPDATE shq.hub_done_checkers SET checker = %s WHERE hub_id = 'dol-filings'", (checker,))
+    with pytest.raises(psycopg.errors.UniqueViolation):     # one checker decides one hub
+        conn.execute("UPDATE shq.hub_done_checkers SET checker = 'shq.fn_check_dol_done' "
+                     "WHERE hub_id = 'blog-content'")
+    assert conn.execute("SELECT checker FROM shq.hub_done_checkers WHERE hub_id = 'dol-filings'").fetchone() == \
+        ("shq.fn_check_dol_done",)
+    # nothing for PUBLIC; the roles that read the rules may only read them
+    for table in ("shq.hub_done_checkers", "shq.tool_vendor_identifiers"):
+        grants = conn.execute(
+            """SELECT coalesce(nullif(a.grantee, 0)::regrole::text, 'PUBLIC'), a.privilege_type
+                 FROM pg_class c, aclexplode(c.relacl) a
+                WHERE c.oid = %s::regclass AND a.grantee <> c.relowner ORDER BY 1, 2""", (table,)).fetchall()
+        assert grants == [("outreach_governor", "SELECT"), ("outreach_hub_writer", "SELECT")], table
+
+
 def test_done_checkers_agree_with_the_promotion_gate(fresh_db):
     """shq.hub_done_checkers names, for each hub, the checker that gives the
     same answer as the promotion gate (shq._hub_gates.done) for every company."""
