@@ -249,3 +249,15 @@ def test_bad_settings_are_usage_errors(data, message):
     with pytest.raises(PyctlError) as e:
         config.from_mapping(data, "pyctl-scan.toml")
     assert message in str(e.value) and e.value.exit_code == 2
+
+
+def test_excluded_files_stay_excluded_when_named_one_by_one(tmp_path):
+    from pyctl.scan.engine import collect_files
+
+    for rel in ("tests/fixtures/a.py", "hubs/x/b.py", "notes.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")
+    cfg = config.from_mapping({"scan": {"exclude": ["tests/fixtures/**"]}}, "t")
+    named = [tmp_path / "tests/fixtures/a.py", tmp_path / "hubs/x/b.py", tmp_path / "notes.txt"]
+    assert [rel for _, rel in collect_files(named, tmp_path, cfg)] == ["hubs/x/b.py"]
+    assert [rel for _, rel in collect_files([tmp_path], tmp_path, cfg)] == ["hubs/x/b.py"]

@@ -430,7 +430,7 @@ def collect_files(paths: list[Path], root: Path, config: ScanConfig) -> list[tup
     for p in paths:
         if p.is_file():
             rel = relative(p, root)
-            if scannable(rel):
+            if scannable(rel) and not config.is_excluded(rel):    # pre-commit passes files one by one
                 seen.setdefault(rel, p)
             continue
         for dirpath, dirnames, filenames in os.walk(p):
