@@ -242,7 +242,12 @@ def test_messages_name_the_table_and_the_runtime_error(fixture_outcome):
     by_key = {(f.rule, f.file, f.line): f for f in fixture_outcome.result.findings}
     f = by_key[("OGS101", "hubs/dol-filings/loader.py", 15)]
     assert "cl.company_identity" in f.message and "OG003" in f.message and "fn_mint_outreach_id" in f.hint
-    assert "42501" in by_key[("OGS101", "hubs/dol-filings/loader.py", 22)].message
+    f = by_key[("OGS101", "hubs/dol-filings/loader.py", 22)]
+    assert "42501" in f.message and "outreach.fn_safety_gate_check(...)" in f.hint
+    # the fix names the table's own sanctioned functions, as the database defines them
+    assert "outreach.fn_set_hub_status(...)" in by_key[("OGS101", "hubs/dol-filings/loader.py", 12)].hint
+    assert "outreach.set_marketing_override(...)" in by_key[("OGS101", "ops/fix.sql", 11)].hint
+    assert "SELECT outreach.fn_refresh_bit_scores(...)" in by_key[("OGS101", "ops/fix.sql", 7)].hint
     assert "OG004" in by_key[("OGS101", "hubs/dol-filings/loader.py", 25)].message
     assert "DISABLE TRIGGER ALL" in by_key[("OGS101", "ops/fix.sql", 6)].message
     f = by_key[("OGS302", "hubs/blog-content/news.py", 3)]

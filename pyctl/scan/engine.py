@@ -291,13 +291,17 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 
 def _writer_hint(g: GuardedTable) -> str:
+    """The fix: the table's own SQL functions, as the database defines them."""
+    shown = ", ".join(f"{w}(...)" for w in g.writers[:3]) + (", ..." if len(g.writers) > 3 else "")
     if g.kind == "append-only":
+        via = f": {shown}" if g.writers else ""
         return ("The table is append-only: never change or remove its rows; record a correction as a new row "
-                "through the SQL function that owns the table.")
+                f"through the SQL function that owns the table{via}.")
     if g.kind == "write-once identity":
-        return ("CL owns identity: register companies with SELECT cl.fn_register_company(...) and bind ids with "
-                "SELECT outreach.fn_mint_outreach_id(...).")
-    return R.BY_CODE["OGS101"].hint
+        return f"CL owns identity: write it only through its SQL functions (SELECT {shown or 'cl.fn_register_company(...)'})."
+    if g.writers:
+        return f"Call a sanctioned SQL function of {g.table} instead (SELECT {shown}), or move the code to a sanctioned path."
+    return f"{g.table} is written only by migrations: change it in a migration (a sanctioned path)."
 
 
 # ------------------------------------------------------------------ suppressions

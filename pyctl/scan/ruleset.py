@@ -41,6 +41,8 @@ class GuardedTable:
     sqlstate: str                   # what the database raises for a refused write
     operations: list[str]           # the writes the database refuses to every caller role
     guard_operations: list[str]     # those of them its guard trigger refuses (the rest: no role holds the privilege)
+    #: the SECURITY DEFINER functions that write it (directly or through a private helper)
+    writers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -207,6 +209,44 @@ def guarded_tables(conn) -> list[GuardedTable]:
     return list(by_table.values())
 
 
+def sanctioned_writers(conn) -> dict[str, list[str]]:
+    """table -> the public SECURITY DEFINER functions of the project schemas
+    that write it, those that write fewest tables first, read from their
+    definitions with the scan's own SQL reader (a private `_helper` that
+    writes counts for the functions that name it)."""
+    from pyctl.policy import PROJECT_SCHEMAS
+    from pyctl.scan.sqlwrites import SQLSyntaxError, sql_writes
+
+    rows = conn.execute(
+        """SELECT n.nspname || '.' || p.proname, p.prosecdef, p.prosrc, pg_get_functiondef(p.oid)
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = ANY(%s) AND p.prokind = 'f' AND p.prorettype <> 'pg_catalog.trigger'::regtype
+              AND p.prorettype <> 'pg_catalog.event_trigger'::regtype""", (list(PROJECT_SCHEMAS),)).fetchall()
+    writes: dict[str, set[str]] = {}
+    for name, _definer, _src, definition in rows:
+        try:
+            writes.setdefault(name, set()).update(w.qualified for w in sql_writes(definition) if w.operations)
+        except SQLSyntaxError:
+            continue
+    private = {name: tables for name, tables in writes.items() if name.split(".", 1)[1].startswith("_") and tables}
+    reach: dict[str, set[str]] = {}
+    for name, definer, src, _definition in rows:
+        if not definer or name.split(".", 1)[1].startswith("_"):
+            continue
+        tables = set(writes.get(name, ()))
+        for helper, helper_tables in private.items():
+            if helper in src:
+                tables |= helper_tables
+        if tables:
+            reach[name] = tables
+    out: dict[str, list[str]] = {}
+    # the most specific writers first: a cascade that deletes everywhere comes last
+    for name in sorted(reach, key=lambda n: (len(reach[n]), n)):
+        for t in reach[name]:
+            out.setdefault(t, []).append(name)
+    return out
+
+
 def read_database(conn, source: str) -> RuleSet:
     """The rules as the database at `conn` holds them."""
     tools = [Tool(*r) for r in conn.execute(
@@ -228,7 +268,11 @@ def read_database(conn, source: str) -> RuleSet:
              FROM outreach.hub_registry h
              LEFT JOIN shq.hub_done_checkers c ON c.hub_id = h.hub_id
             ORDER BY h.display_order""", (done_checkers,)).fetchall()]
-    return RuleSet(guarded_tables=guarded_tables(conn), tools=tools, vendor_identifiers=identifiers,
+    guarded = guarded_tables(conn)
+    writers = sanctioned_writers(conn)
+    for g in guarded:
+        g.writers = writers.get(g.table, [])
+    return RuleSet(guarded_tables=guarded, tools=tools, vendor_identifiers=identifiers,
                    hubs=hubs, done_checkers=done_checkers, source=source,
                    exported_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
