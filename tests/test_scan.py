@@ -335,7 +335,8 @@ def test_cli_exit_codes(run_pyctl, rules_file, tmp_path):
     assert run_pyctl(base + ["--root", clean, clean], cwd=tmp_path).returncode == 1
     assert run_pyctl(base + ["--root", clean, "--fail-on", "CRITICAL", clean], cwd=tmp_path).returncode == 0
     # usage errors: 2, one line, no traceback
-    for args in (["--format", "xml", clean], [tmp_path / "no-such-dir"], ["--fail-on", "urgent", clean]):
+    for args in (["--format", "xml", clean], [tmp_path / "no-such-dir"], ["--fail-on", "urgent", clean],
+                 ["--dsn", "postgresql://nobody@127.0.0.1:1/x", clean]):
         p = run_pyctl(base + args, cwd=tmp_path)
         assert p.returncode == 2, (args, p.stdout, p.stderr)
         assert "Traceback" not in p.stderr

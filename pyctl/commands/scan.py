@@ -40,7 +40,11 @@ Rules:
 @click.option("--done-definitions", metavar="PATH",
               help="the DONE definitions document, relative to the root ('' to skip that check)")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="processes (default: up to 2)")
-def command(paths, dsn, rules_file, export_file, fmt, output, fail_on, config_path, root, done_definitions, jobs):
+@click.pass_context
+def command(ctx, paths, dsn, rules_file, export_file, fmt, output, fail_on, config_path, root, done_definitions,
+            jobs):
+    if rules_file is not None and ctx.get_parameter_source("dsn") == click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("give the rules either from the database (--dsn) or from a snapshot (--rules), not both")
     if export_file is not None:
         if rules_file is not None:
             raise click.UsageError("--export-rules reads the database; it cannot be combined with --rules")
