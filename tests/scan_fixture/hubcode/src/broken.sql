@@ -1,0 +1,2 @@
+SELECT 1;
+UPDATE outreach.bit_scores SET score = WHERE;
