@@ -1,18 +1,30 @@
-"""`pyctl state [--format text|markdown|json] [--dsn]`: see pyctl.state."""
+"""`pyctl state [--format text|markdown|json|html] [--output FILE] [--dsn]`: see pyctl.state."""
 import click
 
 from pyctl.dsn import resolve_dsn
+from pyctl.errors import PyctlError
 from pyctl.state import FORMATS, state_report
 
 
 @click.command("state")
 @click.option("--format", "fmt_name", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text for a terminal, markdown for a wiki or PR, json for tools")
+              help="text for a terminal, markdown for a wiki or PR, json for tools, html for a browser")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="write the report to this file instead of printing it")
 @click.option("--dsn", envvar="DATABASE_URL", default=None,
               help="database URL (default: DATABASE_URL, else the embedded cluster)")
-def command(fmt_name, dsn):
+def command(fmt_name, output, dsn):
     """The LIVE SYSTEM STATE report (seed 000), computed from the database:
     what is live, hub statuses, tier distribution, overrides, BIT scores,
     blocked send attempts of the last 24 h, error governance, job health and
     spine alignment."""
-    click.echo(state_report(resolve_dsn(dsn), fmt_name), nl=False)
+    report = state_report(resolve_dsn(dsn), fmt_name)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(report)
+        except OSError as e:
+            raise PyctlError(f"cannot write {output}: {e.strerror}") from None
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(report, nl=False)
