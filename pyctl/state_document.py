@@ -140,7 +140,7 @@ def attention(state: dict) -> list[str]:
     parked3 = sum(int(e.get("errors") or 0) for e in _list(state, "errors_by_escalation")
                   if e.get("disposition") == "PARKED" and str(e.get("escalation_level")) == "3")
     if parked3:
-        out.append(f"{parked3:,} parked errors at escalation level 3")
+        out.append(f"{parked3:,} parked error{'s' if parked3 > 1 else ''} at escalation level 3")
     return out
 
 
@@ -353,8 +353,8 @@ def _smoke(state: dict) -> DocSection:
     smoke = state.get("smoke_test")
     sec = DocSection("SMOKE TEST", [
         Para("Command: `pyctl smoke` (`shq.fn_run_smoke_test(n)`). Validates the live pipeline end to end by:"),
-        Bullets(["1. picking 5 random companies", "2. reading the completion and eligibility views",
-                 "3. running the safety gate as a dry run", "4. logging one `SMOKE_TEST` row to `shq.audit_log`"]),
+        Bullets(["picking 5 random companies", "reading the completion and eligibility views",
+                 "running the safety gate as a dry run", "logging one `SMOKE_TEST` row to `shq.audit_log`"]),
         Code("pyctl smoke", "sh")])
     if isinstance(smoke, dict) and not _error(smoke):
         sec.blocks.append(Table(["Last run", "By", "Companies checked", "Eligible"],

@@ -44,7 +44,7 @@ pre code { background:none; color:inherit; padding:0; font-size:12.5px; overflow
 .scroll { overflow-x:auto; margin: 6px 0 12px; border:1px solid var(--line); border-radius:8px; }
 table { border-collapse:collapse; width:100%; font-size:13.5px; }
 th, td { text-align:left; padding:6px 10px; border-bottom:1px solid #eaeef2; vertical-align:top;
-         overflow-wrap:anywhere; }
+         overflow-wrap:break-word; }
 th { background:#f6f8fa; font-weight:600; white-space:nowrap; }
 tr:last-child td { border-bottom:none; }
 td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; white-space:nowrap; }
@@ -60,7 +60,7 @@ figure { margin: 8px 0 18px; }
 figcaption { font-weight:600; font-size:14px; margin: 0 0 8px; }
 svg { display:block; width:100%; height:auto; }
 svg text { font-family: -apple-system, "Segoe UI", Roboto, Arial, sans-serif; fill:#1f2328; }
-.chart-narrow { max-width: 500px; }
+.chart-narrow { max-width: 440px; }
 .legend { display:flex; flex-wrap:wrap; gap:4px 14px; list-style:none; padding:0; margin:8px 0 0; font-size:12.5px; }
 .legend i { display:inline-block; width:11px; height:11px; border-radius:2px; margin-right:5px; vertical-align:-1px; }
 .only-narrow { display:none; }
@@ -85,8 +85,11 @@ footer { text-align:center; color:var(--muted); font-size:12.5px; margin-top:24p
 TIER_COLOURS = {-1: "#cf222e", 0: "#8c959f", 1: "#54aeff", 2: "#0969da", 3: "#1a7f37"}
 LEVEL_COLOURS = ["#afb8c1", "#d4a72c", "#e16f24", "#cf222e"]
 CLEARED_COLOUR = "#2da44e"
-REASON_COLOURS = ["#cf222e", "#e16f24", "#d4a72c", "#8250df", "#bf3989", "#0969da", "#6e7781", "#953800",
-                  "#1b7c83", "#57606a"]
+#: the same colour for a block reason in every report (others get the spare ones)
+REASON_COLOURS = {"ELIGIBILITY_CHECK_FAILED": "#cf222e", "CAMPAIGN_NOT_ACTIVE": "#6e7781",
+                  "COMPANY_INELIGIBLE": "#953800", "INELIGIBLE_TIER": "#d4a72c", "MARKETING_DISABLED": "#bf3989",
+                  "BLOCKING_OVERRIDE": "#8250df", "OPTED_OUT": "#1b7c83", "TIER_BELOW_CAMPAIGN_MINIMUM": "#e16f24"}
+SPARE_COLOURS = ["#0969da", "#57606a", "#7d4e00", "#a40e26"]
 
 _NUM = re.compile(r"^-?[\d,]+(\.\d+)?( %)?$|^n/a$|^-$")
 
@@ -193,9 +196,10 @@ def _nice_top(n: int) -> tuple[float, float]:
 
 
 def _verdict_colours(verdicts: list[str]) -> dict[str, str]:
-    reasons = sorted(v for v in verdicts if v != "CLEARED")
     out = {"CLEARED": CLEARED_COLOUR}
-    out.update({r: REASON_COLOURS[i % len(REASON_COLOURS)] for i, r in enumerate(reasons)})
+    others = sorted(v for v in verdicts if v != "CLEARED" and v not in REASON_COLOURS)
+    out.update({r: SPARE_COLOURS[i % len(SPARE_COLOURS)] for i, r in enumerate(others)})
+    out.update({v: REASON_COLOURS[v] for v in verdicts if v in REASON_COLOURS})
     return out
 
 
