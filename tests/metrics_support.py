@@ -7,7 +7,7 @@ date `now()`), seals the audit tables, makes one more gate check, and
 refreshes the metric snapshots. `EXPECTED` lists each sample the families
 export for it: (metric, labels) -> value, with AGE (0..120 s) and NOW (a Unix
 time within 120 s) for the figures that depend on the clock and NAN for
-unknowns.
+unknowns; ("about", s) is within 120 s of s.
 """
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from campaign_support import create_campaign, make_company, override, remove_ove
 AGE = "age"          # seconds, 0 <= v < 120
 NOW = "now"          # a Unix time within 120 s of the test
 NAN = "nan"
-TEN_DAYS = ("about", 10 * 86400)
 
 CAMPAIGN = "K-CAMP"
 
@@ -117,13 +116,13 @@ def expected(conn: psycopg.Connection) -> dict[tuple[str, frozenset], object]:
         put("outreach_delivery_events", 1, time_window=window, event_type="SEND")
         put("outreach_delivery_events", 2, time_window=window, event_type="OPEN")
         put("outreach_delivery_events", 1, time_window=window, event_type="CLICK")
-    put("outreach_governed_errors", 2, table_name="outreach.dol_errors", disposition="RETRY", escalation_level="0")
-    put("outreach_governed_errors", 1, table_name="people.people_errors", disposition="PARKED", escalation_level="3")
-    put("outreach_governed_errors", 1, table_name="public.shq_error_log", disposition="RESOLVED", escalation_level="0")
-    put("outreach_blocking_errors", 2, table_name="outreach.dol_errors")
-    put("outreach_blocking_oldest_age_seconds", AGE, table_name="outreach.dol_errors")
-    put("outreach_blocking_errors", 1, table_name="people.people_errors")
-    put("outreach_blocking_oldest_age_seconds", TEN_DAYS, table_name="people.people_errors")
+    for table, disposition, level, errors, oldest in (
+            ("outreach.dol_errors", "RETRY", "0", 2, AGE),
+            ("people.people_errors", "PARKED", "3", 1, ("about", 10 * 86400)),
+            ("public.shq_error_log", "RESOLVED", "0", 1, ("about", 3 * 86400))):
+        labels = dict(table_name=table, disposition=disposition, escalation_level=level)
+        put("outreach_governed_errors", errors, **labels)
+        put("outreach_governed_oldest_age_seconds", oldest, **labels)
     for job, period in _jobs(conn).items():
         for metric, value in (("scheduled", 0), ("visible", 1), ("last_run_failed", 0), ("overdue", 0),
                               ("last_run_timestamp_seconds", NAN), ("last_success_timestamp_seconds", NAN),

@@ -27,14 +27,18 @@ def promtool(*args, cwd=None) -> subprocess.CompletedProcess:
                           stdin=subprocess.DEVNULL)
 
 
+def rules() -> list[dict]:
+    return [r for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]]
+
+
 def alerts() -> list[dict]:
-    return [r for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"] if "alert" in r]
+    return [r for r in rules() if "alert" in r]
 
 
 def test_promtool_checks_the_rules():
     p = promtool("check", "rules", RULES)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert f"SUCCESS: {len(alerts())} rules found" in p.stdout
+    assert f"SUCCESS: {len(rules())} rules found" in p.stdout
 
 
 def test_promtool_unit_tests_pass():
@@ -67,10 +71,12 @@ def test_every_alert_has_a_runbook_and_a_doc_section():
         assert name.lower() in headings, f"docs/monitoring.md has no section '{name}'"
 
 
-def test_every_alert_fires_in_the_unit_tests():
+def test_every_rule_is_unit_tested():
     tests = yaml.safe_load(RULE_TESTS.read_text())["tests"]
     fired = {t["alertname"] for case in tests for t in case.get("alert_rule_test", []) if t.get("exp_alerts")}
     assert {a["alert"] for a in alerts()} - fired == set()
+    recorded = {t["expr"] for case in tests for t in case.get("promql_expr_test", []) if t.get("exp_samples")}
+    assert {r["record"] for r in rules() if "record" in r} - recorded == set()
 
 
 def test_the_rules_read_only_exported_metrics():
@@ -80,5 +86,5 @@ def test_the_rules_read_only_exported_metrics():
             (name, usage), = ((k, v["usage"]) for k, v in col.items())
             if usage != "LABEL":
                 exported.add(f"{key}_{name}")
-    used = {m for a in alerts() for m in re.findall(r"\boutreach_[a-z0-9_]+", a["expr"])}
+    used = {m for r in rules() for m in re.findall(r"\boutreach_[a-z0-9_]+", r["expr"])}
     assert used and used - exported == set()

@@ -34,7 +34,7 @@ def test_every_family_reports_the_known_dataset_to_the_monitor_role(known, login
     got = samples(mon)
     assert mismatches(known, got) == []
     families = {f.name for f in metrics.families(mon)}
-    assert families == {"outreach_bit", "outreach_blocking", "outreach_delivery", "outreach_gate", "outreach_governed",
+    assert families == {"outreach_bit", "outreach_delivery", "outreach_gate", "outreach_governed",
                         "outreach_job", "outreach_overrides", "outreach_seal", "outreach_snapshot", "outreach_spine",
                         "outreach_tier"}
     assert {name.rsplit("_", 1)[0] for name, _l in got} and all(

@@ -31,5 +31,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq._metrics_governed_errors() IS
-    'Private (read by shq.vw_metrics_governed and shq.vw_metrics_blocking): errors per governed table (registry order), disposition and escalation_level, with the oldest created_at of each group.';
+    'Private (read by shq.vw_metrics_governed): errors per governed table (registry order), disposition and escalation_level, with the oldest created_at of each group.';
 GRANT EXECUTE ON FUNCTION shq._metrics_governed_errors() TO outreach_monitor, outreach_governor;

@@ -42,7 +42,7 @@ from pyctl.errors import PyctlError, format_db_error
 
 #: modules under pyctl/bench/ that register benchmarks; a listed module whose
 #: file does not exist (yet) is skipped
-BENCH_MODULES = ["foundation", "hubs", "gate", "bit", "governance", "operations", "campaign", "tamper"]
+BENCH_MODULES = ["foundation", "hubs", "gate", "bit", "governance", "operations", "campaign", "tamper", "metrics"]
 
 RESULT_KEYS = ("figure", "floor", "ratio", "unit", "ok", "note")
 
