@@ -25,15 +25,14 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from pyctl import PROJECT_ROOT
 from pyctl.errors import PyctlError
 
 VIEW_SCHEMA = "shq"
 VIEW_PREFIX = "vw_metrics_"
 METRIC_PREFIX = "outreach_"
 USAGES = ("LABEL", "GAUGE", "COUNTER")
-#: where the project ships the exporter's queries file
-QUERIES_FILE = PROJECT_ROOT / "monitoring" / "postgres_exporter" / "queries.yaml"
+#: where the project ships the exporter's queries file (in the checkout, beside pyctl/)
+QUERIES_FILE = Path(__file__).resolve().parents[1] / "monitoring" / "postgres_exporter" / "queries.yaml"
 
 FAMILIES_SQL = """
 SELECT c.relname,

@@ -183,6 +183,30 @@ def _cell(v: Any) -> Any:
     return v
 
 
+def component_rows(state: dict) -> list[tuple[str, bool, str]]:
+    """The WHAT IS LIVE components: (name, exists, description with its figures)."""
+    objects = {o["object"]: o["live"] for o in state.get("objects") or []}
+    counts = {c["table"]: c["rows"] for c in state.get("row_counts") or []}
+    hubs = state.get("hubs") if isinstance(state.get("hubs"), list) else []
+    overrides = state.get("overrides") if isinstance(state.get("overrides"), dict) else {}
+    bit = state.get("bit") if isinstance(state.get("bit"), dict) else {}
+    out = []
+    for obj, desc in COMPONENTS:
+        name = obj.split("(")[0] + ("()" if "(" in obj else "")
+        extra = desc
+        if obj == "outreach.hub_registry" and hubs:
+            req = sum(1 for h in hubs if h.get("is_required"))
+            extra = f"{len(hubs)} hubs registered ({req} required, {len(hubs) - req} optional)"
+        elif obj == "outreach.company_hub_status":
+            extra = f"{fmt(counts.get(obj))} rows ({fmt(state.get('hub_status_companies'))} companies)"
+        elif obj == "outreach.manual_overrides":
+            extra = f"kill switch, {fmt(overrides.get('active'))} active overrides"
+        elif obj == "outreach.bit_scores":
+            extra = f"BIT scores for {fmt(bit.get('scored_companies'))} companies"
+        out.append((name, bool(objects.get(obj)), extra))
+    return out
+
+
 def sections(state: dict) -> list[Section]:
     """The report as sections, in seed 000's order."""
     out: list[Section] = []
@@ -204,21 +228,7 @@ def sections(state: dict) -> list[Section]:
 
     # ---------------------------------------------------------- what is live
     live = Section("WHAT IS LIVE")
-    rows = []
-    for obj, desc in COMPONENTS:
-        ok = objects.get(obj)
-        name = obj.split("(")[0] + ("()" if "(" in obj else "")
-        extra = desc
-        if obj == "outreach.hub_registry" and hubs:
-            req = sum(1 for h in hubs if h.get("is_required"))
-            extra = f"{len(hubs)} hubs registered ({req} required, {len(hubs) - req} optional)"
-        elif obj == "outreach.company_hub_status":
-            extra = f"{fmt(counts.get(obj))} rows ({fmt(hsc)} companies)"
-        elif obj == "outreach.manual_overrides":
-            extra = f"kill switch, {fmt(overrides.get('active'))} active overrides"
-        elif obj == "outreach.bit_scores":
-            extra = f"BIT scores for {fmt(bit.get('scored_companies'))} companies"
-        rows.append([name, "LIVE" if ok else "MISSING", extra])
+    rows = [[name, "LIVE" if ok else "MISSING", extra] for name, ok, extra in component_rows(state)]
     for h in hubs:
         status = "LIVE" if (h.get("PASS") or 0) > 0 else "DEFERRED"
         rows.append([f"{h.get('hub_name')} hub ({h.get('hub_id')})", status,

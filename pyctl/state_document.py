@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyctl import policy
-from pyctl.state import (NA, TIER_LABELS, COMPONENTS, JOB_STATUS_NOTES, Section, _error, _header_lines, _pct,
-                         _when, fmt, job_rows, sections)
+from pyctl.state import (NA, TIER_LABELS, JOB_STATUS_NOTES, Section, _error, _header_lines, _pct, _when,
+                         component_rows, fmt, job_rows, sections)
 
 TITLE = "LIVE SYSTEM STATE"
 
@@ -146,25 +146,10 @@ def attention(state: dict) -> list[str]:
 
 # ------------------------------------------------------------------ the sections
 def _what_is_live(state: dict) -> tuple[DocSection, DocSection]:
-    objects = {o["object"]: o["live"] for o in state.get("objects") or []}
-    counts = {c["table"]: c["rows"] for c in state.get("row_counts") or []}
     hubs = _list(state, "hubs")
-    overrides = _dict(state, "overrides")
-    bit = _dict(state, "bit")
-    rows, deferred = [], []
-    for obj, desc in COMPONENTS:
-        name = obj.split("(")[0] + ("()" if "(" in obj else "")
-        extra = desc
-        if obj == "outreach.hub_registry" and hubs:
-            req = sum(1 for h in hubs if h.get("is_required"))
-            extra = f"{len(hubs)} hubs registered ({req} required, {len(hubs) - req} optional)"
-        elif obj == "outreach.company_hub_status":
-            extra = f"{fmt(counts.get(obj))} rows for {fmt(state.get('hub_status_companies'))} companies"
-        elif obj == "outreach.manual_overrides":
-            extra = f"kill switch table, {fmt(overrides.get('active'))} active overrides"
-        elif obj == "outreach.bit_scores":
-            extra = f"BIT scores for {fmt(bit.get('scored_companies'))} companies"
-        rows.append([f"`{name}`", Badge("LIVE") if objects.get(obj) else Badge("MISSING", "bad"), extra])
+    rows = [[f"`{name}`", Badge("LIVE") if ok else Badge("MISSING", "bad"), extra]
+            for name, ok, extra in component_rows(state)]
+    deferred: list[list] = []
     for h in hubs:
         label = f"{h.get('hub_name')} hub (`{h.get('hub_id')}`)"
         opt = "" if h.get("is_required") else "optional hub; "
@@ -203,11 +188,18 @@ def _what_is_live(state: dict) -> tuple[DocSection, DocSection]:
     return live, d
 
 
-def _forbidden(state: dict) -> DocSection:
+def _from_catalogue(state: dict, title: str) -> tuple[dict, DocSection]:
+    """The guard catalogue and a new section; the section says n/a when the catalogue is missing."""
     cat = _dict(state, "catalogue")
-    sec = DocSection("WHAT IS FORBIDDEN")
+    sec = DocSection(title)
     if not cat:
         sec.blocks.append(Para(_error(state.get("catalogue")) or f"{NA} (shq.fn_governance_catalogue() not installed)"))
+    return cat, sec
+
+
+def _forbidden(state: dict) -> DocSection:
+    cat, sec = _from_catalogue(state, "WHAT IS FORBIDDEN")
+    if not cat:
         return sec
     guarded = cat.get("guarded_tables") or []
     names = lambda items: ", ".join(f"`{x}`" for x in items)  # noqa: E731
@@ -236,10 +228,8 @@ def _forbidden(state: dict) -> DocSection:
 
 
 def _truth(state: dict) -> DocSection:
-    cat = _dict(state, "catalogue")
-    sec = DocSection("WHERE TRUTH LIVES")
+    cat, sec = _from_catalogue(state, "WHERE TRUTH LIVES")
     if not cat:
-        sec.blocks.append(Para(_error(state.get("catalogue")) or NA))
         return sec
     tables = [[f"`{g['table']}`", _comment(g.get("comment"))] for g in cat.get("guarded_tables") or []
               if g.get("kind") == "sovereign"]
@@ -261,10 +251,8 @@ def _truth(state: dict) -> DocSection:
 
 
 def _writers(state: dict) -> DocSection:
-    cat = _dict(state, "catalogue")
-    sec = DocSection("SANCTIONED WRITERS")
+    cat, sec = _from_catalogue(state, "SANCTIONED WRITERS")
     if not cat:
-        sec.blocks.append(Para(_error(state.get("catalogue")) or NA))
         return sec
     sovereign = {g["table"] for g in cat.get("guarded_tables") or [] if g.get("kind") == "sovereign"}
     lines = []

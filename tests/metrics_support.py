@@ -17,7 +17,12 @@ import time
 
 import psycopg
 
-from campaign_support import create_campaign, make_company, override, remove_override, set_score
+from campaign_support import create_campaign, override, remove_override, set_score
+
+try:  # the shared builder of test companies (tests/helpers.py); earlier in campaign_support
+    from helpers import make_company
+except ImportError:
+    from campaign_support import make_company
 
 AGE = "age"          # seconds, 0 <= v < 120
 NOW = "now"          # a Unix time within 120 s of the test
@@ -36,9 +41,9 @@ def build_known_dataset(conn: psycopg.Connection) -> None:
     INELIGIBLE (tier -1), K-E in CL only; overrides, gate checks, one send with
     engagement, governed errors, a seal, a BIT score."""
     for cid in ("K-A", "K-B", "K-F"):
-        make_company(conn, cid, tier=1)
-    make_company(conn, "K-C", tier=0)
-    make_company(conn, "K-D", tier=0, eligibility="INELIGIBLE")
+        make_company(conn, cid=cid, tier=1)
+    make_company(conn, cid="K-C", tier=0)
+    make_company(conn, cid="K-D", tier=0, eligibility="INELIGIBLE")
     conn.execute("SELECT cl.fn_register_company('K-E', 'Company K-E', 'k-e.example.com')")
 
     override(conn, "K-A", "BLOCK_EMAIL")

@@ -8,15 +8,17 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
 
-from pyctl import PROJECT_ROOT, metrics
+from pyctl import metrics
 
-RULES = PROJECT_ROOT / "monitoring" / "prometheus" / "outreach-alerts.yml"
-RULE_TESTS = PROJECT_ROOT / "monitoring" / "prometheus" / "outreach-alerts.test.yml"
-DOC = PROJECT_ROOT / "docs" / "monitoring.md"
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "monitoring" / "prometheus" / "outreach-alerts.yml"
+RULE_TESTS = ROOT / "monitoring" / "prometheus" / "outreach-alerts.test.yml"
+DOC = ROOT / "docs" / "monitoring.md"
 
 
 def promtool(*args, cwd=None) -> subprocess.CompletedProcess:

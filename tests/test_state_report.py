@@ -11,15 +11,16 @@ import re
 import shutil
 import struct
 import subprocess
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from helpers import output
-from pyctl import PROJECT_ROOT
 from pyctl.state_document import SEED_SECTIONS
 
-ARTIFACTS = PROJECT_ROOT / "artifacts" / "state-report"
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts" / "state-report"
 #: (name, width, height): the page is shot whole at these window sizes
 SIZES = (("phone", 390, 12000), ("desktop", 1280, 8000))
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
