@@ -217,7 +217,7 @@ def _forbidden(state: dict) -> DocSection:
     sec.blocks += [Sub("DO NOT MODIFY without audit approval:", [Table(["Resource", "Reason"], rows)])]
 
     callers = {r for w in cat.get("sanctioned_writers") or [] for r in w.get("callers") or []}
-    no_writes = [[f"`{r}`", "read-only role: no write grant and no sanctioned writer (42501)"]
+    no_writes = [[f"`{r}`", "no write on a guarded table, no sanctioned writer: 42501"]
                  for r in policy.GROUP_ROLES if r != "outreach_owner" and r not in callers
                  and not policy.ALLOWED_TABLE_WRITES.get(r)]
     no_writes.append(["any role, writing a sovereign table directly", "mutation guard trigger: OG005"])

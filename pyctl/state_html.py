@@ -79,6 +79,15 @@ footer { text-align:center; color:var(--muted); font-size:12.5px; margin-top:24p
   section.card { padding: 12px 12px; border-radius:8px; }
   table { font-size:12.5px; } th, td { padding:5px 7px; }
   .only-wide { display:none; } .only-narrow { display:block; }
+  table.stack thead { display:none; }
+  table.stack tr { display:block; padding:6px 0; border-bottom:1px solid #eaeef2; }
+  table.stack tr:last-child { border-bottom:none; }
+  table.stack td { display:flex; gap:10px; border:none; padding:2px 10px; text-align:left; white-space:normal; }
+  table.stack td::before { content: attr(data-label); flex:0 0 34%; color:var(--muted); font-size:12px;
+                           overflow-wrap:anywhere; }
+  table.stack td > span { min-width:0; flex:1 1 auto; }
+  td:first-child { min-width:0; }
+  .badge { white-space:normal; overflow-wrap:anywhere; }
 }
 """
 
@@ -121,9 +130,11 @@ def table(t: Table) -> str:
     numeric = [bool(t.rows) and all(not isinstance(r[i], Badge) and _NUM.match(str(r[i])) for r in t.rows)
                for i in range(len(t.header))]
     head = "".join(f'<th{" class=num" if numeric[i] else ""}>{esc(h)}</th>' for i, h in enumerate(t.header))
-    body = "".join("<tr>" + "".join(f'<td{" class=num" if numeric[i] else ""}>{cell(c)}</td>'
-                                    for i, c in enumerate(r)) + "</tr>" for r in t.rows)
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    body = "".join("<tr>" + "".join(f'<td{" class=num" if numeric[i] else ""} data-label="{esc(t.header[i])}">'
+                                    f"<span>{cell(c)}</span></td>" for i, c in enumerate(r)) + "</tr>" for r in t.rows)
+    # three columns or more: on a phone each row becomes a small card (see CSS)
+    stack = ' class="stack"' if len(t.header) >= 3 else ""
+    return f'<div class="scroll"><table{stack}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _legend(items: list[tuple[str, str]]) -> str:
