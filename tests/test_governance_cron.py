@@ -23,6 +23,8 @@ JOBS = {
     # scheduled because the tamper-evidence area's shq.fn_seal_audit_tables() exists
     # (test_the_seal_job_follows_its_function checks the condition)
     "outreach-audit-seal-daily": ("45 2 * * *", "SELECT * FROM shq.fn_seal_audit_tables()"),
+    # the metric snapshots (monitoring), scheduled because shq.fn_refresh_metrics_snapshot() exists
+    "outreach-metrics-snapshot": ("*/5 * * * *", "SELECT * FROM shq.fn_refresh_metrics_snapshot()"),
 }
 
 

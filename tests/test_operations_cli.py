@@ -165,7 +165,8 @@ def test_state_reports_the_seeded_counts(seeded, run_pyctl, dsn):
 def test_state_markdown_and_json(seeded, run_pyctl, dsn):
     md = run_pyctl(["state", "--format", "markdown", "--dsn", dsn], dsn=dsn)
     assert md.returncode == 0 and md.stdout.startswith("# LIVE SYSTEM STATE")
-    assert "## TIER DISTRIBUTION" in md.stdout and "| tier |" in md.stdout
+    assert "## CURRENT STATE SNAPSHOT" in md.stdout and "### TIER DISTRIBUTION" in md.stdout
+    assert "| tier |" in md.stdout
     js = run_pyctl(["state", "--format", "json", "--dsn", dsn], dsn=dsn)
     assert js.returncode == 0
     doc = json.loads(js.stdout)

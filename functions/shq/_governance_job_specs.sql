@@ -21,8 +21,13 @@ AS $$
     SELECT 'outreach-audit-seal-daily', '45 2 * * *', 'SELECT * FROM shq.fn_seal_audit_tables()', interval '1 day'
      WHERE EXISTS (SELECT 1 FROM pg_proc p
                     WHERE p.pronamespace = to_regnamespace('shq') AND p.proname = 'fn_seal_audit_tables'
-                      AND p.pronargs = p.pronargdefaults);
+                      AND p.pronargs = p.pronargdefaults)
+    UNION ALL
+    -- the metric snapshots (tier distribution, alignment, BIT ages, job health), once their function exists
+    SELECT 'outreach-metrics-snapshot', '*/5 * * * *', 'SELECT * FROM shq.fn_refresh_metrics_snapshot()',
+           interval '5 minutes'
+     WHERE to_regprocedure('shq.fn_refresh_metrics_snapshot()') IS NOT NULL;
 $$;
 COMMENT ON FUNCTION shq._governance_job_specs() IS
-    'Private: the governance core''s pg_cron jobs (name, cron schedule in GMT, command, period): error governance daily, archive cleanup weekly, cron history prune daily, audit sealing daily when shq.fn_seal_audit_tables exists (SPEC §12).';
+    'Private: the governance core''s pg_cron jobs (name, cron schedule in GMT, command, period): error governance daily, archive cleanup weekly, cron history prune daily, audit sealing daily when shq.fn_seal_audit_tables exists, metric snapshots every 5 minutes when shq.fn_refresh_metrics_snapshot exists (SPEC §12).';
 GRANT EXECUTE ON FUNCTION shq._governance_job_specs() TO outreach_governor, outreach_reader;

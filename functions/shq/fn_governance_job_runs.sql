@@ -1,9 +1,10 @@
 -- shq.fn_governance_job_runs: each governance pg_cron job with its last run, last success, runs and
--- failures of the last 30 days (SPEC §12, issue 6); rows say why when pg_cron is not available.
+-- failures of the last 30 days, last failure (SPEC §12); rows say why when pg_cron is not available.
 CREATE OR REPLACE FUNCTION shq.fn_governance_job_runs()
 RETURNS TABLE (job_name text, schedule text, period interval, cron_state text, job_id bigint,
                active boolean, username text, last_run_at timestamptz, last_status text,
-               last_message text, last_success_at timestamptz, runs bigint, failures bigint)
+               last_message text, last_success_at timestamptz, runs bigint, failures bigint,
+               last_failure_at timestamptz)
 LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
@@ -19,14 +20,15 @@ BEGIN
     IF v_state <> 'OK' THEN
         RETURN QUERY
             SELECT s.job_name, s.schedule, s.period, v_state, NULL::bigint, NULL::boolean, NULL::text,
-                   NULL::timestamptz, NULL::text, NULL::text, NULL::timestamptz, NULL::bigint, NULL::bigint
+                   NULL::timestamptz, NULL::text, NULL::text, NULL::timestamptz, NULL::bigint, NULL::bigint,
+                   NULL::timestamptz
               FROM shq._governance_job_specs() AS s;
         RETURN;
     END IF;
     RETURN QUERY EXECUTE format($q$
         SELECT s.job_name, s.schedule, s.period, 'OK'::text, j.jobid, j.active, j.username::text,
                r.last_run_at, r.last_status, r.last_message, r.last_success_at,
-               coalesce(r.runs, 0), coalesce(r.failures, 0)
+               coalesce(r.runs, 0), coalesce(r.failures, 0), r.last_failure_at
           FROM shq._governance_job_specs() AS s
           LEFT JOIN LATERAL (SELECT cj.jobid, cj.active, cj.username
                                FROM %1$I.job AS cj
@@ -39,11 +41,13 @@ BEGIN
                                     max(d.end_time) FILTER (WHERE d.status = 'succeeded') AS last_success_at,
                                     count(*) FILTER (WHERE d.start_time > now() - interval '30 days') AS runs,
                                     count(*) FILTER (WHERE d.status = 'failed'
-                                                       AND d.start_time > now() - interval '30 days') AS failures
+                                                       AND d.start_time > now() - interval '30 days') AS failures,
+                                    max(coalesce(d.end_time, d.start_time)) FILTER (WHERE d.status = 'failed')
+                                        AS last_failure_at
                                FROM %1$I.job_run_details AS d
                               WHERE d.jobid = j.jobid) AS r ON true$q$, v_cron);
 END
 $$;
 COMMENT ON FUNCTION shq.fn_governance_job_runs() IS
-    'Each governance pg_cron job visible to the caller (pg_cron shows a role its own jobs): job id, active, last run and status, last success, runs and failures in 30 days; cron_state says why nothing is visible when pg_cron is missing (SPEC §12).';
+    'Each governance pg_cron job visible to the caller (pg_cron shows a role its own jobs): job id, active, last run and status, last success, runs and failures in 30 days, last failure; cron_state says why nothing is visible when pg_cron is missing (SPEC §12).';
 GRANT EXECUTE ON FUNCTION shq.fn_governance_job_runs() TO outreach_governor, outreach_reader;
