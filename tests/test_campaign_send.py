@@ -179,23 +179,73 @@ def test_a_connection_inside_a_transaction_is_refused(conn, new_conn):
     assert c.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
-def test_an_opt_out_during_the_send_is_reported_not_hidden(conn, sender, new_conn):
-    """The target unsubscribes while the provider is sending: the guard
-    refuses the record (OG008) and execute_send says so."""
+def test_an_opt_out_during_the_send_waits_for_the_record(conn, sender, new_conn):
+    """The target unsubscribes while the provider is sending: the opt-out
+    waits until the send is recorded (it happened first), then blocks every
+    later send."""
     cid = new_id("SND-OPT")
     tid = make_company(conn, cid)
     camp = create_campaign(conn, new_id("CMP"))
     other = new_conn()
+    done = threading.Event()
 
-    def opt_out(_kwargs):
+    def opt_out():
         other.execute("SELECT outreach.fn_set_outreach_status(%s, 'opted_out', 'unsubscribed meanwhile')", (tid,))
+        done.set()
 
-    provider = Provider(during=opt_out)
-    with pytest.raises(SendNotRecordedError, match="OG008") as ei:
-        execute_send(sender, cid, camp, None, provider)
-    assert len(provider.calls) == 1 and ei.value.audit_id == provider.calls[0]["audit_id"]
-    assert sends_of(conn, cid) == 0
+    flipper = threading.Thread(target=opt_out)
+
+    def during(_kwargs):
+        flipper.start()
+        time.sleep(0.5)
+        assert not done.is_set(), "the opt-out must wait for the send in flight"
+
+    send_id = execute_send(sender, cid, camp, None, Provider(during=during))
+    flipper.join(10)
+    assert done.is_set()
+    assert conn.execute("SELECT count(*) FROM outreach.send_log WHERE send_id = %s", (send_id,)).fetchone()[0] == 1
     assert status_of(conn, cid) == "opted_out"
+    with pytest.raises(BlockingOverrideError) as ei:
+        execute_send(sender, cid, camp, None, Provider())
+    assert ei.value.block_reason == "OPTED_OUT"
+
+
+def test_a_provider_slower_than_its_timeout_frees_the_kill_switch(conn, login_role):
+    """provider_timeout bounds how long a kill-switch change waits for a
+    send in flight: the server ends the send transaction, the change goes
+    through, and execute_send says the send may have happened unrecorded."""
+    cid = new_id("SND-SLOW")
+    make_company(conn, cid)
+    camp = create_campaign(conn, new_id("CMP"))
+    _, sender = login_role("outreach_sender")
+    _, admin = login_role("outreach_override_admin")
+    waited: list[float] = []
+
+    def set_block():
+        t0 = time.monotonic()
+        admin.execute("SELECT outreach.set_marketing_override(%s, 'BLOCK_OUTREACH', 'stop now', 'ops')", (cid,))
+        waited.append(time.monotonic() - t0)
+
+    flipper = threading.Thread(target=set_block)
+
+    def during(_kwargs):
+        flipper.start()
+        time.sleep(3.0)  # the provider hangs well past its timeout
+
+    t0 = time.monotonic()
+    with pytest.raises(SendNotRecordedError, match="25P03") as ei:
+        execute_send(sender, cid, camp, None, Provider(during=during), provider_timeout=1.0)
+    assert time.monotonic() - t0 >= 3.0
+    flipper.join(10)
+    assert waited and 0.5 < waited[0] < 2.5, f"the change waited {waited}s; the bound is the 1 s provider timeout"
+    assert ei.value.audit_id is not None and sends_of(conn, cid) == 0
+    assert sender.closed or sender.broken, "the server ended that session: the caller opens a new connection"
+
+
+def test_bad_provider_timeout_is_refused(sender):
+    for bad in (0, -1, "30", None, 10 ** 6):
+        with pytest.raises(SendError, match="provider_timeout"):
+            execute_send(sender, "X", "Y", None, Provider(), provider_timeout=bad)
 
 
 def test_a_kill_switch_change_waits_for_the_send_in_flight(conn, sender, login_role):
