@@ -10,7 +10,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 PYCTL  := $(VENV)/bin/pyctl
-APT_PACKAGES := postgresql-15 postgresql-15-pgtap postgresql-15-cron postgresql-15-plpgsql-check pgtap
+APT_PACKAGES := postgresql-15 postgresql-15-pgtap postgresql-15-cron postgresql-15-plpgsql-check pgtap pgbouncer
 COMPANIES ?= 10000
 
 .PHONY: demo test setup packages venv clean-cluster

@@ -74,7 +74,7 @@ from pyctl.errors import PyctlError, format_db_error
 #: (and so the longest a kill-switch change for that company waits for it)
 PROVIDER_TIMEOUT = 30.0
 #: gate checks per execute_send when a verdict is voided before its send (OG008)
-GATE_ATTEMPTS = 3
+GATE_ATTEMPTS = 5
 
 LOOKUP_SQL = """
 SELECT (SELECT c.channel FROM outreach.campaigns c WHERE c.campaign_id = %(campaign)s) AS channel,
