@@ -440,6 +440,22 @@ def superuser_statements(conn: psycopg.Connection) -> list[str]:
     return ["SELECT shq.fn_install_ddl_guard();"] if guard_exists and armed != 3 else []
 
 
+def _privilege_hint(e: psycopg.Error, where: str, who: dict) -> str:
+    """What to grant, when a login that is not a superuser lacks a privilege
+    migrate needs (appended to the one-line error)."""
+    if e.sqlstate != "42501" or not who or who.get("rolsuper"):
+        return ""
+    user, db = who["rolname"], who["dbname"]
+    if not who.get("owns_database"):
+        return (f" | pyctl migrate needs a login that owns the database:"
+                f" ALTER DATABASE {db} OWNER TO {user}; (and CREATEROLE)")
+    if not who.get("rolinherit"):
+        return (f" | {user} is NOINHERIT, so it lacks the privileges of the database it owns (schema public):"
+                f" ALTER ROLE {user} INHERIT; (pyctl migrate makes it a member of {OWNER_ROLE} only for its"
+                " own transaction)")
+    return ""
+
+
 # ------------------------------------------------------------------ the run
 def _take_lock(cur, echo: Callable[[str], None], timeout: float) -> None:
     """pg_advisory_xact_lock(ADVISORY_LOCK_KEY), waiting at most `timeout` s."""
@@ -474,6 +490,7 @@ def migrate(dsn: str, root: Path | str = PROJECT_ROOT, echo: Callable[[str], Non
         raise MigrateError(f"{blocking[0]}: `-- transactional: false` is not supported: pyctl migrate applies every "
                            "migration and the repeatable sources in one transaction (all or nothing)")
     revokes: list = []
+    who: dict = {}
     where = ["connecting"]
     with connect(dsn, application_name="pyctl migrate", prepare_threshold=None) as conn:
         cur = conn.cursor()
@@ -523,7 +540,7 @@ def migrate(dsn: str, root: Path | str = PROJECT_ROOT, echo: Callable[[str], Non
                     _record_applied(cur, schema, m)
                 where[0] = "COMMIT"
         except psycopg.Error as e:
-            raise MigrateError(f"{where[0]}: {format_db_error(e)}") from None
+            raise MigrateError(f"{where[0]}: {format_db_error(e)}{_privilege_hint(e, where[0], who)}") from None
         echo(f"repeatables: {result.repeatables} files re-applied"
              f" ({result.views_dropped} views recreated, {len(result.reowned)} objects given to {OWNER_ROLE})")
         if not result.superuser:

@@ -203,20 +203,29 @@ SELECT p.oid, p.oid::regprocedure::text AS fn, t.tgrelid, t.tgrelid::regclass::t
 """
 
 
-def check_plpgsql(conn: psycopg.Connection, create_extension: bool = True) -> dict:
+def check_plpgsql(conn: psycopg.Connection, create_extension: bool = True, as_owner: bool = False) -> dict:
     """plpgsql_check over every PL/pgSQL function of the project schemas, in a
     transaction rolled back at the end (the extension too, when
     `create_extension` creates it there); `error` rows fail, the rest are
-    warnings. plpgsql_check 2.3 (Debian bookworm) can leave the session's
-    PL/pgSQL function cache broken when a checked function ran earlier in
-    the same session (XX000 unrecognized node type): give this a connection
-    of its own and close it afterwards, never a pooled one."""
+    warnings. `as_owner`: a login that is not a superuser (and may not even
+    use the project schemas) checks as outreach_owner, made a member for
+    this rolled-back transaction only (it needs CREATEROLE, as pyctl migrate
+    does). Otherwise the transaction is READ ONLY.
+    plpgsql_check 2.3 (Debian bookworm) can leave the session's PL/pgSQL
+    function cache broken when a checked function ran earlier in the same
+    session (XX000 unrecognized node type): give this a connection of its
+    own and close it afterwards, never a pooled one."""
     check = _check("plpgsql_check")
     checked = skipped = 0
     try:
-        conn.execute("BEGIN" if create_extension else "BEGIN READ ONLY")
+        conn.execute("BEGIN" if create_extension or as_owner else "BEGIN READ ONLY")
         if create_extension:
             conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
+        if as_owner:
+            if not conn.execute("SELECT pg_has_role(session_user, 'outreach_owner', 'MEMBER')").fetchone()[0]:
+                conn.execute(sql.SQL("GRANT outreach_owner TO {}").format(
+                    sql.Identifier(conn.execute("SELECT session_user").fetchone()[0])))
+            conn.execute("SET LOCAL ROLE outreach_owner")
         schema = conn.execute("SELECT extnamespace::regnamespace::text FROM pg_extension"
                               " WHERE extname = 'plpgsql_check'").fetchone()[0]
         targets = conn.execute(FUNCTIONS_TO_CHECK, {"s": PROJECT_SCHEMAS}).fetchall()
@@ -558,7 +567,8 @@ def verify(dsn: str, root: Path | str = PROJECT_ROOT, audit: bool = False,
                         # a connection of its own, closed right after (see check_plpgsql)
                         with connect(target, autocommit=True, application_name="pyctl verify (plpgsql_check)",
                                      prepare_threshold=None) as own:
-                            c = check_plpgsql(own, create_extension=plpgsql_where == "scratch")
+                            c = check_plpgsql(own, create_extension=plpgsql_where == "scratch",
+                                              as_owner=not who["rolsuper"])
                         c["info"]["database"] = plpgsql_where
                         return c
                     run("plpgsql_check", plpgsql)

@@ -126,3 +126,42 @@ def pooled(url: str, autocommit: bool = True, **kwargs) -> psycopg.Connection:
     """A connection through the pooler as an application would open one:
     psycopg's defaults (prepare_threshold 5), nothing pooler-specific."""
     return psycopg.connect(url, autocommit=autocommit, connect_timeout=10, **kwargs)
+
+
+class Cluster:
+    """A second throwaway PostgreSQL 15 cluster (the harness's Postgresql
+    class, its own data directory and port), e.g. the new server of a
+    restore or an empty one for a managed deployer. `settings` are extra
+    `-c name=value` server settings."""
+
+    def __init__(self, **settings: str):
+        from conftest import Postgresql  # the harness's class (initdb/postgres as the postgres user)
+        from pyctl.cluster import pg_bindir
+
+        self.base = tempfile.mkdtemp(prefix="pyctl-test-2nd-", dir="/tmp")
+        os.chmod(self.base, 0o755)
+        args = "-h 127.0.0.1 -F -c logging_collector=off -c max_connections=60"
+        args += "".join(f" -c {k}={v}" for k, v in settings.items())
+        bindir = pg_bindir()
+        try:
+            self.server = Postgresql(base_dir=self.base, initdb=str(bindir / "initdb"),
+                                     postgres=str(bindir / "postgres"), postgres_args=args)
+        except Exception:
+            shutil.rmtree(self.base, ignore_errors=True)
+            raise
+        self.port = self.server.settings["port"]
+
+    def url(self, dbname: str = "postgres", user: str = "postgres") -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{dbname}"
+
+    def execute(self, statement, params=None, dbname: str = "postgres"):
+        with psycopg.connect(self.url(dbname), autocommit=True) as c:
+            cur = c.execute(statement, params)
+            return cur.fetchall() if cur.description else None
+
+    def stop(self) -> None:
+        """Stop exactly this cluster's postmaster and remove its files."""
+        try:
+            self.server.stop()
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
