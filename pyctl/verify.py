@@ -77,6 +77,9 @@ LIVE_LOCK_TIMEOUT = "10s"
 SCRATCH_PREFIX = "pyctl_verify_"
 #: pgTAP files run at once (each in its own transaction, in the scratch database)
 PGTAP_JOBS = 2
+#: the extension each of these checks needs on the server, and its Debian package
+EXTENSIONS = {"pgtap": "pgtap", "plpgsql_check": "plpgsql_check"}
+EXTENSION_PACKAGES = {"pgtap": "postgresql-15-pgtap", "plpgsql_check": "postgresql-15-plpgsql-check"}
 
 #: the checks, in the order they run (audit_seals only with audit=True), and what each is
 CHECKS = ("drift", "security", "mutation_guard", "grants", "pgtap", "plpgsql_check", "audit_seals")
@@ -117,6 +120,14 @@ def _not_run(check: dict, why: str, statement: str | None = None) -> dict:
     check["status"] = "not run"
     check["warnings"].append({"subject": check["name"], "problem": why,
                               **({"dba_statement": statement} if statement else {})})
+    return check
+
+
+def _unavailable(name: str) -> dict:
+    """A check whose extension this server does not have: a failure, one line."""
+    check = _check(name)
+    _fail(check, EXTENSIONS[name], f"58P01: the {EXTENSIONS[name]} extension is not available on this server:"
+                                   f" install it (Debian: apt-get install {EXTENSION_PACKAGES[name]})")
     return check
 
 
@@ -389,10 +400,11 @@ def _login(conn: psycopg.Connection) -> dict:
         return cur.execute(
             "SELECT r.rolname, r.rolsuper, r.rolcreatedb, d.datname, pg_catalog.pg_encoding_to_char(d.encoding)"
             " AS encoding, d.datcollate, d.datctype, d.datlocprovider, d.daticulocale,"
-            " EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'plpgsql_check') AS has_plpgsql_check"
+            " EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'plpgsql_check') AS has_plpgsql_check,"
+            " ARRAY(SELECT name FROM pg_catalog.pg_available_extensions WHERE name = ANY(%s)) AS available"
             " FROM pg_catalog.pg_roles r, pg_catalog.pg_database d"
             " WHERE r.rolname = session_user AND d.datname = pg_catalog.current_database()",
-            prepare=False).fetchone()
+            (list(EXTENSIONS.values()),), prepare=False).fetchone()
 
 
 def create_scratch(conn: psycopg.Connection, who: dict) -> str:
@@ -544,6 +556,8 @@ def verify(dsn: str, root: Path | str = PROJECT_ROOT, audit: bool = False,
                         " SET ROLEs to every group role and sets session_replication_role; it tests the sources,"
                         " so run `pyctl verify` as a superuser where you can (CI, a staging server of the same"
                         " version); the drift check shows this database matches the sources")
+                elif EXTENSIONS["pgtap"] not in who["available"]:
+                    results["pgtap"] = _unavailable("pgtap")
                 elif reference is None:
                     results["pgtap"] = _check("pgtap")
                     _fail(results["pgtap"], "sources", f"no reference database to run in: {reference_error}")
@@ -557,6 +571,8 @@ def verify(dsn: str, root: Path | str = PROJECT_ROOT, audit: bool = False,
                         f"the plpgsql_check extension is not installed in {who['datname']} and {who['rolname']}"
                         " may not create it; with it installed, verify uses it read only",
                         f"CREATE EXTENSION plpgsql_check;  -- in database {who['datname']}, as a superuser")
+                elif plpgsql_where == "scratch" and EXTENSIONS["plpgsql_check"] not in who["available"]:
+                    results["plpgsql_check"] = _unavailable("plpgsql_check")
                 elif plpgsql_where == "scratch" and reference is None:
                     results["plpgsql_check"] = _check("plpgsql_check")
                     _fail(results["plpgsql_check"], "sources", f"no reference database: {reference_error}")

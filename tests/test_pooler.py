@@ -309,6 +309,16 @@ def test_migrate_works_through_the_pooler(bouncer, fresh_db, run_pyctl):
     assert fingerprint_diff(fingerprint(direct), fingerprint(reference)) == []
 
 
+def test_a_startup_parameter_the_pooler_refuses_is_one_line(bouncer, fresh_db, run_pyctl):
+    """options in the DSN (a session setting): pgbouncer refuses it (08P01)."""
+    name = fresh_db("template0").rsplit("/", 1)[1]
+    for cmd in (["migrate"], ["migrate", "--status"], ["verify"]):
+        p = run_pyctl([*cmd, "--dsn", bouncer.url(name) + "?options=-c%20statement_timeout%3D0"])
+        assert p.returncode == 1 and "Traceback" not in output(p)
+        lines = error_lines(p)
+        assert len(lines) == 1 and "08P01" in lines[0] and "remove it from the DSN" in lines[0], output(p)
+
+
 def test_verify_through_the_pooler_is_refused_in_one_line(bouncer, dbname, run_pyctl, tmp_path):
     p = run_pyctl(["verify", "--dsn", bouncer.url(dbname), "--report", tmp_path / "r.json"])
     assert p.returncode == 1

@@ -219,3 +219,20 @@ def test_verify_audit_without_seal_function_is_skipped(fresh_db):
         c.execute("DROP FUNCTION shq.fn_verify_audit_seals(regclass) CASCADE")
     check = verify(dsn, audit=True, skip=LIVE_ONLY + ("drift",))["checks"]["audit_seals"]
     assert check["ok"] is True and "skipped" in check["info"]
+
+
+@pytest.mark.parametrize("check", ["pgtap", "plpgsql_check"])
+def test_an_extension_the_server_lacks_is_one_line(fresh_db, monkeypatch, check, admin):
+    """As if the server had no such package: the check fails saying what to
+    install (the lookup is the real pg_available_extensions, for a name that
+    no package provides)."""
+    import pyctl.verify as V
+
+    monkeypatch.setitem(V.EXTENSIONS, check, f"{check}_not_installed_here")
+    report = verify(fresh_db(), skip=tuple(c for c in LIVE_ONLY if c != check) + ("drift",))
+    result = report["checks"][check]
+    assert report["ok"] is False and result["status"] == "failed"
+    assert [f["problem"] for f in result["failures"]] == [
+        f"58P01: the {check}_not_installed_here extension is not available on this server: install it"
+        f" (Debian: apt-get install {V.EXTENSION_PACKAGES[check]})"]
+    assert scratch_databases(admin) == []
