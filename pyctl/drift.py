@@ -39,7 +39,9 @@ TRIGGER_STATES = {"A": "ENABLE ALWAYS", "O": "ENABLE (skipped under session_repl
 
 _ACL = ("(SELECT coalesce(string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee)"
         " END || '=' || a.privilege_type || CASE WHEN a.is_grantable THEN '*' ELSE '' END, ',' ORDER BY 1), '')"
-        " FROM pg_catalog.aclexplode(coalesce({acl}, pg_catalog.acldefault('{k}', {owner}))) a)")
+        " FROM pg_catalog.aclexplode(coalesce({acl}, pg_catalog.acldefault({k}, {owner}))) a)")
+
+_REL_ACL = _ACL.format(acl="c.relacl", k="CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\"", owner="c.relowner")
 
 SNAPSHOT_SQL = f"""
 WITH ns AS (
@@ -53,13 +55,13 @@ WITH ns AS (
                           AND d.objid = c.oid AND d.deptype = 'e')
 )
 SELECT 'schema'::text AS kind, n.nspname::text AS subject,
-       'owner ' || pg_catalog.pg_get_userbyid(s.nspowner) || '; grants ' || {_ACL.format(acl='s.nspacl', k='n', owner='s.nspowner')}
+       'owner ' || pg_catalog.pg_get_userbyid(s.nspowner) || '; grants ' || {_ACL.format(acl='s.nspacl', k="'n'", owner='s.nspowner')}
   FROM ns n JOIN pg_catalog.pg_namespace s ON s.oid = n.oid
 UNION ALL
 SELECT 'relation', r.name,
        'kind ' || c.relkind::text || '; persistence ' || c.relpersistence::text || '; owner ' || pg_catalog.pg_get_userbyid(c.relowner)
        || '; row security ' || c.relrowsecurity::text || '/' || c.relforcerowsecurity::text
-       || '; grants ' || {_ACL.format(acl='c.relacl', k='r', owner='c.relowner')}
+       || '; grants ' || {_REL_ACL}
   FROM rels r JOIN pg_catalog.pg_class c ON c.oid = r.oid WHERE r.relkind <> 'c'
 UNION ALL
 SELECT 'column', r.name || '.' || a.attname,
@@ -108,7 +110,7 @@ SELECT 'routine', n.nspname || '.' || p.proname || '(' || pg_catalog.pg_get_func
        || '; leakproof ' || p.proleakproof::text
        || '; settings ' || coalesce(pg_catalog.array_to_string(p.proconfig, ', '), '-')
        || '; owner ' || pg_catalog.pg_get_userbyid(p.proowner)
-       || '; grants ' || {_ACL.format(acl='p.proacl', k='f', owner='p.proowner')}
+       || '; grants ' || {_ACL.format(acl='p.proacl', k="'f'", owner='p.proowner')}
   FROM ns n JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid
   JOIN pg_catalog.pg_language l ON l.oid = p.prolang
  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass

@@ -271,12 +271,6 @@ ORDER BY 1, 2
 """
 
 
-def _existing_schemas(cur) -> list[str]:
-    rows = cur.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s) ORDER BY 1",
-                       (list(PROJECT_SCHEMAS),), prepare=False).fetchall()
-    return [r[0] for r in rows]
-
-
 def ownership_pass(cur) -> list[str]:
     """ALTER ... OWNER TO outreach_owner every project object not owned by it
     (schemas, tables, views, sequences, routines, types; the two public error
@@ -292,20 +286,36 @@ def ownership_pass(cur) -> list[str]:
     return statements
 
 
-def revoke_public_pass(cur) -> None:
-    """No privilege for PUBLIC on any project table, view, sequence or routine."""
-    for schema in _existing_schemas(cur):
-        for kind in ("TABLES", "SEQUENCES", "ROUTINES"):
-            cur.execute(sql.SQL("REVOKE ALL ON ALL {} IN SCHEMA {} FROM PUBLIC").format(
-                sql.SQL(kind), sql.Identifier(schema)), prepare=False)
-    rels = cur.execute(
-        "SELECT c.relkind = 'S', c.oid::regclass::text FROM pg_class c"
-        " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'S')"
-        " AND (c.relname = ANY(%s) OR (c.relkind = 'S' AND c.relname LIKE 'shq\\_error\\_log%%'))"
-        " ORDER BY 2", (list(PUBLIC_TABLES),), prepare=False).fetchall()
-    for is_seq, name in rels:
-        cur.execute(sql.SQL("REVOKE ALL ON {} {} FROM PUBLIC").format(
-            sql.SQL("SEQUENCE" if is_seq else "TABLE"), sql.SQL(name)), prepare=False)
+PUBLIC_GRANTS_SQL = """
+SELECT format('REVOKE ALL ON %%s %%I.%%I FROM PUBLIC', CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+              n.nspname, c.relname)
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+   AND (n.nspname = ANY(%(schemas)s)
+        OR (n.nspname = 'public' AND (c.relname = ANY(%(public_tables)s)
+                                      OR (c.relkind = 'S' AND c.relname LIKE 'shq\\_error\\_log%%'))))
+   AND EXISTS (SELECT 1 FROM pg_catalog.aclexplode(coalesce(c.relacl, pg_catalog.acldefault(
+                   CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a WHERE a.grantee = 0)
+UNION ALL
+SELECT format('REVOKE ALL ON %%s %%s FROM PUBLIC', CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
+              p.oid::regprocedure)
+  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = ANY(%(schemas)s) AND p.prokind IN ('f', 'p', 'w', 'a')
+   AND EXISTS (SELECT 1 FROM pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
+                WHERE a.grantee = 0)
+ORDER BY 1
+"""
+
+
+def revoke_public_pass(cur) -> list[str]:
+    """No privilege for PUBLIC on any project table, view, sequence or
+    routine: REVOKE where PUBLIC holds one (its default included), and only
+    there, so that a database that already complies is not touched."""
+    statements = [r[0] for r in cur.execute(PUBLIC_GRANTS_SQL, {
+        "schemas": list(PROJECT_SCHEMAS), "public_tables": list(PUBLIC_TABLES)}, prepare=False).fetchall()]
+    for stmt in statements:
+        cur.execute(stmt, prepare=False)
+    return statements
 
 
 # ------------------------------------------------------------------ the repeatable pass
