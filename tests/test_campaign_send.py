@@ -4,40 +4,18 @@ the provider succeeded, with the gate's audit id; and all of it from 8 threads
 while the kill switch flips."""
 from __future__ import annotations
 
-import random
 import threading
 import time
 
 import psycopg
 import pytest
 
-from campaign_support import (create_campaign, make_company, new_id, override, remove_override, status_of,
+from campaign_support import (create_campaign, make_company, new_id, override, status_of,
                               step_id)
 from pyctl.gate import (BlockingOverrideError, CampaignNotActiveError, EligibilityCheckFailedError,
                         IneligibleTierError, MarketingDisabledError, MarketingSafetyGateError)
 from pyctl.outreach import SendError, SendNotRecordedError, execute_send
-
-
-class Provider:
-    """A fake email provider: records every call; fails when told to."""
-
-    def __init__(self, fail: Exception | None = None, during=None, pause: float = 0.0):
-        self.calls: list[dict] = []
-        self.fail = fail
-        self.during = during
-        self.pause = pause
-        self.lock = threading.Lock()
-
-    def __call__(self, **kwargs):
-        with self.lock:
-            self.calls.append(kwargs)
-        if self.during:
-            self.during(kwargs)
-        if self.pause:
-            time.sleep(self.pause)
-        if self.fail:
-            raise self.fail
-        return f"msg-{kwargs['audit_id']}"
+from send_race import Provider, assert_every_send_was_safe, senders_racing_a_flipper
 
 
 def audit(conn, audit_id):
@@ -307,108 +285,20 @@ def test_the_walkthrough_plan_send_plan(conn, sender):
 
 
 # ------------------------------------------------------------------ 8 threads, flipping overrides
-def test_eight_threads_while_overrides_flip(conn, dbname, server_dsn, login_role, new_conn):
+def test_eight_threads_while_overrides_flip(conn, login_role, new_conn):
     companies = [new_id("SND-MT") for _ in range(12)]
     flipped = companies[:6]
     for cid in companies:
         make_company(conn, cid)
     camp = create_campaign(conn, new_id("CMP"))
-    seq = step_id(conn, camp, 1)
     sender_role, _ = login_role("outreach_sender")
     senders = [new_conn(user=sender_role) for _ in range(8)]
     _, admin = login_role("outreach_override_admin")
-
-    stop = threading.Event()
-    errors: list[str] = []
-    outcomes: list[tuple[str, str, object]] = []  # (kind, company, audit_id)
-    out_lock = threading.Lock()
     provider = Provider(pause=0.003)
-
-    def send_loop(k: int, c: psycopg.Connection) -> None:
-        rnd = random.Random(k)
-        try:
-            while not stop.is_set():
-                cid = rnd.choice(companies)
-                try:
-                    execute_send(c, cid, camp, seq, provider, correlation_id=f"mt-{k}")
-                    kind, aid = "sent", None
-                except MarketingSafetyGateError as e:
-                    kind, aid = "blocked", e.audit_id
-                with out_lock:
-                    outcomes.append((kind, cid, aid))
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(f"sender {k}: {type(e).__name__}: {e}")
-
-    def flip_loop() -> None:
-        rnd = random.Random(99)
-        try:
-            while not stop.is_set():
-                cid, otype = rnd.choice(flipped), rnd.choice(["BLOCK_OUTREACH", "BLOCK_EMAIL"])
-                override(admin, cid, otype)
-                time.sleep(rnd.uniform(0.005, 0.05))
-                remove_override(admin, cid, otype)
-                time.sleep(rnd.uniform(0.0, 0.02))
-        except Exception as e:  # noqa: BLE001
-            errors.append(f"flipper: {type(e).__name__}: {e}")
-
-    threads = [threading.Thread(target=send_loop, args=(k, c)) for k, c in enumerate(senders)]
-    threads.append(threading.Thread(target=flip_loop))
-    for t in threads:
-        t.start()
-    time.sleep(6)
-    stop.set()
-    for t in threads:
-        t.join(60)
-    assert errors == []
-
-    sent = [o for o in outcomes if o[0] == "sent"]
-    blocked = [o for o in outcomes if o[0] == "blocked"]
-    assert len(sent) > 50 and len(blocked) > 5, (len(sent), len(blocked))
-    rows = conn.execute("SELECT s.company_unique_id, s.gate_audit_id, a.was_blocked, a.is_dry_run, a.attempt_timestamp,"
-                        " s.sent_at FROM outreach.send_log s JOIN outreach.send_attempt_audit a"
-                        " ON a.audit_id = s.gate_audit_id WHERE s.campaign_id = %s", (camp,)).fetchall()
-    # every provider call was recorded, and only those
-    assert len(rows) == len(sent) == len(provider.calls)
-    assert {r[1] for r in rows} == {c["audit_id"] for c in provider.calls}
-    # zero sends recorded on a blocked verdict; every recorded send's verdict passed
-    blocked_ids = {o[2] for o in blocked}
-    assert blocked_ids.isdisjoint({r[1] for r in rows})
-    assert all(not r[2] and not r[3] for r in rows)
-    assert conn.execute("SELECT count(*) FROM outreach.send_attempt_audit WHERE audit_id = ANY(%s) AND NOT was_blocked",
-                        (list(blocked_ids),)).fetchone()[0] == 0
-    # the verdict of every recorded send came after the last kill-switch change before it, and no
-    # blocking override was in force at the verdict
-    late = conn.execute("""
-        SELECT count(*) FROM outreach.send_log s
-          JOIN outreach.send_attempt_audit a ON a.audit_id = s.gate_audit_id
-         WHERE s.campaign_id = %s
-           AND EXISTS (SELECT 1 FROM outreach.override_audit_log l
-                        WHERE l.company_unique_id = s.company_unique_id
-                          AND l.occurred_at > a.attempt_timestamp AND l.occurred_at < s.sent_at)""",
-                        (camp,)).fetchone()[0]
-    assert late == 0
-    in_force = conn.execute("""
-        SELECT count(*) FROM outreach.send_log s
-          JOIN outreach.send_attempt_audit a ON a.audit_id = s.gate_audit_id
-          JOIN outreach.manual_overrides mo ON mo.company_unique_id = s.company_unique_id
-         WHERE s.campaign_id = %s AND mo.override_type IN ('BLOCK_OUTREACH', 'BLOCK_EMAIL')
-           AND mo.created_at <= a.attempt_timestamp
-           AND (mo.removed_at IS NULL OR mo.removed_at > a.attempt_timestamp)""", (camp,)).fetchone()[0]
-    assert in_force == 0
-    # every block of a flipped company was a kill-switch block, and one was in force then
-    reasons = conn.execute("""
-        SELECT a.block_reason, bool_or(mo.override_id IS NOT NULL)
-          FROM outreach.send_attempt_audit a
-          LEFT JOIN outreach.manual_overrides mo
-                 ON mo.company_unique_id = a.company_unique_id
-                AND mo.override_type IN ('BLOCK_OUTREACH', 'BLOCK_EMAIL')
-                AND mo.created_at <= a.attempt_timestamp
-                AND (mo.removed_at IS NULL OR mo.removed_at > a.attempt_timestamp)
-         WHERE a.audit_id = ANY(%s)
-         GROUP BY a.audit_id, a.block_reason""", (list(blocked_ids),)).fetchall()
-    assert {r[0] for r in reasons} <= {"MARKETING_DISABLED", "BLOCKING_OVERRIDE"}
-    assert all(r[1] for r in reasons)
-    assert {o[1] for o in blocked} <= set(flipped)
+    result = senders_racing_a_flipper(senders, admin, companies, flipped, camp, step_id(conn, camp, 1), provider, seconds=6)
+    assert_every_send_was_safe(conn, camp, result, provider, flipped)
+    kinds = [o[0] for o in result["outcomes"]]
+    assert kinds.count("sent") > 50 and kinds.count("blocked") > 5, (kinds.count("sent"), kinds.count("blocked"))
 
 
 # ------------------------------------------------------------------ concurrent sends to one target

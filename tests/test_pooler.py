@@ -8,22 +8,20 @@ server connections are shared between them; the application connections
 use psycopg's defaults, as a service would."""
 from __future__ import annotations
 
-import random
-import threading
 import time
-import uuid
 
 import psycopg
 import pytest
 
 from campaign_support import create_campaign, make_company, new_id, step_id
-from helpers import error_lines, fingerprint, fingerprint_diff, output
+from helpers import error_lines, fingerprint, fingerprint_diff, output, race
 from ops_support import PgBouncer, pooled
 from pyctl import gate as G
 from pyctl.migrate import migrate
 from pyctl.outreach import SendError, execute_send
-from pyctl.verify import check_mutation_guard, check_security, check_audit_seals
-from pyctl import drift, grants_audit, PROJECT_ROOT
+from pyctl import PROJECT_ROOT, drift, grants_audit
+from pyctl.verify import check_audit_seals, check_mutation_guard, check_security
+from send_race import Provider, assert_every_send_was_safe, senders_racing_a_flipper
 
 
 @pytest.fixture(scope="module")
@@ -42,17 +40,6 @@ def via(bouncer, dbname, login_role):
         url = bouncer.url(dbname, role)
         return role, url, pooled(url)
     return make
-
-
-class Provider:
-    def __init__(self):
-        self.calls: list[dict] = []
-        self.lock = threading.Lock()
-
-    def __call__(self, **kwargs):
-        with self.lock:
-            self.calls.append(kwargs)
-        time.sleep(0.002)
 
 
 # ------------------------------------------------------------------ the harness is a transaction pooler
@@ -118,7 +105,7 @@ def test_execute_send_through_the_pooler(conn, via):
                                        " WHERE company_unique_id = ANY(%s)", (cids,)).fetchall()} == {"exhausted"}
 
 
-def test_senders_while_overrides_flip_through_the_pooler(conn, via, bouncer, dbname):
+def test_senders_while_overrides_flip_through_the_pooler(conn, via):
     """8 senders and a flipper share 3 server connections: nothing hangs, no
     kill-switch change times out (55P03), every verdict is right and no
     send is recorded against a blocking override."""
@@ -127,84 +114,16 @@ def test_senders_while_overrides_flip_through_the_pooler(conn, via, bouncer, dbn
     for cid in companies:
         make_company(conn, cid)
     camp = create_campaign(conn, new_id("CMP"))
-    seq = step_id(conn, camp, 1)
-    role, url, _ = via("outreach_sender")
-    senders = [pooled(url) for _ in range(8)]
+    _, url, _ = via("outreach_sender")
+    senders = [pooled(url) for _ in range(8)]  # psycopg's defaults: only the pyctl APIs run on them
     _, admin_url, _ = via("outreach_override_admin")
-    admin = pooled(admin_url, prepare_threshold=None)  # its own SQL below
-    stop = threading.Event()
-    errors: list[str] = []
-    outcomes: list[tuple[str, str, object]] = []
-    lock = threading.Lock()
-    provider = Provider()
-    flips = [0]
-
-    def send_loop(k, c):
-        rnd = random.Random(k)
-        try:
-            while not stop.is_set():
-                cid = rnd.choice(companies)
-                try:
-                    execute_send(c, cid, camp, seq, provider, correlation_id=f"pgb-mt-{k}")
-                    kind, aid = "sent", None
-                except G.MarketingSafetyGateError as e:
-                    kind, aid = "blocked", e.audit_id
-                except SendError as e:
-                    # every verdict voided by a change before its send: refused, nothing sent
-                    assert e.sqlstate == "OG008", e
-                    kind, aid = "refused", e.audit_id
-                with lock:
-                    outcomes.append((kind, cid, aid))
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(f"sender {k}: {type(e).__name__}: {e}")
-
-    def flip_loop():
-        rnd = random.Random(7)
-        try:
-            while not stop.is_set():
-                cid, otype = rnd.choice(flipped), rnd.choice(["BLOCK_OUTREACH", "BLOCK_EMAIL"])
-                for fn in ("set", "remove"):
-                    with admin.transaction():
-                        # a change waits at most for the sends in flight: a hang would be a 55P03 here
-                        admin.execute("SELECT set_config('lock_timeout', '5s', true)")
-                        if fn == "set":
-                            admin.execute("SELECT outreach.set_marketing_override(%s, %s, 'flip', 'pgb')", (cid, otype))
-                        else:
-                            admin.execute("SELECT outreach.remove_marketing_override(%s, %s, 'flip', 'pgb')",
-                                          (cid, otype))
-                    flips[0] += 1
-                    time.sleep(rnd.uniform(0.005, 0.03))
-        except Exception as e:  # noqa: BLE001
-            errors.append(f"flipper: {type(e).__name__}: {e}")
-
-    threads = [threading.Thread(target=send_loop, args=(k, c)) for k, c in enumerate(senders)]
-    threads.append(threading.Thread(target=flip_loop))
-    for t in threads:
-        t.start()
-    time.sleep(5)
-    stop.set()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    assert errors == []
-    sent = [o for o in outcomes if o[0] == "sent"]
-    blocked = [o for o in outcomes if o[0] == "blocked"]
-    assert len(sent) > 20 and len(blocked) > 2 and flips[0] > 10, (len(sent), len(blocked), flips)
-    assert {o[1] for o in blocked} <= set(flipped)
-    refused = [o for o in outcomes if o[0] == "refused"]
-    assert {o[1] for o in refused} <= set(flipped) and len(refused) < len(sent) / 20, len(refused)
-    rows = conn.execute("SELECT s.gate_audit_id, a.was_blocked FROM outreach.send_log s"
-                        " JOIN outreach.send_attempt_audit a ON a.audit_id = s.gate_audit_id"
-                        " WHERE s.campaign_id = %s", (camp,)).fetchall()
-    assert len(rows) == len(sent) == len(provider.calls) and not any(r[1] for r in rows)
-    unsafe = conn.execute("""
-        SELECT count(*) FROM outreach.send_log s
-          JOIN outreach.send_attempt_audit a ON a.audit_id = s.gate_audit_id
-          JOIN outreach.manual_overrides mo ON mo.company_unique_id = s.company_unique_id
-         WHERE s.campaign_id = %s AND mo.override_type IN ('BLOCK_OUTREACH', 'BLOCK_EMAIL')
-           AND mo.created_at <= s.sent_at AND (mo.removed_at IS NULL OR mo.removed_at > s.sent_at)""",
-                          (camp,)).fetchone()[0]
-    assert unsafe == 0, "a send was recorded while a blocking override was in force"
+    admin = pooled(admin_url, prepare_threshold=None)
+    provider = Provider(pause=0.002)
+    result = senders_racing_a_flipper(senders, admin, companies, flipped, camp, step_id(conn, camp, 1), provider, seconds=5)
+    assert_every_send_was_safe(conn, camp, result, provider, flipped)
+    kinds = [o[0] for o in result["outcomes"]]
+    assert kinds.count("sent") > 20 and kinds.count("blocked") > 2 and result["flips"] > 10, (
+        kinds.count("sent"), kinds.count("blocked"), result["flips"])
     # no lock outlived its transaction on any server connection: every
     # company's kill switch can be changed at once
     for cid in companies:
@@ -219,27 +138,17 @@ def test_mint_signals_and_engagement_through_the_pooler(conn, via):
     for cid in cids:
         conn.execute("SELECT cl.fn_register_company(%s, 'x', 'x.example')", (cid,))
     _, url, _ = via("outreach_hub_writer")
-    writers = [pooled(url, prepare_threshold=None) for _ in range(6)]
-    minted: dict[str, set] = {cid: set() for cid in cids}
-    errors: list[str] = []
-    barrier = threading.Barrier(len(writers))
 
     def mint(c):
-        barrier.wait()
-        try:
-            for cid in cids:
-                oid = c.execute("SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0]
-                minted[cid].add(oid)
-                c.execute("SELECT outreach.fn_add_bit_signal(%s, 'NEWS_MENTION', now(), 'pgb-news')", (cid,))
-        except Exception as e:  # noqa: BLE001
-            errors.append(f"{type(e).__name__}: {e}")
+        out = {}
+        for cid in cids:
+            out[cid] = c.execute("SELECT outreach.fn_mint_outreach_id(%s)", (cid,)).fetchone()[0]
+            c.execute("SELECT outreach.fn_add_bit_signal(%s, 'NEWS_MENTION', now(), 'pgb-news')", (cid,))
+        return out
 
-    threads = [threading.Thread(target=mint, args=(c,)) for c in writers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results, errors = race(lambda: pooled(url, prepare_threshold=None), 6, mint)
     assert errors == []
+    minted = {cid: {r[cid] for r in results} for cid in cids}
     for cid in cids:
         bound = conn.execute("SELECT outreach_id FROM cl.company_identity WHERE company_unique_id = %s",
                              (cid,)).fetchone()[0]
@@ -374,7 +283,7 @@ def test_seal_verification_in_a_session_shared_with_verify_and_the_tamper_suite(
         p = run_pyctl(["verify", "--dsn", dsn, "--skip", "pgtap", "--report", tmp_path / "r.json"])
         assert p.returncode == 0, output(p)[-3000:]
         assert "functions (live database)" in p.stdout
-        assert _sessions_gone(conn, "pyctl verify%", but=pid), "verify left a session behind"
+        assert _sessions_gone(conn, "pyctl verify (plpgsql_check)", but=pid), "plpgsql_check's session lives on"
         for check in (drift.snapshot, check_security, check_mutation_guard, grants_audit.check_grants,
                       check_audit_seals):
             check(session)

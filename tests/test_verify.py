@@ -131,49 +131,59 @@ def _guard_triggers(c) -> list[tuple[str, str]]:
                      (list(policy.PROJECT_SCHEMAS),)).fetchall()
 
 
-@pytest.mark.parametrize("case", ["origin", "disabled", "dropped", "redefined", "owner", "grant", "index",
-                                  "pending_migration"])
+#: drift made by a DBA past the DDL guard: the statement, and the subjects verify must name
+DRIFTS = {
+    "disabled": ("ALTER TABLE outreach.send_log DISABLE TRIGGER trg_send_log_010_gate_guard",
+                 {"outreach.send_log.trg_send_log_010_gate_guard"}),
+    "dropped": ("DROP TRIGGER trg_send_log_001_kill_switch_lock ON outreach.send_log",
+                {"outreach.send_log.trg_send_log_001_kill_switch_lock"}),
+    "redefined": ("ALTER FUNCTION outreach.fn_safety_gate_check(text, text, text, text, boolean)"
+                  " SET search_path = public, pg_catalog",
+                  {"outreach.fn_safety_gate_check(p_company_unique_id text, p_campaign_id text, "
+                   "p_correlation_id text, p_channel text, p_dry_run boolean)"}),
+    "owner": ("ALTER VIEW outreach.vw_tier_distribution OWNER TO postgres", {"outreach.vw_tier_distribution"}),
+    "grant": ("GRANT UPDATE ON outreach.company_target TO outreach_reader", {"outreach.company_target"}),
+    "pending_migration": ("DELETE FROM public._yoyo_migration WHERE migration_id = '0700_audit_seals'",
+                          {"0700_audit_seals"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DRIFTS))
 def test_verify_fails_on_drift(fresh_db, case):
     dsn = fresh_db()
+    statement, subjects = DRIFTS[case]
     with psycopg.connect(dsn, autocommit=True) as c:
         c.execute("SET shq.migrating = on")  # past the DDL guard, as a DBA with a superuser could
-        if case == "origin":  # what ENABLE TRIGGER ALL does after a data-only restore
-            subjects = {f"{t}.{g}" for t, g in _guard_triggers(c) if t == "cl.company_identity"}
-            assert subjects
-            c.execute("ALTER TABLE cl.company_identity ENABLE TRIGGER USER")
-        elif case == "disabled":
-            c.execute("ALTER TABLE outreach.send_log DISABLE TRIGGER trg_send_log_010_gate_guard")
-            subjects = {"outreach.send_log.trg_send_log_010_gate_guard"}
-        elif case == "dropped":
-            c.execute("DROP TRIGGER trg_send_log_001_kill_switch_lock ON outreach.send_log")
-            subjects = {"outreach.send_log.trg_send_log_001_kill_switch_lock"}
-        elif case == "redefined":
-            c.execute("ALTER FUNCTION outreach.fn_safety_gate_check(text, text, text, text, boolean)"
-                      " SET search_path = public, pg_catalog")
-            subjects = {"outreach.fn_safety_gate_check(p_company_unique_id text, p_campaign_id text, "
-                        "p_correlation_id text, p_channel text, p_dry_run boolean)"}
-        elif case == "owner":
-            c.execute("ALTER VIEW outreach.vw_tier_distribution OWNER TO postgres")
-            subjects = {"outreach.vw_tier_distribution"}
-        elif case == "grant":
-            c.execute("GRANT UPDATE ON outreach.company_target TO outreach_reader")
-            subjects = {"outreach.company_target"}
-        elif case == "index":
-            c.execute("CREATE INDEX zz_extra ON outreach.send_log (sent_at)")
-            subjects = set()
-        elif case == "pending_migration":
-            c.execute("DELETE FROM public._yoyo_migration WHERE migration_id = '0700_audit_seals'")
-            subjects = {"0700_audit_seals"}
+        c.execute(statement)
     check = verify(dsn, skip=LIVE_ONLY)["checks"]["drift"]
-    named = {f["subject"] for f in check["failures"]}
-    if case == "index":
-        assert check["ok"] is True, "an extra index is a warning (a DBA may add one)"
-        assert [w["subject"] for w in check["warnings"]] == ["outreach.send_log.zz_extra"]
-        return
     assert check["ok"] is False
-    assert subjects <= named, (subjects, check["failures"])
-    if case in ("origin", "disabled"):
-        assert all("the sources say ENABLE ALWAYS" in f["problem"] for f in check["failures"]), check["failures"]
+    assert subjects <= {f["subject"] for f in check["failures"]}, (subjects, check["failures"])
+    if case == "disabled":
+        assert check["failures"][0]["problem"] == "trigger is DISABLE, the sources say ENABLE ALWAYS"
+
+
+def test_verify_names_every_trigger_left_at_enable(fresh_db):
+    """What ENABLE TRIGGER ALL does after a data-only restore: ENABLE
+    ALWAYS triggers become ENABLE, and each is named."""
+    dsn = fresh_db()
+    with psycopg.connect(dsn, autocommit=True) as c:
+        subjects = {f"{t}.{g}" for t, g in _guard_triggers(c) if t == "cl.company_identity"}
+        assert subjects
+        c.execute("SET shq.migrating = on")
+        c.execute("ALTER TABLE cl.company_identity ENABLE TRIGGER USER")
+    check = verify(dsn, skip=LIVE_ONLY)["checks"]["drift"]
+    assert {f["subject"] for f in check["failures"]} == subjects
+    assert {f["problem"] for f in check["failures"]} == {
+        "trigger is ENABLE (skipped under session_replication_role = replica), the sources say ENABLE ALWAYS"}
+
+
+def test_an_extra_index_is_a_warning(fresh_db):
+    dsn = fresh_db()
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("CREATE INDEX zz_extra ON outreach.send_log (sent_at)")
+    check = verify(dsn, skip=LIVE_ONLY)["checks"]["drift"]
+    assert check["ok"] is True, "an extra index is a warning (a DBA may add one)"
+    assert [w["subject"] for w in check["warnings"]] == ["outreach.send_log.zz_extra"]
 
 
 def test_a_source_tree_that_does_not_migrate_fails_and_leaves_no_scratch(fresh_db, tmp_path, admin):
