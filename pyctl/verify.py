@@ -476,7 +476,7 @@ def verify(dsn: str, root: Path | str = PROJECT_ROOT, audit: bool = False,
     root = Path(root)
     t0 = time.perf_counter()
     report = {"ok": True, "dsn": redact(dsn), "started_at": datetime.now(timezone.utc).isoformat(),
-              "checks": {}, "skipped": [], "server": {}}
+              "checks": {}, "skipped": [], "server": {}, "every_check": dict(CHECK_DESCRIPTIONS)}
     wanted = [c for c in CHECKS if c not in skip and (audit or c != "audit_seals")]
     report["skipped"] = [c for c in CHECKS if c in skip]
     with connect(dsn, autocommit=True, application_name="pyctl verify", prepare_threshold=None) as conn:
@@ -569,7 +569,8 @@ def verify(dsn: str, root: Path | str = PROJECT_ROOT, audit: bool = False,
                     results["plpgsql_check"] = _not_run(
                         _check("plpgsql_check"),
                         f"the plpgsql_check extension is not installed in {who['datname']} and {who['rolname']}"
-                        " may not create it; with it installed, verify uses it read only",
+                        " may not create it; with it installed, verify checks the live functions in a transaction"
+                        " that it rolls back",
                         f"CREATE EXTENSION plpgsql_check;  -- in database {who['datname']}, as a superuser")
                 elif plpgsql_where == "scratch" and EXTENSIONS["plpgsql_check"] not in who["available"]:
                     results["plpgsql_check"] = _unavailable("plpgsql_check")
@@ -590,8 +591,13 @@ def verify(dsn: str, root: Path | str = PROJECT_ROOT, audit: bool = False,
                     run("plpgsql_check", plpgsql)
         finally:
             if scratch:
-                drop_scratch(conn, scratch)
-                report["server"]["scratch_dropped"] = True
+                try:
+                    drop_scratch(conn, scratch)
+                    report["server"]["scratch_dropped"] = True
+                except psycopg.Error as e:
+                    report["server"]["scratch_dropped"] = False
+                    echo(f"verify: could not drop the scratch database {scratch} (drop it by hand):"
+                         f" {format_db_error(e)}")
 
         run("audit_seals", lambda: _read_only(conn, check_audit_seals))
 
