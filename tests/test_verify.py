@@ -141,6 +141,9 @@ DRIFTS = {
                   " SET search_path = public, pg_catalog",
                   {"outreach.fn_safety_gate_check(p_company_unique_id text, p_campaign_id text, "
                    "p_correlation_id text, p_channel text, p_dry_run boolean)"}),
+    "body": ("CREATE OR REPLACE FUNCTION shq.fn_is_blank(p_value text) RETURNS boolean LANGUAGE sql IMMUTABLE"
+             " PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$ SELECT p_value IS NULL $$",
+             {"shq.fn_is_blank(p_value text)"}),
     "owner": ("ALTER VIEW outreach.vw_tier_distribution OWNER TO postgres", {"outreach.vw_tier_distribution"}),
     "grant": ("GRANT UPDATE ON outreach.company_target TO outreach_reader", {"outreach.company_target"}),
     "pending_migration": ("DELETE FROM public._yoyo_migration WHERE migration_id = '0700_audit_seals'",
