@@ -35,8 +35,9 @@ on a direct connection and on one from a transaction-mode pooler (pgbouncer).
 The bound: while perform_send runs, its send transaction holds the company's
 kill-switch lock (shared) and the Company Target's row lock. A kill-switch
 change for that company (set/remove_marketing_override), an opt-out or
-another send to it waits until the send is recorded, and never longer than
-`provider_timeout` seconds (default PROVIDER_TIMEOUT): the transaction sets
+another send to it waits until the send is recorded, and no longer than
+`provider_timeout` seconds (default PROVIDER_TIMEOUT) after the send_log
+insert: the transaction sets
 idle_in_transaction_session_timeout to it, so the server ends a send whose
 provider call is still running by then (and a client that died mid-send).
 The provider may still have sent: SendNotRecordedError says so, the
