@@ -20,10 +20,9 @@ import pytest
 
 from helpers import fingerprint, fingerprint_diff, output
 from ops_support import Cluster
-from pyctl import PROJECT_ROOT
 from pyctl.policy import PROJECT_SCHEMAS
 
-RUNBOOK = PROJECT_ROOT / "docs" / "operations.md"
+RUNBOOK = Path(__file__).resolve().parent.parent / "docs" / "operations.md"
 BLOCK = re.compile(r"<!-- runbook: ([\w-]+) -->\n<!-- norun -->\n```sh\n(.*?)```", re.S)
 CRON = {"shared_preload_libraries": "pg_cron", "cron.database_name": "outreach",
         "cron.use_background_workers": "on", "max_worker_processes": "20"}

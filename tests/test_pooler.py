@@ -13,14 +13,18 @@ import time
 import psycopg
 import pytest
 
-from campaign_support import create_campaign, make_company, new_id, step_id
+from campaign_support import create_campaign, step_id
+try:  # the one company builder, where the shared fixtures have it (call it with cid=)
+    from helpers import make_company, new_id
+except ImportError:
+    from campaign_support import make_company, new_id
 from helpers import error_lines, fingerprint, fingerprint_diff, output, race
 from ops_support import PgBouncer, pooled
 from pyctl import gate as G
 from pyctl.migrate import migrate
 from pyctl.outreach import SendError, execute_send
-from pyctl import PROJECT_ROOT, drift, grants_audit
-from pyctl.verify import check_audit_seals, check_mutation_guard, check_security
+from pyctl import drift, grants_audit
+from pyctl.verify import check_audit_seals, check_mutation_guard, check_security, pgtap_files
 from send_race import Provider, assert_every_send_was_safe, senders_racing_a_flipper
 
 
@@ -59,8 +63,8 @@ def test_the_pooler_shares_server_connections_and_drops_session_state(bouncer, d
 # ------------------------------------------------------------------ the gate and the kill switch from Python
 def test_gate_api_through_the_pooler(conn, via):
     ok_cid, blocked_cid = new_id("PGB-OK"), new_id("PGB-BLK")
-    make_company(conn, ok_cid)
-    make_company(conn, blocked_cid)
+    make_company(conn, cid=ok_cid)
+    make_company(conn, cid=blocked_cid)
     camp = create_campaign(conn, new_id("CMP"))
     _, _, admin = via("outreach_override_admin")
     _, url, sender = via("outreach_sender")
@@ -93,7 +97,7 @@ def test_gate_api_through_the_pooler(conn, via):
 def test_execute_send_through_the_pooler(conn, via):
     cids = [new_id("PGB-SND") for _ in range(3)]
     for cid in cids:
-        make_company(conn, cid)
+        make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"), delays=(0, 0))
     _, _, sender = via("outreach_sender")
     provider = Provider()
@@ -112,7 +116,7 @@ def test_senders_while_overrides_flip_through_the_pooler(conn, via):
     companies = [new_id("PGB-MT") for _ in range(8)]
     flipped = companies[:4]
     for cid in companies:
-        make_company(conn, cid)
+        make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"))
     _, url, _ = via("outreach_sender")
     senders = [pooled(url) for _ in range(8)]  # psycopg's defaults: only the pyctl APIs run on them
@@ -157,7 +161,7 @@ def test_mint_signals_and_engagement_through_the_pooler(conn, via):
                             (cid,)).fetchone()[0] == 1, "the dedup key held across pooled sessions"
     # engagement: the sender records events through the pooler
     cid = new_id("PGB-ENG")
-    make_company(conn, cid)
+    make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"))
     _, url, _ = via("outreach_sender")
     sender = pooled(url, prepare_threshold=None)
@@ -176,7 +180,7 @@ def test_mint_signals_and_engagement_through_the_pooler(conn, via):
 # ------------------------------------------------------------------ failures of the pooler itself
 def test_a_pooler_failure_is_a_blocked_verdict_or_a_send_error(conn, pg_cluster, dbname, login_role):
     cid = new_id("PGB-DOWN")
-    make_company(conn, cid)
+    make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"))
     role, _ = login_role("outreach_sender")
     own = PgBouncer(pg_cluster.settings["port"], pool_size=1, users=("postgres", role)).start()
@@ -238,7 +242,7 @@ def test_verify_through_the_pooler_is_refused_in_one_line(bouncer, dbname, run_p
 
 
 # ------------------------------------------------------------------ the XX000 regression
-TAMPER_FILE = PROJECT_ROOT / "pgtap_tests" / "tamper_seals.sql"
+TAMPER_FILE = next(p for p in pgtap_files() if p.name == "tamper_seals.sql")
 
 
 def _sessions_gone(conn, application_name: str, but: int, timeout: float = 5.0) -> bool:
