@@ -98,4 +98,7 @@ def connect(dsn: str, *, autocommit: bool = False, settings: dict[str, str] | No
         return psycopg.connect(dsn, autocommit=autocommit, **kwargs)
     except psycopg.Error as e:
         msg = " ".join(str(e).split()) or type(e).__name__
+        if "unsupported startup parameter" in msg:  # pgbouncer's 08P01 (the SQLSTATE is not passed on)
+            msg += (" | 08P01: a connection pooler refuses this startup parameter; remove it from the DSN"
+                    " (pyctl needs none) or connect to the server directly")
         raise PyctlError(f"cannot connect to {redact(dsn)}: {msg}") from None

@@ -25,6 +25,12 @@ Either way the verdict is taken in READ COMMITTED (the gate fails closed in
 any other isolation level). Any error while calling becomes
 EligibilityCheckFailedError (fail closed), carrying no audit id when no audit
 row could be written.
+
+Poolers: every statement is sent unprepared (prepare=False, whatever the
+connection's prepare_threshold) and nothing outlives its transaction (SET
+TRANSACTION only), so a connection from a transaction-mode pgbouncer works
+like a direct one; a failure of the pooler or the driver is a blocked
+verdict like any other (EligibilityCheckFailedError).
 """
 from __future__ import annotations
 
@@ -122,9 +128,9 @@ def _run_gate(conn: psycopg.Connection, args: tuple) -> dict:
         # connection's settings): the verdict is taken in READ COMMITTED and
         # its audit row written whatever they are. SET TRANSACTION is allowed
         # here because nothing ran in this transaction yet.
-        conn.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED, READ WRITE")
+        conn.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED, READ WRITE", prepare=False)
         with conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(GATE_SQL, args)
+            cur.execute(GATE_SQL, args, prepare=False)
             row = cur.fetchone()
     if row is None:
         raise RuntimeError("outreach.fn_safety_gate_check returned no row")
@@ -137,7 +143,7 @@ def _side_connection(conn: psycopg.Connection) -> psycopg.Connection:
     password = conn.info.password
     if password:
         params["password"] = password
-    return psycopg.connect(autocommit=True, **params)
+    return psycopg.connect(autocommit=True, prepare_threshold=None, **params)
 
 
 def check_eligibility(conn: psycopg.Connection, company_unique_id: str | None, campaign_id: str | None,
@@ -211,7 +217,7 @@ def set_override(conn: psycopg.Connection, company_unique_id: str, override_type
     with conn.transaction():
         return conn.execute(
             "SELECT outreach.set_marketing_override(%s::text, %s::text, %s::text, %s::text, %s::int, %s::timestamptz)",
-            (company_unique_id, override_type, reason, actor, tier_cap, expires_at)).fetchone()[0]
+            (company_unique_id, override_type, reason, actor, tier_cap, expires_at), prepare=False).fetchone()[0]
 
 
 def remove_override(conn: psycopg.Connection, company_unique_id: str, override_type: str, reason: str,
@@ -220,7 +226,7 @@ def remove_override(conn: psycopg.Connection, company_unique_id: str, override_t
     with conn.transaction():
         return conn.execute(
             "SELECT outreach.remove_marketing_override(%s::text, %s::text, %s::text, %s::text)",
-            (company_unique_id, override_type, reason, actor)).fetchone()[0]
+            (company_unique_id, override_type, reason, actor), prepare=False).fetchone()[0]
 
 
 def list_overrides(conn: psycopg.Connection, company_unique_id: str | None = None,
@@ -238,6 +244,6 @@ def list_overrides(conn: psycopg.Connection, company_unique_id: str | None = Non
              WHERE (%(cid)s::text IS NULL OR mo.company_unique_id = %(cid)s::text)
                AND (%(all)s OR (mo.removed_at IS NULL AND (mo.expires_at IS NULL OR mo.expires_at > now())))
              ORDER BY mo.created_at DESC, mo.override_id
-            """, {"cid": company_unique_id, "all": include_inactive})
+            """, {"cid": company_unique_id, "all": include_inactive}, prepare=False)
         return cur.fetchall()
 

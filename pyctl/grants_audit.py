@@ -7,6 +7,11 @@ with severity "fail" (verify fails), "warning" or "info" (reported only):
 
   owner_members        no login role is (directly or through other roles) a
                        member of outreach_owner, and outreach_owner cannot log in
+                       (`pyctl migrate` makes a deployer that is not a superuser
+                       a member only for the length of its own transaction, so
+                       between deploys it cannot SET ROLE to the owner, nor
+                       disable a guard trigger without first granting itself
+                       the owner role: a deliberate, visible act)
   write_all_data       no login role is a member of pg_write_all_data
   replication_role     no login role may SET session_replication_role
                        (it makes ordinary triggers stop firing)
@@ -14,6 +19,9 @@ with severity "fail" (verify fails), "warning" or "info" (reported only):
   protected_rules      no rule exists on a protected table
   guard_triggers       every guard trigger of a protected table is ENABLE ALWAYS
   ddl_guard            the DDL guard's event triggers are installed (warning)
+  createrole_logins    (info) logins that are not superusers but hold
+                       CREATEROLE (the managed-PostgreSQL deployer): they could
+                       grant themselves any group role, the owner included
 
 Superusers: a superuser login is normal for the DBA. It is implicitly all of
 the above, and nothing inside the database can stop it (it can also disable
@@ -71,8 +79,18 @@ def owner_members(conn: psycopg.Connection) -> list[dict]:
     for name, is_super in conn.execute(MEMBERS_OF, ("outreach_owner",)).fetchall():
         out.append(_finding("owner_members", "info" if is_super else "fail", name,
                             "login role is a member of outreach_owner: it can SET ROLE to the owner of every "
-                            "object and sanction its own writes"))
+                            "object, disable a guard trigger and sanction its own writes (pyctl migrate needs no "
+                            f"standing membership: REVOKE outreach_owner FROM {name})"))
     return out
+
+
+def createrole_logins(conn: psycopg.Connection) -> list[dict]:
+    rows = conn.execute("SELECT rolname FROM pg_roles WHERE rolcanlogin AND rolcreaterole AND NOT rolsuper"
+                        " ORDER BY 1").fetchall()
+    return [_finding("createrole_logins", "info", name,
+                     "login with CREATEROLE (the deployer of a managed server): it is not a member of "
+                     "outreach_owner between deploys, but could grant itself any group role")
+            for (name,) in rows]
 
 
 def write_all_data(conn: psycopg.Connection) -> list[dict]:
@@ -132,23 +150,25 @@ def guard_triggers(conn: psycopg.Connection) -> list[dict]:
 def ddl_guard(conn: psycopg.Connection) -> list[dict]:
     rows = dict(conn.execute(
         "SELECT evtname, evtenabled FROM pg_event_trigger WHERE evtname = ANY(%s)"
-        " AND evtfoid = to_regprocedure('shq.tg_ddl_guard()')", (list(DDL_GUARD_EVENT_TRIGGERS),)).fetchall())
+        " AND evtfoid IN (SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+        "                  WHERE n.nspname = 'shq' AND p.proname = 'tg_ddl_guard')",
+        (list(DDL_GUARD_EVENT_TRIGGERS),)).fetchall())
     missing = [n for n in DDL_GUARD_EVENT_TRIGGERS if n not in rows]
     weak = [n for n, e in rows.items() if e != "A"]
     if missing:
         return [_finding("ddl_guard", "warning", ", ".join(missing),
                          "DDL guard event trigger(s) not installed (event triggers need a superuser): DDL that "
-                         "weakens the protected tables is not refused; a superuser runs "
-                         "`pyctl audit guard --install`")]
+                         "weakens the protected tables is not refused; a superuser runs, in this database: "
+                         "SELECT shq.fn_install_ddl_guard();  (or `pyctl audit guard --install`)")]
     if weak:
         return [_finding("ddl_guard", "warning", ", ".join(sorted(weak)),
                          "DDL guard event trigger(s) not ENABLE ALWAYS (skipped under session_replication_role"
-                         " = replica, or disabled); a superuser runs `pyctl audit guard --install`")]
+                         " = replica, or disabled); a superuser runs, in this database: SELECT shq.fn_install_ddl_guard();")]
     return []
 
 
 CHECKS = (superuser_logins, owner_members, write_all_data, replication_role, schema_create, protected_rules,
-          guard_triggers, ddl_guard)
+          guard_triggers, ddl_guard, createrole_logins)
 
 
 def audit_grants(conn: psycopg.Connection) -> list[dict]:

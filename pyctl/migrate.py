@@ -1,43 +1,69 @@
-"""`pyctl migrate`: the run-once migrations of db/ (yoyo), then the repeatable
-sources of db/manifest.txt (functions/, triggers/, views/), every time.
+"""`pyctl migrate`: the run-once migrations of db/ (read by yoyo), then the
+repeatable sources of db/manifest.txt (functions/, triggers/, views/), every
+time - all in ONE transaction, so a failure anywhere leaves the database as
+it was (never tables without their guard triggers).
 
-One run:
-  1. takes a session advisory lock on its own connection, held to the end,
-     so two deploys cannot interleave (every migrate session also sets
-     shq.migrating = on, which the DDL guard lets through);
-  2. applies the pending yoyo migrations of db/, each in its own transaction;
-  3. in ONE transaction, with check_function_bodies off and search_path
+One run, on one connection, in one transaction:
+  1. pg_advisory_xact_lock: two deploys cannot interleave (the lock goes
+     with the transaction, never outlives it);
+  2. set_config('shq.migrating', 'on', true): the DDL guard
+     (functions/shq/tg_ddl_guard.sql) lets the migration's DDL through;
+  3. the group roles of pyctl.policy that do not exist yet are created
+     (NOLOGIN), so no migration needs a role it has not created;
+  4. a login that is not a superuser (the managed-PostgreSQL deployer: a
+     CREATEROLE login that owns the database) gets, for this transaction
+     only, membership in outreach_owner and, for outreach_owner, CREATE on
+     the database and on schema public, and then works as outreach_owner
+     (SET LOCAL ROLE). Everything granted here is revoked before COMMIT:
+     between deploys the deployer is not a member of the owner, so it cannot
+     disable a guard trigger without first granting itself the owner role;
+  5. the pending migrations of db/ (yoyo's files, order and bookkeeping
+     tables `_yoyo_migration`/`_yoyo_log`/`_yoyo_version`), each file as
+     one multi-statement string;
+  6. the repeatable pass, with check_function_bodies off and search_path
      pinned to pg_catalog, pg_temp: drops the manifest's views (reverse
-     order, no CASCADE), executes every manifest file in order, gives every
-     project object to outreach_owner, and revokes everything from PUBLIC.
-Re-running changes nothing. Any failure rolls back the repeatable pass and
-raises MigrateError naming the file: one line, no traceback.
+     order, no CASCADE), executes every manifest file in order;
+  7. gives every project object to outreach_owner and revokes everything
+     from PUBLIC; then COMMIT.
+Nothing is session state (no session lock, no `options` startup parameter,
+no plain SET, no prepared statement), so it also runs through a
+transaction-mode pooler such as pgbouncer. Re-running changes nothing. Any
+failure rolls everything back and raises MigrateError naming the file: one
+line (SQLSTATE, message, hint), no traceback.
+
+What needs a superuser (the DDL guard's event triggers) is left out for any
+other login, and `superuser_statements` says what a DBA runs.
 """
 from __future__ import annotations
 
+import getpass
+import socket
 import time
+import uuid
 import warnings
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 import psycopg
 from psycopg import sql
 
-from pyctl.dsn import connect, redact, yoyo_url
+from pyctl.dsn import connect
 from pyctl.errors import PyctlError, format_db_error
-from pyctl.policy import PROJECT_SCHEMAS
+from pyctl.policy import GROUP_ROLES, PROJECT_SCHEMAS
 from pyctl.resources import MANIFEST, SQL_ROOT
 
-#: pg_advisory_lock key of `pyctl migrate` (the bytes of "outreach", as int8)
+#: pg_advisory_xact_lock key of `pyctl migrate` (the bytes of "outreach", as int8)
 ADVISORY_LOCK_KEY = int.from_bytes(b"outreach", "big") & 0x7FFF_FFFF_FFFF_FFFF
 OWNER_ROLE = "outreach_owner"
 #: the two project tables that live in `public` (SPEC §0)
 PUBLIC_TABLES = ("shq_error_log", "shq_error_log_archive")
-#: session settings of every migrate connection: shq.migrating = on tells the
-#: DDL guard (functions/shq/tg_ddl_guard.sql) that this is `pyctl migrate`
-MIGRATE_SETTINGS = {"shq.migrating": "on"}
 REPEATABLE_DIRS = ("functions", "triggers", "views")
+#: yoyo's bookkeeping tables (its internal schema version 2), kept so that
+#: `yoyo` itself still reads what pyctl applied
+YOYO_SCHEMA_VERSION = 2
+YOYO_TABLES = ("_yoyo_migration", "_yoyo_log", "_yoyo_version")
 
 
 class MigrateError(PyctlError):
@@ -52,6 +78,11 @@ class MigrateResult:
     repeatables: int = 0
     views_dropped: int = 0
     reowned: list[str] = field(default_factory=list)
+    #: grants made for the length of the transaction (and revoked before COMMIT)
+    transient_grants: list[str] = field(default_factory=list)
+    #: what a superuser must still run, one SQL statement each (see superuser_statements)
+    superuser_statements: list[str] = field(default_factory=list)
+    superuser: bool = True
     seconds: float = 0.0
 
 
@@ -88,23 +119,25 @@ def view_name(path: Path) -> str | None:
     return None
 
 
-# ------------------------------------------------------------------ yoyo
-def _yoyo_backend(dsn: str):
-    from yoyo import get_backend
-
-    try:
-        return get_backend(yoyo_url(dsn, MIGRATE_SETTINGS))
-    except psycopg.Error as e:
-        raise PyctlError(f"cannot connect to {redact(dsn)}: {' '.join(str(e).split())}") from None
-
-
-def _read_migrations(root: Path):
-    from yoyo import read_migrations
+# ------------------------------------------------------------------ migrations (yoyo's files and tables)
+def read_migrations(root: Path) -> list:
+    """The migrations of db/ (yoyo's Migration objects), in dependency order."""
+    from yoyo import read_migrations as yoyo_read
+    from yoyo.exceptions import BadMigration
+    from yoyo.migrations import topological_sort
 
     db_dir = Path(root) / "db"
     if not db_dir.is_dir():
         raise MigrateError(f"no migrations directory {db_dir}")
-    return read_migrations(str(db_dir))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            migrations = list(yoyo_read(str(db_dir)))
+            for m in migrations:
+                m.load()
+            return list(topological_sort(migrations))
+        except BadMigration as e:
+            raise MigrateError(f"bad migration in db/: {' '.join(str(e).split())}") from None
 
 
 def _migration_file(root: Path, migration) -> str:
@@ -114,17 +147,38 @@ def _migration_file(root: Path, migration) -> str:
         return migration.path
 
 
+def _yoyo_schema(cur) -> str | None:
+    """Where yoyo's tables are (or go): the schema holding `_yoyo_migration`
+    on the session's search_path, else the current schema."""
+    return cur.execute(
+        "SELECT coalesce((SELECT n.nspname FROM pg_catalog.pg_class c"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.oid = pg_catalog.to_regclass('_yoyo_migration')), pg_catalog.current_schema())",
+        prepare=False).fetchone()[0]
+
+
+def _applied_hashes(cur, schema: str | None) -> set[str]:
+    if schema is None:
+        return set()
+    exists = cur.execute("SELECT pg_catalog.to_regclass(%s) IS NOT NULL",
+                         (f'"{schema}"._yoyo_migration',), prepare=False).fetchone()[0]
+    if not exists:
+        return set()
+    rows = cur.execute(sql.SQL("SELECT migration_hash FROM {}._yoyo_migration").format(sql.Identifier(schema)),
+                       prepare=False).fetchall()
+    return {r[0] for r in rows}
+
+
 def migration_status(dsn: str, root: Path = SQL_ROOT) -> dict:
-    """Applied and pending migrations of db/, and the repeatable files."""
+    """Applied and pending migrations of db/, and the repeatable files
+    (read only: nothing is created)."""
     root = Path(root)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        backend = _yoyo_backend(dsn)
+    migrations = read_migrations(root)
+    with connect(dsn, autocommit=True, application_name="pyctl migrate --status", prepare_threshold=None) as conn:
         try:
-            migrations = _read_migrations(root)
-            applied = set(backend.get_applied_migration_hashes())
-        finally:
-            backend.connection.close()
+            applied = _applied_hashes(conn.cursor(), _yoyo_schema(conn.cursor()))
+        except psycopg.Error as e:
+            raise MigrateError(f"reading yoyo's migration table: {format_db_error(e)}") from None
     return {
         "applied": [_migration_file(root, m) for m in migrations if m.hash in applied],
         "pending": [_migration_file(root, m) for m in migrations if m.hash not in applied],
@@ -132,41 +186,45 @@ def migration_status(dsn: str, root: Path = SQL_ROOT) -> dict:
     }
 
 
-def apply_migrations(dsn: str, root: Path, echo: Callable[[str], None]) -> list[str]:
-    """Apply the pending yoyo migrations of db/, one transaction each."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        backend = _yoyo_backend(dsn)
-        try:
-            migrations = _read_migrations(root)
-            # We hold the advisory lock: a yoyo_lock row now can only be left
-            # over by a pyctl that died mid-run.
-            backend.break_lock()
-            applied = []
-            with backend.lock():
-                pending = backend.to_apply(migrations)
-                if pending:
-                    echo(f"migrations: {len(pending)} pending")
-                for m in pending:
-                    name = _migration_file(root, m)
-                    t0 = time.perf_counter()
-                    try:
-                        backend.apply_one(m)
-                    except psycopg.Error as e:
-                        raise MigrateError(f"{name}: {format_db_error(e)}") from None
-                    except Exception as e:  # yoyo's own (bad migration file, lock timeout)
-                        raise MigrateError(f"{name}: {type(e).__name__}: {' '.join(str(e).split())}") from None
-                    echo(f"  applied {name} ({time.perf_counter() - t0:.2f}s)")
-                    applied.append(name)
-            return applied
-        finally:
-            try:
-                backend.connection.close()
-            except Exception:
-                pass
+YOYO_DDL = (
+    "CREATE TABLE IF NOT EXISTS {s}._yoyo_migration (migration_hash VARCHAR(64), migration_id VARCHAR(255),"
+    " applied_at_utc TIMESTAMP, PRIMARY KEY (migration_hash))",
+    "CREATE TABLE IF NOT EXISTS {s}._yoyo_log (id VARCHAR(36), migration_hash VARCHAR(64),"
+    " migration_id VARCHAR(255), operation VARCHAR(10), username VARCHAR(255), hostname VARCHAR(255),"
+    " comment VARCHAR(255), created_at_utc TIMESTAMP, PRIMARY KEY (id))",
+    "CREATE TABLE IF NOT EXISTS {s}._yoyo_version (version INT NOT NULL PRIMARY KEY, installed_at_utc TIMESTAMP)",
+)
 
 
-# ------------------------------------------------------------------ repeatables
+def _ensure_yoyo_tables(cur, schema: str) -> None:
+    """yoyo's bookkeeping tables (as yoyo 9 creates them), when absent."""
+    s = sql.Identifier(schema)
+    if cur.execute("SELECT pg_catalog.to_regclass(%s) IS NOT NULL", (f'"{schema}"._yoyo_version',),
+                   prepare=False).fetchone()[0]:
+        return
+    for ddl in YOYO_DDL:
+        cur.execute(sql.SQL(ddl).format(s=s), prepare=False)
+    cur.execute(sql.SQL("INSERT INTO {}._yoyo_version (version, installed_at_utc)"
+                        " SELECT %s, %s WHERE NOT EXISTS (SELECT 1 FROM {}._yoyo_version)").format(s, s),
+                (YOYO_SCHEMA_VERSION, _utcnow()), prepare=False)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _record_applied(cur, schema: str, migration) -> None:
+    s = sql.Identifier(schema)
+    now = _utcnow()
+    cur.execute(sql.SQL("INSERT INTO {}._yoyo_migration (migration_hash, migration_id, applied_at_utc)"
+                        " VALUES (%s, %s, %s)").format(s), (migration.hash, migration.id, now), prepare=False)
+    cur.execute(sql.SQL("INSERT INTO {}._yoyo_log (id, migration_hash, migration_id, operation, username,"
+                        " hostname, comment, created_at_utc) VALUES (%s, %s, %s, 'apply', %s, %s, %s, %s)").format(s),
+                (str(uuid.uuid1()), migration.hash, migration.id, getpass.getuser(), socket.getfqdn(),
+                 "pyctl migrate", now), prepare=False)
+
+
+# ------------------------------------------------------------------ ownership and PUBLIC
 OWNERSHIP_SQL = """
 WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY(%(schemas)s)),
 owner AS (SELECT oid FROM pg_roles WHERE rolname = %(owner)s)
@@ -212,117 +270,296 @@ ORDER BY 1, 2
 """
 
 
-def _existing_schemas(cur) -> list[str]:
-    rows = cur.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s) ORDER BY 1",
-                       (list(PROJECT_SCHEMAS),)).fetchall()
-    return [r[0] for r in rows]
-
-
 def ownership_pass(cur) -> list[str]:
     """ALTER ... OWNER TO outreach_owner every project object not owned by it
     (schemas, tables, views, sequences, routines, types; the two public error
     tables and their sequences). Returns the statements run."""
-    if cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (OWNER_ROLE,)).fetchone() is None:
+    if cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (OWNER_ROLE,), prepare=False).fetchone() is None:
         return []
-    cur.execute("SET LOCAL search_path = pg_catalog")
+    cur.execute("SET LOCAL search_path = pg_catalog", prepare=False)
     statements = [r[1] for r in cur.execute(OWNERSHIP_SQL, {
         "schemas": list(PROJECT_SCHEMAS), "owner": OWNER_ROLE, "public_tables": list(PUBLIC_TABLES),
-    }).fetchall()]
+    }, prepare=False).fetchall()]
     for stmt in statements:
-        cur.execute(stmt)
+        cur.execute(stmt, prepare=False)
     return statements
 
 
-def revoke_public_pass(cur) -> None:
-    """No privilege for PUBLIC on any project table, view, sequence or routine."""
-    for schema in _existing_schemas(cur):
-        for kind in ("TABLES", "SEQUENCES", "ROUTINES"):
-            cur.execute(sql.SQL("REVOKE ALL ON ALL {} IN SCHEMA {} FROM PUBLIC").format(
-                sql.SQL(kind), sql.Identifier(schema)))
-    rels = cur.execute(
-        "SELECT c.relkind = 'S', c.oid::regclass::text FROM pg_class c"
-        " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'S')"
-        " AND (c.relname = ANY(%s) OR (c.relkind = 'S' AND c.relname LIKE 'shq\\_error\\_log%%'))"
-        " ORDER BY 2", (list(PUBLIC_TABLES),)).fetchall()
-    for is_seq, name in rels:
-        cur.execute(sql.SQL("REVOKE ALL ON {} {} FROM PUBLIC").format(
-            sql.SQL("SEQUENCE" if is_seq else "TABLE"), sql.SQL(name)))
+PUBLIC_GRANTS_SQL = """
+SELECT format('REVOKE ALL ON %%s %%I.%%I FROM PUBLIC', CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+              n.nspname, c.relname)
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+   AND (n.nspname = ANY(%(schemas)s)
+        OR (n.nspname = 'public' AND (c.relname = ANY(%(public_tables)s)
+                                      OR (c.relkind = 'S' AND c.relname LIKE 'shq\\_error\\_log%%'))))
+   AND EXISTS (SELECT 1 FROM pg_catalog.aclexplode(coalesce(c.relacl, pg_catalog.acldefault(
+                   CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a WHERE a.grantee = 0)
+UNION ALL
+SELECT format('REVOKE ALL ON %%s %%s FROM PUBLIC', CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
+              p.oid::regprocedure)
+  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = ANY(%(schemas)s) AND p.prokind IN ('f', 'p', 'w', 'a')
+   AND EXISTS (SELECT 1 FROM pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
+                WHERE a.grantee = 0)
+ORDER BY 1
+"""
+
+
+def revoke_public_pass(cur) -> list[str]:
+    """No privilege for PUBLIC on any project table, view, sequence or
+    routine: REVOKE where PUBLIC holds one (its default included), and only
+    there, so that a database that already complies is not touched."""
+    statements = [r[0] for r in cur.execute(PUBLIC_GRANTS_SQL, {
+        "schemas": list(PROJECT_SCHEMAS), "public_tables": list(PUBLIC_TABLES)}, prepare=False).fetchall()]
+    for stmt in statements:
+        cur.execute(stmt, prepare=False)
+    return statements
+
+
+# ------------------------------------------------------------------ the repeatable pass
+def _repeatable_pass(cur, root: Path, files: list[Path], result: MigrateResult, where: list[str]) -> None:
+    """Drop the manifest's views, execute every manifest file (in the
+    caller's transaction); `where[0]` names what is running, for errors."""
+    cur.execute("SET LOCAL check_function_bodies = off", prepare=False)
+    cur.execute("SET LOCAL client_min_messages = warning", prepare=False)
+    # Every project name in a repeatable file is schema-qualified; what is
+    # left unqualified (operators, built-in functions and types in views and
+    # SQL bodies) binds to pg_catalog and nothing else.
+    cur.execute("SET LOCAL search_path = pg_catalog, pg_temp", prepare=False)
+    for path in reversed(files):
+        name = view_name(path)
+        if name:
+            where[0] = str(path)
+            schema, view = name.split(".", 1)
+            cur.execute(sql.SQL("DROP VIEW IF EXISTS {}.{}").format(sql.Identifier(schema), sql.Identifier(view)),
+                        prepare=False)
+            result.views_dropped += 1
+    for path in files:
+        where[0] = str(path)
+        text = (Path(root) / path).read_text()
+        if text.strip():
+            cur.execute(text, prepare=False)
+        result.repeatables += 1
 
 
 def apply_repeatables(conn: psycopg.Connection, root: Path, files: list[Path],
                       echo: Callable[[str], None], result: MigrateResult) -> None:
-    """The repeatable pass, in one transaction (committed here, or rolled back
-    with a MigrateError naming the file)."""
-    current = "db/manifest.txt"
+    """The repeatable pass, ownership and PUBLIC passes on their own, in one
+    transaction (committed here, or rolled back with a MigrateError naming
+    the file); `migrate` runs the same inside its single transaction."""
+    where = ["db/manifest.txt"]
     try:
         with conn.transaction():
             cur = conn.cursor()
-            cur.execute("SET LOCAL check_function_bodies = off")
-            cur.execute("SET LOCAL client_min_messages = warning")
-            # Every project name in a repeatable file is schema-qualified; what
-            # is left unqualified (operators, built-in functions and types in
-            # views and SQL bodies) binds to pg_catalog and nothing else.
-            cur.execute("SET LOCAL search_path = pg_catalog, pg_temp")
-            for path in reversed(files):
-                name = view_name(path)
-                if name:
-                    current = str(path)
-                    schema, view = name.split(".", 1)
-                    cur.execute(sql.SQL("DROP VIEW IF EXISTS {}.{}").format(
-                        sql.Identifier(schema), sql.Identifier(view)))
-                    result.views_dropped += 1
-            for path in files:
-                current = str(path)
-                text = (Path(root) / path).read_text()
-                if text.strip():
-                    cur.execute(text)
-                result.repeatables += 1
-            current = "ownership pass"
+            _repeatable_pass(cur, root, files, result, where)
+            where[0] = "ownership pass"
             result.reowned = ownership_pass(cur)
-            current = "REVOKE ... FROM PUBLIC pass"
+            where[0] = "REVOKE ... FROM PUBLIC pass"
             revoke_public_pass(cur)
     except psycopg.Error as e:
-        raise MigrateError(f"{current}: {format_db_error(e)}") from None
+        raise MigrateError(f"{where[0]}: {format_db_error(e)}") from None
+
+
+# ------------------------------------------------------------------ the deployer (not a superuser)
+ROLE_SQL = """
+SELECT r.rolname, r.rolsuper, r.rolcreaterole, r.rolinherit,
+       pg_catalog.current_database() AS dbname,
+       d.datdba = r.oid AS owns_database
+  FROM pg_catalog.pg_roles r, pg_catalog.pg_database d
+ WHERE r.rolname = session_user AND d.datname = pg_catalog.current_database()
+"""
+
+
+def _ensure_group_roles(cur, who: dict, result: MigrateResult) -> None:
+    """Create the group roles of pyctl.policy that do not exist (NOLOGIN)."""
+    missing = [r[0] for r in cur.execute(
+        "SELECT x FROM unnest(%s::text[]) AS x WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = x)"
+        " ORDER BY 1", (list(GROUP_ROLES),), prepare=False).fetchall()]
+    if missing and not (who["rolsuper"] or who["rolcreaterole"]):
+        statements = " ".join(f"CREATE ROLE {r} NOLOGIN;" for r in missing)
+        raise MigrateError(
+            f"42501: the group roles {', '.join(missing)} do not exist and {who['rolname']} may not create roles"
+            f" | hint: grant it CREATEROLE (ALTER ROLE {who['rolname']} CREATEROLE;) or have a DBA run: {statements}")
+    for role in missing:
+        cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)), prepare=False)
+
+
+def _become_owner(cur, who: dict, result: MigrateResult, revokes: list) -> None:
+    """For a login that is not a superuser: what it needs to work as
+    outreach_owner, granted for this transaction only (listed in
+    result.transient_grants; their REVOKEs go to `revokes`, run by
+    _end_owner), then SET LOCAL ROLE."""
+    user, db = who["rolname"], who["dbname"]
+    needed = []
+    is_member = cur.execute("SELECT pg_catalog.pg_has_role(session_user, %s, 'MEMBER')", (OWNER_ROLE,),
+                            prepare=False).fetchone()[0]
+    if not is_member:
+        needed.append((sql.SQL("GRANT {} TO {}").format(sql.Identifier(OWNER_ROLE), sql.Identifier(user)),
+                       sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(OWNER_ROLE), sql.Identifier(user)),
+                       f"GRANT {OWNER_ROLE} TO {user}"))
+    if not cur.execute("SELECT pg_catalog.has_database_privilege(%s, pg_catalog.current_database(), 'CREATE')",
+                       (OWNER_ROLE,), prepare=False).fetchone()[0]:
+        needed.append((sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(sql.Identifier(db),
+                                                                          sql.Identifier(OWNER_ROLE)),
+                       sql.SQL("REVOKE CREATE ON DATABASE {} FROM {}").format(sql.Identifier(db),
+                                                                             sql.Identifier(OWNER_ROLE)),
+                       f"GRANT CREATE ON DATABASE {db} TO {OWNER_ROLE}"))
+    if not cur.execute("SELECT pg_catalog.has_schema_privilege(%s, 'public', 'CREATE')", (OWNER_ROLE,),
+                       prepare=False).fetchone()[0]:
+        needed.append((sql.SQL("GRANT CREATE ON SCHEMA public TO {}").format(sql.Identifier(OWNER_ROLE)),
+                       sql.SQL("REVOKE CREATE ON SCHEMA public FROM {}").format(sql.Identifier(OWNER_ROLE)),
+                       f"GRANT CREATE ON SCHEMA public TO {OWNER_ROLE}"))
+    for grant, revoke, text in needed:
+        cur.execute("SAVEPOINT pyctl_grant", prepare=False)
+        try:
+            cur.execute(grant, prepare=False)
+        except psycopg.Error as e:
+            hint = (f"{user} needs CREATEROLE to make itself a member of {OWNER_ROLE} for the length of a migrate"
+                    f" (ALTER ROLE {user} CREATEROLE;)" if text.startswith(f"GRANT {OWNER_ROLE}")
+                    else f"{user} must own database {db} (ALTER DATABASE {db} OWNER TO {user};)")
+            raise MigrateError(f"{text}: {format_db_error(e)} | {hint}") from None
+        cur.execute("RELEASE SAVEPOINT pyctl_grant", prepare=False)
+        result.transient_grants.append(text)
+        revokes.append(revoke)
+    cur.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER_ROLE)), prepare=False)
+
+
+def _end_owner(cur, revokes: list) -> None:
+    """Back to the session user; revoke what _become_owner granted."""
+    cur.execute("SET LOCAL ROLE NONE", prepare=False)
+    while revokes:
+        cur.execute(revokes.pop(), prepare=False)
+
+
+#: (name lookups through pg_namespace: the deployer has no USAGE on shq)
+DDL_GUARD_SQL = """
+SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname = 'shq' AND p.proname = 'fn_install_ddl_guard') AS guard_exists,
+       (SELECT count(*) FROM pg_catalog.pg_event_trigger e
+          JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname = 'shq' AND p.proname = 'tg_ddl_guard' AND e.evtenabled = 'A') AS armed
+"""
+
+
+def superuser_statements(conn: psycopg.Connection) -> list[str]:
+    """What a superuser still has to run in this database after a migrate by
+    another login: the DDL guard's event triggers (a superuser-only object)."""
+    guard_exists, armed = conn.execute(DDL_GUARD_SQL, prepare=False).fetchone()
+    return ["SELECT shq.fn_install_ddl_guard();"] if guard_exists and armed != 3 else []
+
+
+def _privilege_hint(e: psycopg.Error, where: str, who: dict) -> str:
+    """What to grant, when a login that is not a superuser lacks a privilege
+    migrate needs (appended to the one-line error)."""
+    if e.sqlstate != "42501" or not who or who.get("rolsuper"):
+        return ""
+    user, db = who["rolname"], who["dbname"]
+    if not who.get("owns_database"):
+        return (f" | pyctl migrate needs a login that owns the database:"
+                f" ALTER DATABASE {db} OWNER TO {user}; (and CREATEROLE)")
+    if not who.get("rolinherit"):
+        return (f" | {user} is NOINHERIT, so it lacks the privileges of the database it owns (schema public):"
+                f" ALTER ROLE {user} INHERIT; (pyctl migrate makes it a member of {OWNER_ROLE} only for its"
+                " own transaction)")
+    return ""
 
 
 # ------------------------------------------------------------------ the run
-def _take_lock(lock_conn: psycopg.Connection, echo: Callable[[str], None], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    said = False
-    while not lock_conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)).fetchone()[0]:
-        if not said:
-            echo("waiting for another `pyctl migrate` on this database ...")
-            said = True
-        if time.monotonic() > deadline:
-            raise MigrateError(f"another `pyctl migrate` held the migration lock for over {timeout:.0f}s")
-        time.sleep(0.5)
+def _take_lock(cur, echo: Callable[[str], None], timeout: float) -> None:
+    """pg_advisory_xact_lock(ADVISORY_LOCK_KEY), waiting at most `timeout` s."""
+    if cur.execute("SELECT pg_catalog.pg_try_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,),
+                   prepare=False).fetchone()[0]:
+        return
+    echo("waiting for another `pyctl migrate` on this database ...")
+    cur.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", (f"{int(timeout * 1000)}ms",),
+                prepare=False)
+    try:
+        cur.execute("SAVEPOINT pyctl_lock", prepare=False)
+        cur.execute("SELECT pg_catalog.pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,), prepare=False)
+    except psycopg.errors.LockNotAvailable:
+        raise MigrateError(f"another `pyctl migrate` held the migration lock for over {timeout:.0f}s") from None
+    cur.execute("RELEASE SAVEPOINT pyctl_lock", prepare=False)
+    cur.execute("SELECT pg_catalog.set_config('lock_timeout', '0', true)", prepare=False)
 
 
 def migrate(dsn: str, root: Path | str = SQL_ROOT, echo: Callable[[str], None] | None = None,
             lock_timeout: float = 600) -> MigrateResult:
-    """Apply pending migrations and re-apply the repeatable sources; see the
-    module docstring. `echo` receives short progress lines (default: none)."""
+    """Apply pending migrations and re-apply the repeatable sources in one
+    transaction; see the module docstring. `echo` receives short progress
+    lines (default: none)."""
     echo = echo or (lambda _msg: None)
     root = Path(root)
     t0 = time.perf_counter()
     result = MigrateResult()
     files = read_manifest(root)  # a missing listed file fails before anything runs
-    lock_conn = connect(dsn, autocommit=True, application_name="pyctl migrate (lock)")
-    try:
-        _take_lock(lock_conn, echo, lock_timeout)
-        result.applied = apply_migrations(dsn, root, echo)
-        if not result.applied:
-            echo("migrations: up to date")
-        with connect(dsn, application_name="pyctl migrate", settings=MIGRATE_SETTINGS) as conn:
-            apply_repeatables(conn, root, files, echo, result)
+    migrations = read_migrations(root)
+    blocking = [_migration_file(root, m) for m in migrations if not m.use_transactions]
+    if blocking:
+        raise MigrateError(f"{blocking[0]}: `-- transactional: false` is not supported: pyctl migrate applies every "
+                           "migration and the repeatable sources in one transaction (all or nothing)")
+    revokes: list = []
+    who: dict = {}
+    where = ["connecting"]
+    with connect(dsn, application_name="pyctl migrate", prepare_threshold=None) as conn:
+        cur = conn.cursor()
+        try:
+            with conn.transaction():
+                where[0] = "taking the migration lock"
+                _take_lock(cur, echo, lock_timeout)
+                cur.execute("SELECT pg_catalog.set_config('shq.migrating', 'on', true)", prepare=False)
+                who = dict(zip(("rolname", "rolsuper", "rolcreaterole", "rolinherit", "dbname", "owns_database"),
+                               cur.execute(ROLE_SQL, prepare=False).fetchone()))
+                result.superuser = bool(who["rolsuper"])
+                where[0] = "yoyo's migration table"
+                schema = _yoyo_schema(cur)
+                if schema is None:
+                    raise MigrateError("no schema to keep yoyo's migration table in (search_path names none that"
+                                       " exists): create one or fix search_path")
+                _ensure_yoyo_tables(cur, schema)
+                applied = _applied_hashes(cur, schema)
+                pending = [m for m in migrations if m.hash not in applied]
+                echo(f"migrations: {len(pending)} pending" if pending else "migrations: up to date")
+                where[0] = "creating the group roles"
+                _ensure_group_roles(cur, who, result)
+                if not result.superuser:
+                    where[0] = f"working as {OWNER_ROLE}"
+                    _become_owner(cur, who, result, revokes)
+                for m in pending:
+                    where[0] = name = _migration_file(root, m)
+                    t1 = time.perf_counter()
+                    cur.execute("SET LOCAL search_path TO DEFAULT", prepare=False)
+                    cur.execute(m.source, prepare=False)
+                    echo(f"  applied {name} ({time.perf_counter() - t1:.2f}s)")
+                    result.applied.append(name)
+                _repeatable_pass(cur, root, files, result, where)
+                if not result.superuser:  # objects the session user may still own (earlier runs)
+                    cur.execute("SET LOCAL ROLE NONE", prepare=False)
+                where[0] = "ownership pass"
+                result.reowned = ownership_pass(cur)
+                where[0] = "REVOKE ... FROM PUBLIC pass"
+                if not result.superuser:
+                    cur.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER_ROLE)), prepare=False)
+                revoke_public_pass(cur)
+                if not result.superuser:
+                    where[0] = "revoking what this run granted"
+                    _end_owner(cur, revokes)
+                where[0] = "yoyo's migration table"
+                for m in pending:
+                    _record_applied(cur, schema, m)
+                where[0] = "COMMIT"
+        except psycopg.Error as e:
+            raise MigrateError(f"{where[0]}: {format_db_error(e)}{_privilege_hint(e, where[0], who)}") from None
         echo(f"repeatables: {result.repeatables} files re-applied"
              f" ({result.views_dropped} views recreated, {len(result.reowned)} objects given to {OWNER_ROLE})")
-    finally:
-        try:
-            lock_conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
-        except psycopg.Error:
-            pass
-        lock_conn.close()
+        if not result.superuser:
+            try:
+                result.superuser_statements = superuser_statements(conn)
+            except psycopg.Error:
+                result.superuser_statements = []
+            for stmt in result.superuser_statements:
+                echo(f"superuser needed: {who['rolname']} is not a superuser, so the DDL guard is not installed;"
+                     f" a superuser runs in database {who['dbname']}: {stmt}")
     result.seconds = time.perf_counter() - t0
     echo(f"migrate: done in {result.seconds:.1f}s")
     return result

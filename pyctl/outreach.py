@@ -9,30 +9,47 @@ through the marketing safety gate, and only a send that happened is logged.
    (IneligibleTierError, MarketingDisabledError, BlockingOverrideError,
    CampaignNotActiveError, EligibilityCheckFailedError) and perform_send is
    never called.
-2. The provider: perform_send(company_unique_id=, campaign_id=, sequence_id=,
-   audit_id=, correlation_id=, channel=, target_id=, person_id=) — keyword
-   arguments only; its return value is ignored. If it raises, nothing is
-   logged and the exception propagates; the committed audit row still shows
-   the attempt (a passing verdict that no send_log row uses).
-3. The record: INSERT INTO outreach.send_log with the gate's audit_id, in its
-   own committed transaction; returns the send_id. The send_log trigger then
-   moves the target's outreach_status (queued -> active -> exhausted).
+2. The send, in ONE transaction:
+   a. INSERT INTO outreach.send_log with the gate's audit id. Its guard
+      triggers take the company's kill-switch lock (shared, until the end of
+      this transaction), lock the Company Target, and re-check everything a
+      send needs (a fresh, passing, unused verdict; no kill-switch change
+      since; not opted out): if the verdict is no longer clearable the insert
+      raises OG008 and the transaction rolls back - nothing was sent. That
+      happens when a kill-switch change or an opt-out committed between the
+      gate's commit and this insert: execute_send then asks the gate again
+      (a new audit row, which now sees the change) up to GATE_ATTEMPTS times
+      in all, and raises its verdict or, last, SendError.
+   b. perform_send(company_unique_id=, campaign_id=, sequence_id=, audit_id=,
+      correlation_id=, channel=, target_id=, person_id=) - keyword arguments
+      only; its return value is ignored. If it raises, the transaction rolls
+      back (no send_log row, the target's status unchanged) and its exception
+      propagates; the committed audit row still shows the attempt.
+   c. COMMIT. The send_log row and the status change (queued -> active ->
+      exhausted) become visible together. Returns the send_id.
 
-No transaction is open while perform_send runs. From just before the gate
-check until the send_log row is committed, execute_send holds the company's
-kill-switch lock in SHARED mode (the session-level form of the advisory lock
-that fn_safety_gate_check and the send_log guard take, and that
-set/remove_marketing_override take exclusively): a kill-switch change for that
-company waits for the sends to it that are in flight, and then applies to
-every later gate check. Without it a change committed while the provider was
-sending would void the verdict (OG008) after the provider had sent: a real
-send with no record. The price: a kill-switch change for one company can wait
-as long as a provider call to that company takes.
+No session state is used: no session advisory lock, no prepared statement,
+no plain SET (only SET LOCAL through set_config(..., true)). It works the same
+on a direct connection and on one from a transaction-mode pooler (pgbouncer).
 
-The gate's pass is valid for 15 minutes (OG008): a provider slower than that
-gets SendNotRecordedError (the send happened, the log refused it) and the
-operator must reconcile; so does a target that opts out (UNSUBSCRIBE) while
-its send is in flight.
+The bound: while perform_send runs, its send transaction holds the company's
+kill-switch lock (shared) and the Company Target's row lock. A kill-switch
+change for that company (set/remove_marketing_override), an opt-out or
+another send to it waits until the send is recorded, and no longer than
+`provider_timeout` seconds (default PROVIDER_TIMEOUT) after the send_log
+insert: the transaction sets
+idle_in_transaction_session_timeout to it, so the server ends a send whose
+provider call is still running by then (and a client that died mid-send).
+The provider may still have sent: SendNotRecordedError says so, the
+connection is gone (open a new one), and the operator reconciles. A send
+also waits at most `provider_timeout` for those locks (lock_timeout), then
+raises SendError: nothing was sent.
+
+Errors: execute_send raises a MarketingSafetyGateError (the gate said no, or
+could not be asked), SendError (refused before perform_send: nothing was
+sent), SendNotRecordedError (perform_send returned but the record could not
+be committed), or whatever perform_send raised. It never lets a psycopg error
+out.
 
 Threads: each call uses its own short transactions on `conn`, so calls are
 safe from many threads as long as each thread has its OWN connection (a
@@ -54,43 +71,45 @@ from psycopg import pq
 
 from pyctl.errors import PyctlError, format_db_error
 
+#: seconds perform_send may take before the server ends its send transaction
+#: (and so the longest a kill-switch change for that company waits for it)
+PROVIDER_TIMEOUT = 30.0
+#: gate checks per execute_send when a verdict is voided before its send (OG008)
+GATE_ATTEMPTS = 5
+
 LOOKUP_SQL = """
 SELECT (SELECT c.channel FROM outreach.campaigns c WHERE c.campaign_id = %(campaign)s) AS channel,
        (SELECT true FROM outreach.sequences s
          WHERE s.campaign_id = %(campaign)s AND s.sequence_id = %(sequence)s) AS step_ok
 """
 
-TARGET_SQL = """
-SELECT t.target_id, t.outreach_id FROM outreach.company_target t WHERE t.company_unique_id = %s
-"""
+#: the send transaction's bounds, transaction-local (pooler-safe)
+BOUNDS_SQL = ("SELECT set_config('idle_in_transaction_session_timeout', %(ms)s, true),"
+              " set_config('lock_timeout', %(ms)s, true)")
 
-LOCK_SQL = "SELECT pg_advisory_lock_shared(%s, hashtext(%s))"
-UNLOCK_SQL = "SELECT pg_advisory_unlock_shared(%s, hashtext(%s))"
-
+#: target_id and outreach_id are the Company Target's (the guard fills them in)
 INSERT_SQL = """
-INSERT INTO outreach.send_log (outreach_id, company_unique_id, target_id, campaign_id, sequence_id,
-                               person_id, channel, gate_audit_id)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-RETURNING send_id
+INSERT INTO outreach.send_log (company_unique_id, campaign_id, sequence_id, person_id, channel, gate_audit_id)
+VALUES (%s, %s, %s, %s, %s, %s)
+RETURNING send_id, target_id
 """
 
 
 class SendError(PyctlError):
-    """execute_send refused before the provider was called (nothing was sent)."""
+    """execute_send refused before the provider was called (nothing was sent).
+    `sqlstate` is the database's code when the database refused."""
+
+    def __init__(self, message: str, audit_id: Any = None, sqlstate: str | None = None):
+        super().__init__(message)
+        self.audit_id = audit_id
+        self.sqlstate = sqlstate
 
 
 class SendNotRecordedError(SendError):
-    """The provider sent, but outreach.send_log refused the record (e.g. the
-    gate pass expired: OG008). The send happened; reconcile by hand."""
+    """perform_send returned, but its send_log row could not be committed (the
+    connection was lost, or the server ended the send transaction after
+    provider_timeout). The send may have happened; reconcile by hand."""
 
-    def __init__(self, message: str, audit_id: Any = None):
-        super().__init__(message)
-        self.audit_id = audit_id
-
-
-#: the kill switch's per-company advisory lock: (KILL_SWITCH_LOCK_CLASS, hashtext(company_unique_id)),
-#: as in outreach.fn_safety_gate_check, tg_send_log__before_insert and set/remove_marketing_override
-KILL_SWITCH_LOCK_CLASS = 1330053125
 
 _locks_guard = threading.Lock()
 _conn_locks: "weakref.WeakKeyDictionary[psycopg.Connection, threading.RLock]" = weakref.WeakKeyDictionary()
@@ -113,74 +132,87 @@ def _field(result: Any, name: str) -> Any:
 
 def execute_send(conn: psycopg.Connection, company_unique_id: str, campaign_id: str, sequence_id: int | None,
                  perform_send: Callable[..., Any], *, correlation_id: str | None = None,
-                 person_id: str | None = None) -> int:
-    """Gate check (committed), then perform_send, then the send_log row with
-    the gate's audit_id (committed). Returns the send_id. See the module doc."""
+                 person_id: str | None = None, provider_timeout: float = PROVIDER_TIMEOUT) -> int:
+    """Gate check (committed), then one transaction: the send_log row (its
+    guard re-checks the verdict), perform_send, COMMIT. Returns the send_id.
+    See the module doc."""
     if not callable(perform_send):
         raise SendError("perform_send must be callable")
+    if not isinstance(provider_timeout, (int, float)) or not 0 < provider_timeout <= 24 * 3600:
+        raise SendError(f"provider_timeout must be a number of seconds in (0, 86400], got {provider_timeout!r}")
     correlation_id = correlation_id or f"send-{uuid.uuid4()}"
     with _lock_for(conn):
-        if conn.info.transaction_status != pq.TransactionStatus.IDLE:
-            raise SendError("execute_send needs an idle connection (commit or roll back first): "
+        if conn.closed or conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            raise SendError("execute_send needs an open, idle connection (commit or roll back first): "
                             "the safety gate commits its audit row")
 
         # The campaign's channel (the gate refuses any other) and, when a step
         # is named, that it is a step of this campaign: a caller's mistake, so
         # refused before the gate and before anything is written.
-        with conn.transaction():
-            channel, step_ok = conn.execute(LOOKUP_SQL, {"campaign": campaign_id, "sequence": sequence_id}).fetchone()
+        try:
+            with conn.transaction():
+                channel, step_ok = conn.execute(LOOKUP_SQL, {"campaign": campaign_id, "sequence": sequence_id},
+                                                prepare=False).fetchone()
+        except psycopg.Error as e:
+            raise SendError(f"company {company_unique_id}, campaign {campaign_id}: cannot read the campaign, "
+                            f"nothing sent: {format_db_error(e)}", sqlstate=e.sqlstate) from None
         if channel is not None and sequence_id is not None and not step_ok:
             raise SendError(f"sequence_id {sequence_id} is not a step of campaign {campaign_id}; nothing sent")
 
-        locked = isinstance(company_unique_id, str) and bool(company_unique_id.strip())
-        if locked:
-            with conn.transaction():
-                conn.execute(LOCK_SQL, (KILL_SWITCH_LOCK_CLASS, company_unique_id))
-        try:
-            return _gate_send_record(conn, company_unique_id, campaign_id, sequence_id, perform_send,
-                                     correlation_id, person_id, channel)
-        finally:
-            if locked and not conn.closed:
-                try:
-                    if conn.info.transaction_status != pq.TransactionStatus.IDLE:
-                        conn.rollback()
-                    with conn.transaction():
-                        conn.execute(UNLOCK_SQL, (KILL_SWITCH_LOCK_CLASS, company_unique_id))
-                except psycopg.Error:
-                    pass  # a broken connection: its session's locks go when it closes
+        from pyctl.gate import MarketingSafetyGate
+
+        gate = MarketingSafetyGate(conn)
+        for attempt in range(1, GATE_ATTEMPTS + 1):
+            # 1. the gate: audited and committed, blocked or not; raises on a block
+            #    (an unknown campaign reaches the gate too: EligibilityCheckFailedError)
+            result = gate.check_eligibility_or_fail(company_unique_id, campaign_id, correlation_id,
+                                                    channel=channel or "EMAIL")
+            try:
+                return _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, correlation_id,
+                             person_id, channel, _field(result, "audit_id"), provider_timeout)
+            except SendError as e:
+                # OG008: the verdict was voided between the gate's commit and
+                # the send (a kill-switch change or an opt-out committed in
+                # between). Nothing was sent; ask the gate again, which now
+                # sees the change and blocks or clears accordingly.
+                if e.sqlstate != "OG008" or isinstance(e, SendNotRecordedError) or attempt == GATE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _gate_send_record(conn, company_unique_id, campaign_id, sequence_id, perform_send, correlation_id, person_id,
-                      channel) -> int:
-    from pyctl.gate import MarketingSafetyGate
+class _ProviderFailed(Exception):
+    """Carries perform_send's own exception out of the send transaction."""
 
-    # 1. the gate: audited and committed, blocked or not; raises on a block.
-    #    An unknown campaign reaches the gate too (EligibilityCheckFailedError).
-    result = MarketingSafetyGate(conn).check_eligibility_or_fail(
-        company_unique_id, campaign_id, correlation_id, channel=channel or "EMAIL")
-    audit_id = _field(result, "audit_id")
-    if conn.info.transaction_status != pq.TransactionStatus.IDLE:  # never hold a transaction over the provider
-        conn.commit()
+    def __init__(self, original: BaseException):
+        super().__init__(str(original))
+        self.original = original
 
-    with conn.transaction():
-        target = conn.execute(TARGET_SQL, (company_unique_id,)).fetchone()
-    if target is None:
-        raise SendError(f"company {company_unique_id} has no Company Target: nothing sent "
-                        f"(gate audit {audit_id} passed but is unused)")
-    target_id, outreach_id = target
 
-    # 2. the provider; if it raises, nothing is logged.
-    perform_send(company_unique_id=company_unique_id, campaign_id=campaign_id, sequence_id=sequence_id,
-                 audit_id=audit_id, correlation_id=correlation_id, channel=channel, target_id=target_id,
-                 person_id=person_id)
-
-    # 3. the record, with the gate's audit id (OG008 checks it).
+def _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, correlation_id, person_id, channel,
+          audit_id, provider_timeout) -> int:
+    """2. the send transaction (see the module doc)."""
+    where = f"company {company_unique_id}, campaign {campaign_id} (gate audit {audit_id})"
+    sent = False
     try:
         with conn.transaction():
-            send_id = conn.execute(INSERT_SQL, (outreach_id, company_unique_id, target_id, campaign_id,
-                                                sequence_id, person_id, channel, audit_id)).fetchone()[0]
+            conn.execute(BOUNDS_SQL, {"ms": f"{int(provider_timeout * 1000)}ms"}, prepare=False)
+            send_id, target_id = conn.execute(INSERT_SQL, (company_unique_id, campaign_id, sequence_id, person_id,
+                                                           channel, audit_id), prepare=False).fetchone()
+            try:
+                perform_send(company_unique_id=company_unique_id, campaign_id=campaign_id,
+                             sequence_id=sequence_id, audit_id=audit_id, correlation_id=correlation_id,
+                             channel=channel, target_id=target_id, person_id=person_id)
+            except BaseException as e:  # noqa: BLE001 - rolled back, then re-raised as is below
+                raise _ProviderFailed(e) from None
+            sent = True
+    except _ProviderFailed as wrapped:
+        raise wrapped.original from None
     except psycopg.Error as e:
-        raise SendNotRecordedError(
-            f"company {company_unique_id}, campaign {campaign_id}: the provider sent but send_log refused "
-            f"the record (gate audit {audit_id}): {format_db_error(e)}", audit_id=audit_id) from e
+        if sent:
+            raise SendNotRecordedError(
+                f"{where}: the provider returned but the send_log row was not committed, so the send may have "
+                f"happened without a record (reconcile it; open a new connection): {format_db_error(e)}",
+                audit_id=audit_id, sqlstate=e.sqlstate) from None
+        raise SendError(f"{where}: refused before sending, nothing sent: {format_db_error(e)}",
+                        audit_id=audit_id, sqlstate=e.sqlstate) from None
     return send_id

@@ -1,20 +1,49 @@
-"""`pyctl verify`: the checks a migrated database must pass.
+"""`pyctl verify`: is this database what the sources say, and do the sources
+behave? Safe on a live, populated database: it changes nothing there, and
+nothing it does there grows with the data.
 
-  pgtap           every pgtap_tests/*.sql through pg_prove (each file rolls
-                  itself back, so nothing persists)
-  plpgsql_check   every PL/pgSQL function of the project schemas; trigger
-                  functions with each table they are attached to; inside a
-                  transaction that is rolled back (the extension included)
-  security        SECURITY DEFINER functions pin search_path; PUBLIC holds no
-                  privilege on a project function, table or view
-  mutation_guard  every role holding INSERT/UPDATE/DELETE/TRUNCATE on a
+What it does (every check is listed in the report, `--report FILE`):
+
+  (refusal)       a connection that goes through a pooler (pgbouncer ...) is
+                  refused at once, in one line: verify needs a direct one
+  reference       a scratch database on the same server, created from
+                  template0 (needs CREATEDB), migrated from the sources
+                  with pyctl.migrate, and dropped at the end
+  drift           the live database's project objects (pyctl.drift: schemas,
+                  tables, columns, constraints, indexes, triggers and their
+                  ENABLE ALWAYS state, views, routines with their settings
+                  and definer-ness, types, owners, grants, applied
+                  migrations) compared with the reference database's
+  security        live: SECURITY DEFINER functions pin search_path; PUBLIC
+                  holds no privilege on a project function, table or view;
+                  only a schema's owner may create in it
+  mutation_guard  live: every role holding INSERT/UPDATE/DELETE/TRUNCATE on a
                   sovereign or append-only table, or EXECUTE on a sanctioned
                   writer, checked against pyctl.policy
-  audit_seals     (--audit) shq.fn_verify_audit_seals() reports only 'OK'
+  grants          live: the grants audit (pyctl.grants_audit), a missing DDL
+                  guard being a warning
+  pgtap           every pgtap_tests/*.sql through pg_prove, in the reference
+                  database (a superuser only: the suite creates pgtap, SET
+                  ROLEs to every group role and uses session_replication_role)
+  plpgsql_check   every PL/pgSQL function, trigger functions with each table:
+                  in the live database when the extension is installed
+                  there (read only), else in the reference database (a
+                  superuser only); always on a connection of its own that is
+                  closed right after (plpgsql_check 2.3 can leave the PL/pgSQL
+                  function cache of its session broken: XX000)
+  audit_seals     (--audit) shq.fn_verify_audit_seals() reports only 'OK';
+                  this one reads every sealed row, so it grows with the data
+
+Every live check runs in its own READ ONLY transaction with a lock_timeout:
+catalog reads only (the AccessShareLocks that pg_get_viewdef and friends take
+on the objects they describe), no row read from a project table (but yoyo's
+migration list and, with --audit, the sealed tables).
 
 `verify(dsn)` returns the report (a dict, also written as JSON); its "ok"
-is false when any check failed, and every offending role or function is
-named in it and in `summary_lines(report)`.
+is false when any check failed, and every offending role, function or
+trigger is named in it and in `summary_lines(report)`. A check that could not
+run for lack of a superuser says so, with the statement a DBA runs, as a
+warning (status "not run"), and does not fail verify.
 """
 from __future__ import annotations
 
@@ -23,15 +52,18 @@ import os
 import shutil
 import subprocess
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
-from pyctl import policy
-from pyctl.dsn import connect, redact
+from pyctl import drift, grants_audit, policy
+from pyctl.dsn import connect, parse, redact, with_dbname
 from pyctl.errors import PyctlError, format_db_error
 from pyctl.resources import SQL_ROOT
 
@@ -40,51 +72,128 @@ PUBLIC_TABLES = ["shq_error_log", "shq_error_log_archive"]
 WRITE_PRIVILEGES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
 NOT_EXTENSION_MEMBER = ("NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{cat}'::regclass"
                         " AND d.objid = {oid} AND d.deptype = 'e')")
+#: every live check waits at most this long for a lock (then fails, changing nothing)
+LIVE_LOCK_TIMEOUT = "10s"
+#: the scratch databases verify creates (and drops)
+SCRATCH_PREFIX = "pyctl_verify_"
+#: pgTAP files run at once (each in its own transaction, in the scratch database)
+PGTAP_JOBS = 2
+#: the extension each of these checks needs on the server, and its Debian package
+EXTENSIONS = {"pgtap": "pgtap", "plpgsql_check": "plpgsql_check"}
+EXTENSION_PACKAGES = {"pgtap": "postgresql-15-pgtap", "plpgsql_check": "postgresql-15-plpgsql-check"}
+
+#: the checks, in the order they run (audit_seals only with audit=True), and what each is
+CHECKS = ("drift", "security", "mutation_guard", "grants", "pgtap", "plpgsql_check", "audit_seals")
+CHECK_DESCRIPTIONS = {
+    "drift": "live project objects (tables, columns, constraints, indexes, triggers and their enabled state, "
+             "views, routines, types, owners, grants, applied migrations) equal those of a scratch database "
+             "migrated from the sources",
+    "security": "SECURITY DEFINER functions pin search_path; nothing granted to PUBLIC; only a schema's owner "
+                "creates in it",
+    "mutation_guard": "who may write the sovereign and append-only tables or run a sanctioned writer, against "
+                      "pyctl.policy",
+    "grants": "the grants audit (pyctl.grants_audit): owner members, pg_write_all_data, "
+              "session_replication_role, schema CREATE, rules and guard triggers on protected tables, the DDL "
+              "guard (warning), CREATEROLE logins (info)",
+    "pgtap": "the behavioural pgTAP suite (pgtap_tests/*.sql) in the scratch database",
+    "plpgsql_check": "plpgsql_check over every PL/pgSQL function",
+    "audit_seals": "shq.fn_verify_audit_seals(): every seal recomputed (reads every sealed row)",
+}
+
+
+class VerifyRefused(PyctlError):
+    """verify cannot run on this connection (a pooler, no CREATEDB): one line."""
 
 
 def _check(name: str) -> dict:
-    return {"name": name, "ok": True, "failures": [], "warnings": [], "info": {}}
+    return {"name": name, "ok": True, "status": "ok", "description": CHECK_DESCRIPTIONS.get(name, ""),
+            "failures": [], "warnings": [], "info": {}}
 
 
 def _fail(check: dict, subject: str, problem: str, **extra) -> None:
     check["ok"] = False
+    check["status"] = "failed"
     check["failures"].append({"subject": subject, "problem": problem, **extra})
+
+
+def _not_run(check: dict, why: str, statement: str | None = None) -> dict:
+    """A check that could not run here (no superuser): a warning, not a failure."""
+    check["status"] = "not run"
+    check["warnings"].append({"subject": check["name"], "problem": why,
+                              **({"dba_statement": statement} if statement else {})})
+    return check
+
+
+def _unavailable(name: str) -> dict:
+    """A check whose extension this server does not have: a failure, one line."""
+    check = _check(name)
+    _fail(check, EXTENSIONS[name], f"58P01: the {EXTENSIONS[name]} extension is not available on this server:"
+                                   f" install it (Debian: apt-get install {EXTENSION_PACKAGES[name]})")
+    return check
+
+
+# ------------------------------------------------------------------ pooler
+def behind_pooler(conn: psycopg.Connection) -> bool:
+    """Does `conn` reach the server through a connection pooler? A pooler
+    (pgbouncer, pgcat, odyssey ...) answers the startup itself, with a cancel
+    key of its own: the backend pid it announced is not the server's."""
+    return conn.info.backend_pid != conn.execute("SELECT pg_catalog.pg_backend_pid()", prepare=False).fetchone()[0]
 
 
 # ------------------------------------------------------------------ pgTAP
 def pgtap_files(root: Path = SQL_ROOT) -> list[Path]:
-    """The pgTAP suite: pgtap_tests/*.sql, sorted."""
-    return sorted((Path(root) / "pgtap_tests").glob("*.sql"))
+    """The pgTAP suite: pgtap_tests/*.sql, sorted (a name starting with `_`
+    is a shared setup file that test files include, not a test)."""
+    return sorted(p for p in (Path(root) / "pgtap_tests").glob("*.sql") if not p.name.startswith("_"))
+
+
+#: libpq's environment variable for each connection parameter pg_prove's psql may need
+LIBPQ_ENV = {"host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "dbname": "PGDATABASE",
+             "user": "PGUSER", "password": "PGPASSWORD", "passfile": "PGPASSFILE", "options": "PGOPTIONS",
+             "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY",
+             "connect_timeout": "PGCONNECT_TIMEOUT", "application_name": "PGAPPNAME",
+             "target_session_attrs": "PGTARGETSESSIONATTRS"}
 
 
 def run_pg_prove(dsn: str, path: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    """pg_prove one file against `dsn` (psql reads the URL as its dbname)."""
+    """pg_prove one file (by path, so that its `\\ir` includes resolve)
+    against `dsn`, handed to psql as libpq environment variables (pg_prove
+    mangles a URL with a query string)."""
     pg_prove = shutil.which("pg_prove")
     if pg_prove is None:
         raise PyctlError("pg_prove not found (apt-get install pgtap)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    return subprocess.run([pg_prove, "--verbose", "--dbname", dsn, str(path)], capture_output=True,
+    for key, value in parse(dsn).items():
+        if key in LIBPQ_ENV:
+            env[LIBPQ_ENV[key]] = value
+    return subprocess.run([pg_prove, "--verbose", str(path)], capture_output=True,
                           text=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 def check_pgtap(dsn: str, root: Path, echo: Callable[[str], None]) -> dict:
+    """Every pgTAP file against `dsn` (verify gives it the scratch database)."""
     check = _check("pgtap")
     files = pgtap_files(root)
-    check["info"]["files"] = []
-    for path in files:
+
+    def one(path: Path) -> tuple[bool, str, float]:
         t0 = time.perf_counter()
-        name = str(path.relative_to(root))
         try:
             p = run_pg_prove(dsn, path)
-            ok = p.returncode == 0
-            output = (p.stdout + p.stderr).strip()
+            return p.returncode == 0, (p.stdout + p.stderr).strip(), time.perf_counter() - t0
         except subprocess.TimeoutExpired:
-            ok, output = False, "pg_prove timed out"
-        check["info"]["files"].append({"file": name, "ok": ok, "seconds": round(time.perf_counter() - t0, 2),
+            return False, "pg_prove timed out", time.perf_counter() - t0
+
+    # two files at a time: each runs in its own transaction, rolled back
+    with ThreadPoolExecutor(max_workers=PGTAP_JOBS) as pool:
+        outcomes = list(pool.map(one, files))
+    check["info"]["files"] = []
+    for path, (ok, output, seconds) in zip(files, outcomes):
+        name = str(path.relative_to(root))
+        check["info"]["files"].append({"file": name, "ok": ok, "seconds": round(seconds, 2),
                                        **({} if ok else {"output": output[-8000:]})})
         if not ok:
             failed = [ln.strip() for ln in output.splitlines() if ln.lstrip().startswith("not ok")]
-            _fail(check, name, "; ".join(failed[:5]) or output.splitlines()[-1] if output else "failed")
+            _fail(check, name, "; ".join(failed[:5]) or (output.splitlines()[-1] if output else "failed"))
     check["info"]["count"] = len(files)
     return check
 
@@ -106,14 +215,29 @@ SELECT p.oid, p.oid::regprocedure::text AS fn, t.tgrelid, t.tgrelid::regclass::t
 """
 
 
-def check_plpgsql(conn: psycopg.Connection) -> dict:
+def check_plpgsql(conn: psycopg.Connection, create_extension: bool = True, as_owner: bool = False) -> dict:
     """plpgsql_check over every PL/pgSQL function of the project schemas, in a
-    transaction rolled back at the end; `error` rows fail, the rest are warnings."""
+    transaction rolled back at the end (the extension too, when
+    `create_extension` creates it there); `error` rows fail, the rest are
+    warnings. `as_owner`: a login that is not a superuser (and may not even
+    use the project schemas) checks as outreach_owner, made a member for
+    this rolled-back transaction only (it needs CREATEROLE, as pyctl migrate
+    does). Otherwise the transaction is READ ONLY.
+    plpgsql_check 2.3 (Debian bookworm) can leave the session's PL/pgSQL
+    function cache broken when a checked function ran earlier in the same
+    session (XX000 unrecognized node type): give this a connection of its
+    own and close it afterwards, never a pooled one."""
     check = _check("plpgsql_check")
     checked = skipped = 0
     try:
-        conn.execute("BEGIN")
-        conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
+        conn.execute("BEGIN" if create_extension or as_owner else "BEGIN READ ONLY")
+        if create_extension:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
+        if as_owner:
+            if not conn.execute("SELECT pg_has_role(session_user, 'outreach_owner', 'MEMBER')").fetchone()[0]:
+                conn.execute(sql.SQL("GRANT outreach_owner TO {}").format(
+                    sql.Identifier(conn.execute("SELECT session_user").fetchone()[0])))
+            conn.execute("SET LOCAL ROLE outreach_owner")
         schema = conn.execute("SELECT extnamespace::regnamespace::text FROM pg_extension"
                               " WHERE extname = 'plpgsql_check'").fetchone()[0]
         targets = conn.execute(FUNCTIONS_TO_CHECK, {"s": PROJECT_SCHEMAS}).fetchall()
@@ -193,15 +317,19 @@ def check_security(conn: psycopg.Connection) -> dict:
 
 # ------------------------------------------------------------------ mutation guard
 GUARDED_TABLE_GRANTS = """
-SELECT c.oid::regclass::text AS tbl, r.rolname, a.privilege_type
-  FROM pg_class c,
-       LATERAL aclexplode(c.relacl) a
+SELECT n.nspname || '.' || c.relname AS tbl, r.rolname, a.privilege_type
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL aclexplode(c.relacl) a
   JOIN pg_roles r ON r.oid = a.grantee
- WHERE c.oid = to_regclass(%(t)s)
+ WHERE n.nspname || '.' || c.relname = %(t)s
    AND a.privilege_type = ANY(%(privs)s)
    AND NOT r.rolsuper AND r.rolname <> 'outreach_owner'
  ORDER BY 2, 3
 """
+
+RELATION_EXISTS = ("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                   " WHERE n.nspname || '.' || c.relname = %s")
 
 DEFINER_EXECUTE_GRANTS = """
 SELECT n.nspname || '.' || p.proname AS fn, p.oid::regprocedure::text AS signature, r.rolname
@@ -222,7 +350,8 @@ def check_mutation_guard(conn: psycopg.Connection) -> dict:
     grants = []
     missing = []
     for table in list(policy.SOVEREIGN_TABLES) + list(policy.APPEND_ONLY_TABLES):
-        if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
+        # by name through the catalogs: to_regclass needs USAGE on the schema
+        if conn.execute(RELATION_EXISTS, (table,)).fetchone() is None:
             missing.append(table)
             continue
         for _tbl, role, priv in conn.execute(GUARDED_TABLE_GRANTS, {"t": table, "privs": list(WRITE_PRIVILEGES)}):
@@ -244,7 +373,8 @@ def check_mutation_guard(conn: psycopg.Connection) -> dict:
 def check_audit_seals(conn: psycopg.Connection) -> dict:
     """shq.fn_verify_audit_seals() (when it exists): every row's status is 'OK'."""
     check = _check("audit_seals")
-    if conn.execute("SELECT to_regproc('shq.fn_verify_audit_seals') IS NULL").fetchone()[0]:
+    if conn.execute("SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                    " WHERE n.nspname = 'shq' AND p.proname = 'fn_verify_audit_seals'").fetchone() is None:
         check["info"]["skipped"] = "shq.fn_verify_audit_seals() does not exist"
         return check
     try:
@@ -263,34 +393,119 @@ def check_audit_seals(conn: psycopg.Connection) -> dict:
     return check
 
 
+
+
+# ------------------------------------------------------------------ the reference database
+def _login(conn: psycopg.Connection) -> dict:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT r.rolname, r.rolsuper, r.rolcreatedb, d.datname, pg_catalog.pg_encoding_to_char(d.encoding)"
+            " AS encoding, d.datcollate, d.datctype, d.datlocprovider, d.daticulocale,"
+            " EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'plpgsql_check') AS has_plpgsql_check,"
+            " ARRAY(SELECT name FROM pg_catalog.pg_available_extensions WHERE name = ANY(%s)) AS available"
+            " FROM pg_catalog.pg_roles r, pg_catalog.pg_database d"
+            " WHERE r.rolname = session_user AND d.datname = pg_catalog.current_database()",
+            (list(EXTENSIONS.values()),), prepare=False).fetchone()
+
+
+def create_scratch(conn: psycopg.Connection, who: dict) -> str:
+    """A new empty database for the reference, with the live one's encoding
+    and locale; its name starts with SCRATCH_PREFIX."""
+    name = f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:10]}"
+    opts = [sql.SQL("TEMPLATE template0 ENCODING {} LC_COLLATE {} LC_CTYPE {}").format(
+        sql.Literal(who["encoding"]), sql.Literal(who["datcollate"]), sql.Literal(who["datctype"]))]
+    if who["datlocprovider"] == "i":
+        opts.append(sql.SQL("LOCALE_PROVIDER icu ICU_LOCALE {}").format(sql.Literal(who["daticulocale"])))
+    try:
+        conn.execute(sql.SQL("CREATE DATABASE {} ").format(sql.Identifier(name)) + sql.SQL(" ").join(opts),
+                     prepare=False)
+    except psycopg.errors.InsufficientPrivilege as e:
+        raise VerifyRefused(
+            f"verify: {format_db_error(e)} | verify builds its reference in a scratch database on this server:"
+            f" grant {who['rolname']} CREATEDB (ALTER ROLE {who['rolname']} CREATEDB;)") from None
+    return name
+
+
+def drop_scratch(conn: psycopg.Connection, name: str) -> None:
+    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)), prepare=False)
+
+
+def _read_only(conn: psycopg.Connection, fn):
+    """fn(conn) in a READ ONLY transaction with LIVE_LOCK_TIMEOUT, rolled back."""
+    conn.execute("BEGIN READ ONLY", prepare=False)
+    try:
+        conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", (LIVE_LOCK_TIMEOUT,), prepare=False)
+        return fn(conn)
+    finally:
+        conn.execute("ROLLBACK", prepare=False)
+
+
+def check_drift(live: dict | None, live_error: str | None, reference: dict | None,
+                reference_error: str | None) -> dict:
+    check = _check("drift")
+    if live is None:
+        _fail(check, "live database", f"its catalog could not be read: {live_error}")
+        return check
+    if reference is None:
+        _fail(check, "sources", f"the reference database could not be built from the sources: {reference_error}")
+        return check
+    for f in drift.compare(live, reference):
+        if f["severity"] == "fail":
+            _fail(check, f["subject"], f["problem"], kind=f["kind"])
+        else:
+            check["warnings"].append(f)
+    check["info"]["objects"] = drift.counts(live)
+    return check
+
+
+def _leftover_scratch(conn: psycopg.Connection) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE %s AND NOT EXISTS"
+        " (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.datname = pg_database.datname) ORDER BY 1",
+        (SCRATCH_PREFIX.replace("_", "\\_") + "%",), prepare=False).fetchall()]
+
+
 # ------------------------------------------------------------------ the run
-#: the checks, in the order they run (audit_seals only with audit=True)
-CHECKS = ("pgtap", "plpgsql_check", "security", "mutation_guard", "audit_seals")
-
-
 def verify(dsn: str, root: Path | str = SQL_ROOT, audit: bool = False,
            echo: Callable[[str], None] | None = None, skip: tuple[str, ...] = ()) -> dict:
     """Run every check (but those in `skip`); return the report (see the
-    module docstring)."""
+    module docstring). Raises VerifyRefused (one line) through a pooler or
+    without CREATEDB."""
+    from pyctl.migrate import migrate
+
     echo = echo or (lambda _msg: None)
     root = Path(root)
     t0 = time.perf_counter()
     report = {"ok": True, "dsn": redact(dsn), "started_at": datetime.now(timezone.utc).isoformat(),
-              "checks": {}}
-    with connect(dsn, application_name="pyctl verify") as conn:
-        conn.autocommit = True
-        steps = [
-            ("pgtap", lambda: check_pgtap(dsn, root, echo)),
-            ("plpgsql_check", lambda: check_plpgsql(conn)),
-            ("security", lambda: check_security(conn)),
-            ("mutation_guard", lambda: check_mutation_guard(conn)),
-        ]
-        if audit:
-            steps.append(("audit_seals", lambda: check_audit_seals(conn)))
-        report["skipped"] = [name for name, _fn in steps if name in skip]
-        for name, fn in steps:
-            if name in skip:
-                continue
+              "checks": {}, "skipped": [], "server": {}, "every_check": dict(CHECK_DESCRIPTIONS)}
+    wanted = [c for c in CHECKS if c not in skip and (audit or c != "audit_seals")]
+    report["skipped"] = [c for c in CHECKS if c in skip]
+    with connect(dsn, autocommit=True, application_name="pyctl verify", prepare_threshold=None) as conn:
+        if behind_pooler(conn):
+            raise VerifyRefused(
+                f"verify: {redact(dsn)} goes through a connection pooler (the backend pid it announced is not the"
+                " server's): run verify on a direct connection to the server; it builds a scratch database and"
+                " must not leave plpgsql_check in a pooled session")
+        who = _login(conn)
+        report["login"] = {"role": who["rolname"], "superuser": who["rolsuper"], "database": who["datname"]}
+        plpgsql_where = None
+        if "plpgsql_check" in wanted:
+            plpgsql_where = "live" if who["has_plpgsql_check"] else ("scratch" if who["rolsuper"] else None)
+        need_scratch = "drift" in wanted or ("pgtap" in wanted and who["rolsuper"]) or plpgsql_where == "scratch"
+        if need_scratch and not (who["rolsuper"] or who["rolcreatedb"]):
+            raise VerifyRefused(
+                f"verify: {who['rolname']} may not create databases: verify builds its reference in a scratch"
+                f" database on this server; grant it CREATEDB (ALTER ROLE {who['rolname']} CREATEDB;)")
+        leftovers = _leftover_scratch(conn)
+        if leftovers:
+            echo(f"verify: scratch databases left by an interrupted verify (drop them): {', '.join(leftovers)}")
+            report["server"]["leftover_scratch_databases"] = leftovers
+
+        results: dict[str, dict] = {}
+
+        def run(name: str, fn) -> None:
+            if name not in wanted:
+                return
             echo(f"verify: {name} ...")
             t1 = time.perf_counter()
             try:
@@ -298,9 +513,99 @@ def verify(dsn: str, root: Path | str = SQL_ROOT, audit: bool = False,
             except psycopg.Error as e:
                 check = _check(name)
                 _fail(check, name, f"the check itself failed: {format_db_error(e)}")
+            check.setdefault("status", "ok" if check["ok"] else "failed")
+            check.setdefault("description", CHECK_DESCRIPTIONS.get(name, ""))
             check["seconds"] = round(time.perf_counter() - t1, 2)
-            report["checks"][name] = check
-            report["ok"] = report["ok"] and check["ok"]
+            results[name] = check
+
+        # the live database: catalog reads, each check in its own READ ONLY transaction
+        live_snapshot = live_error = None
+        if "drift" in wanted:
+            try:
+                live_snapshot = _read_only(conn, drift.snapshot)
+            except psycopg.Error as e:
+                live_error = format_db_error(e)
+        run("security", lambda: _read_only(conn, check_security))
+        run("mutation_guard", lambda: _read_only(conn, check_mutation_guard))
+        run("grants", lambda: _read_only(conn, grants_audit.check_grants))
+
+        # the reference: a scratch database migrated from the sources
+        scratch = reference = reference_error = None
+        if need_scratch:
+            echo("verify: building the reference database from the sources ...")
+            t1 = time.perf_counter()
+            scratch = create_scratch(conn, who)
+            report["server"].update(scratch_database=scratch, created_from="template0")
+        try:
+            if scratch:
+                scratch_dsn = with_dbname(dsn, scratch)
+                try:
+                    migrate(scratch_dsn, root)
+                    with connect(scratch_dsn, autocommit=True, application_name="pyctl verify (reference)",
+                                 prepare_threshold=None) as ref:
+                        reference = _read_only(ref, drift.snapshot)
+                except PyctlError as e:
+                    reference_error = str(e)
+                report["server"]["reference_seconds"] = round(time.perf_counter() - t1, 2)
+            run("drift", lambda: check_drift(live_snapshot, live_error, reference, reference_error))
+
+            if "pgtap" in wanted:
+                if not who["rolsuper"]:
+                    results["pgtap"] = _not_run(
+                        _check("pgtap"),
+                        f"{who['rolname']} is not a superuser: the behavioural suite creates the pgtap extension,"
+                        " SET ROLEs to every group role and sets session_replication_role; it tests the sources,"
+                        " so run `pyctl verify` as a superuser where you can (CI, a staging server of the same"
+                        " version); the drift check shows this database matches the sources")
+                elif EXTENSIONS["pgtap"] not in who["available"]:
+                    results["pgtap"] = _unavailable("pgtap")
+                elif reference is None:
+                    results["pgtap"] = _check("pgtap")
+                    _fail(results["pgtap"], "sources", f"no reference database to run in: {reference_error}")
+                else:
+                    run("pgtap", lambda: check_pgtap(with_dbname(dsn, scratch), root, echo))
+
+            if "plpgsql_check" in wanted:
+                if plpgsql_where is None:
+                    results["plpgsql_check"] = _not_run(
+                        _check("plpgsql_check"),
+                        f"the plpgsql_check extension is not installed in {who['datname']} and {who['rolname']}"
+                        " may not create it; with it installed, verify checks the live functions in a transaction"
+                        " that it rolls back",
+                        f"CREATE EXTENSION plpgsql_check;  -- in database {who['datname']}, as a superuser")
+                elif plpgsql_where == "scratch" and EXTENSIONS["plpgsql_check"] not in who["available"]:
+                    results["plpgsql_check"] = _unavailable("plpgsql_check")
+                elif plpgsql_where == "scratch" and reference is None:
+                    results["plpgsql_check"] = _check("plpgsql_check")
+                    _fail(results["plpgsql_check"], "sources", f"no reference database: {reference_error}")
+                else:
+                    target = dsn if plpgsql_where == "live" else with_dbname(dsn, scratch)
+
+                    def plpgsql():
+                        # a connection of its own, closed right after (see check_plpgsql)
+                        with connect(target, autocommit=True, application_name="pyctl verify (plpgsql_check)",
+                                     prepare_threshold=None) as own:
+                            c = check_plpgsql(own, create_extension=plpgsql_where == "scratch",
+                                              as_owner=not who["rolsuper"])
+                        c["info"]["database"] = plpgsql_where
+                        return c
+                    run("plpgsql_check", plpgsql)
+        finally:
+            if scratch:
+                try:
+                    drop_scratch(conn, scratch)
+                    report["server"]["scratch_dropped"] = True
+                except psycopg.Error as e:
+                    report["server"]["scratch_dropped"] = False
+                    echo(f"verify: could not drop the scratch database {scratch} (drop it by hand):"
+                         f" {format_db_error(e)}")
+
+        run("audit_seals", lambda: _read_only(conn, check_audit_seals))
+
+    for name in CHECKS:
+        if name in results:
+            report["checks"][name] = results[name]
+            report["ok"] = report["ok"] and results[name]["ok"]
     report["seconds"] = round(time.perf_counter() - t0, 2)
     return report
 
@@ -310,30 +615,44 @@ def write_report(report: dict, path: str | os.PathLike) -> None:
 
 
 def summary_lines(report: dict) -> list[str]:
-    """The readable summary: one line per check, one per offender."""
+    """The readable summary: one line per check, one per offender, warning
+    and check that could not run."""
     lines = []
     for name, check in report["checks"].items():
         info = check.get("info", {})
-        if name == "pgtap":
+        if check.get("status") == "not run":
+            what = "not run"
+        elif name == "pgtap":
             what = f"{info.get('count', 0)} files"
         elif name == "plpgsql_check":
-            what = (f"{info.get('checked', 0)} functions, {len(check['failures'])} errors, "
-                    f"{len(check['warnings'])} warnings")
+            what = (f"{info.get('checked', 0)} functions ({info.get('database')} database), "
+                    f"{len(check['failures'])} errors, {len(check['warnings'])} warnings")
             if info.get("skipped_unattached_triggers"):
                 what += f", {info['skipped_unattached_triggers']} unattached trigger functions skipped"
+        elif name == "drift":
+            what = f"{sum(info.get('objects', {}).values())} objects compared with the sources"
         elif name == "security":
             what = f"{info.get('security_definer_functions', 0)} SECURITY DEFINER functions"
         elif name == "mutation_guard":
             what = f"{len(info.get('grants', []))} guarded grants"
             if info.get("tables_not_present"):
                 what += f", {len(info['tables_not_present'])} guarded tables not present"
+        elif name == "grants":
+            what = f"{len(info.get('checks', []))} audits"
         elif name == "audit_seals":
             what = info.get("skipped") or f"{info.get('rows', 0)} seals"
         else:
             what = ""
-        lines.append(f"{name:15} {'ok  ' if check['ok'] else 'FAIL'}  {what}  ({check.get('seconds', 0)}s)")
+        state = {"ok": "ok  ", "failed": "FAIL", "not run": "WARN"}.get(check.get("status"), "ok  ")
+        lines.append(f"{name:15} {state}  {what}  ({check.get('seconds', 0)}s)")
         for f in check["failures"]:
             lines.append(f"    - {f['subject']}: {f['problem']}")
+        if name != "plpgsql_check" or check.get("status") == "not run":
+            for w in check["warnings"]:
+                line = f"    warning: {w['subject']}: {w['problem']}"
+                if w.get("dba_statement"):
+                    line += f"; a DBA runs: {w['dba_statement']}"
+                lines.append(line)
     if report.get("skipped"):
         lines.append(f"skipped: {', '.join(report['skipped'])}")
     lines.append(f"verify: {'ok' if report['ok'] else 'FAILED'} in {report.get('seconds', 0)}s")

@@ -4,40 +4,18 @@ the provider succeeded, with the gate's audit id; and all of it from 8 threads
 while the kill switch flips."""
 from __future__ import annotations
 
-import random
 import threading
 import time
 
 import psycopg
 import pytest
 
-from campaign_support import create_campaign, override, remove_override, status_of, step_id
+from campaign_support import create_campaign, override, status_of, step_id
 from helpers import make_company, new_id, race, target_of
 from pyctl.gate import (BlockingOverrideError, CampaignNotActiveError, EligibilityCheckFailedError,
                         IneligibleTierError, MarketingDisabledError, MarketingSafetyGateError)
 from pyctl.outreach import SendError, SendNotRecordedError, execute_send
-
-
-class Provider:
-    """A fake email provider: records every call; fails when told to."""
-
-    def __init__(self, fail: Exception | None = None, during=None, pause: float = 0.0):
-        self.calls: list[dict] = []
-        self.fail = fail
-        self.during = during
-        self.pause = pause
-        self.lock = threading.Lock()
-
-    def __call__(self, **kwargs):
-        with self.lock:
-            self.calls.append(kwargs)
-        if self.during:
-            self.during(kwargs)
-        if self.pause:
-            time.sleep(self.pause)
-        if self.fail:
-            raise self.fail
-        return f"msg-{kwargs['audit_id']}"
+from send_race import Provider, assert_every_send_was_safe, senders_racing_a_flipper
 
 
 def audit(conn, audit_id):
@@ -180,24 +158,74 @@ def test_a_connection_inside_a_transaction_is_refused(conn, new_conn):
     assert c.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
-def test_an_opt_out_during_the_send_is_reported_not_hidden(conn, sender, new_conn):
-    """The target unsubscribes while the provider is sending: the guard
-    refuses the record (OG008) and execute_send says so."""
+def test_an_opt_out_during_the_send_waits_for_the_record(conn, sender, new_conn):
+    """The target unsubscribes while the provider is sending: the opt-out
+    waits until the send is recorded (it happened first), then blocks every
+    later send."""
     cid = new_id("SND-OPT")
     make_company(conn, cid=cid)
     tid, _oid = target_of(conn, cid)
     camp = create_campaign(conn, new_id("CMP"))
     other = new_conn()
+    done = threading.Event()
 
-    def opt_out(_kwargs):
+    def opt_out():
         other.execute("SELECT outreach.fn_set_outreach_status(%s, 'opted_out', 'unsubscribed meanwhile')", (tid,))
+        done.set()
 
-    provider = Provider(during=opt_out)
-    with pytest.raises(SendNotRecordedError, match="OG008") as ei:
-        execute_send(sender, cid, camp, None, provider)
-    assert len(provider.calls) == 1 and ei.value.audit_id == provider.calls[0]["audit_id"]
-    assert sends_of(conn, cid) == 0
+    flipper = threading.Thread(target=opt_out)
+
+    def during(_kwargs):
+        flipper.start()
+        time.sleep(0.5)
+        assert not done.is_set(), "the opt-out must wait for the send in flight"
+
+    send_id = execute_send(sender, cid, camp, None, Provider(during=during))
+    flipper.join(10)
+    assert done.is_set()
+    assert conn.execute("SELECT count(*) FROM outreach.send_log WHERE send_id = %s", (send_id,)).fetchone()[0] == 1
     assert status_of(conn, cid) == "opted_out"
+    with pytest.raises(BlockingOverrideError) as ei:
+        execute_send(sender, cid, camp, None, Provider())
+    assert ei.value.block_reason == "OPTED_OUT"
+
+
+def test_a_provider_slower_than_its_timeout_frees_the_kill_switch(conn, login_role):
+    """provider_timeout bounds how long a kill-switch change waits for a
+    send in flight: the server ends the send transaction, the change goes
+    through, and execute_send says the send may have happened unrecorded."""
+    cid = new_id("SND-SLOW")
+    make_company(conn, cid=cid)
+    camp = create_campaign(conn, new_id("CMP"))
+    _, sender = login_role("outreach_sender")
+    _, admin = login_role("outreach_override_admin")
+    waited: list[float] = []
+
+    def set_block():
+        t0 = time.monotonic()
+        admin.execute("SELECT outreach.set_marketing_override(%s, 'BLOCK_OUTREACH', 'stop now', 'ops')", (cid,))
+        waited.append(time.monotonic() - t0)
+
+    flipper = threading.Thread(target=set_block)
+
+    def during(_kwargs):
+        flipper.start()
+        time.sleep(3.0)  # the provider hangs well past its timeout
+
+    t0 = time.monotonic()
+    with pytest.raises(SendNotRecordedError, match="25P03") as ei:
+        execute_send(sender, cid, camp, None, Provider(during=during), provider_timeout=1.0)
+    assert time.monotonic() - t0 >= 3.0
+    flipper.join(10)
+    assert waited and 0.5 < waited[0] < 2.5, f"the change waited {waited}s; the bound is the 1 s provider timeout"
+    assert ei.value.audit_id is not None and sends_of(conn, cid) == 0
+    assert sender.closed or sender.broken, "the server ended that session: the caller opens a new connection"
+
+
+def test_bad_provider_timeout_is_refused(sender):
+    for bad in (0, -1, "30", None, 10 ** 6):
+        with pytest.raises(SendError, match="provider_timeout"):
+            execute_send(sender, "X", "Y", None, Provider(), provider_timeout=bad)
 
 
 def test_a_kill_switch_change_waits_for_the_send_in_flight(conn, sender, login_role):
@@ -259,108 +287,20 @@ def test_the_walkthrough_plan_send_plan(conn, sender):
 
 
 # ------------------------------------------------------------------ 8 threads, flipping overrides
-def test_eight_threads_while_overrides_flip(conn, dbname, server_dsn, login_role, new_conn):
+def test_eight_threads_while_overrides_flip(conn, login_role, new_conn):
     companies = [new_id("SND-MT") for _ in range(12)]
     flipped = companies[:6]
     for cid in companies:
         make_company(conn, cid=cid)
     camp = create_campaign(conn, new_id("CMP"))
-    seq = step_id(conn, camp, 1)
     sender_role, _ = login_role("outreach_sender")
     senders = [new_conn(user=sender_role) for _ in range(8)]
     _, admin = login_role("outreach_override_admin")
-
-    stop = threading.Event()
-    errors: list[str] = []
-    outcomes: list[tuple[str, str, object]] = []  # (kind, company, audit_id)
-    out_lock = threading.Lock()
     provider = Provider(pause=0.003)
-
-    def send_loop(k: int, c: psycopg.Connection) -> None:
-        rnd = random.Random(k)
-        try:
-            while not stop.is_set():
-                cid = rnd.choice(companies)
-                try:
-                    execute_send(c, cid, camp, seq, provider, correlation_id=f"mt-{k}")
-                    kind, aid = "sent", None
-                except MarketingSafetyGateError as e:
-                    kind, aid = "blocked", e.audit_id
-                with out_lock:
-                    outcomes.append((kind, cid, aid))
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(f"sender {k}: {type(e).__name__}: {e}")
-
-    def flip_loop() -> None:
-        rnd = random.Random(99)
-        try:
-            while not stop.is_set():
-                cid, otype = rnd.choice(flipped), rnd.choice(["BLOCK_OUTREACH", "BLOCK_EMAIL"])
-                override(admin, cid, otype)
-                time.sleep(rnd.uniform(0.005, 0.05))
-                remove_override(admin, cid, otype)
-                time.sleep(rnd.uniform(0.0, 0.02))
-        except Exception as e:  # noqa: BLE001
-            errors.append(f"flipper: {type(e).__name__}: {e}")
-
-    threads = [threading.Thread(target=send_loop, args=(k, c)) for k, c in enumerate(senders)]
-    threads.append(threading.Thread(target=flip_loop))
-    for t in threads:
-        t.start()
-    time.sleep(6)
-    stop.set()
-    for t in threads:
-        t.join(60)
-    assert errors == []
-
-    sent = [o for o in outcomes if o[0] == "sent"]
-    blocked = [o for o in outcomes if o[0] == "blocked"]
-    assert len(sent) > 50 and len(blocked) > 5, (len(sent), len(blocked))
-    rows = conn.execute("SELECT s.company_unique_id, s.gate_audit_id, a.was_blocked, a.is_dry_run, a.attempt_timestamp,"
-                        " s.sent_at FROM outreach.send_log s JOIN outreach.send_attempt_audit a"
-                        " ON a.audit_id = s.gate_audit_id WHERE s.campaign_id = %s", (camp,)).fetchall()
-    # every provider call was recorded, and only those
-    assert len(rows) == len(sent) == len(provider.calls)
-    assert {r[1] for r in rows} == {c["audit_id"] for c in provider.calls}
-    # zero sends recorded on a blocked verdict; every recorded send's verdict passed
-    blocked_ids = {o[2] for o in blocked}
-    assert blocked_ids.isdisjoint({r[1] for r in rows})
-    assert all(not r[2] and not r[3] for r in rows)
-    assert conn.execute("SELECT count(*) FROM outreach.send_attempt_audit WHERE audit_id = ANY(%s) AND NOT was_blocked",
-                        (list(blocked_ids),)).fetchone()[0] == 0
-    # the verdict of every recorded send came after the last kill-switch change before it, and no
-    # blocking override was in force at the verdict
-    late = conn.execute("""
-        SELECT count(*) FROM outreach.send_log s
-          JOIN outreach.send_attempt_audit a ON a.audit_id = s.gate_audit_id
-         WHERE s.campaign_id = %s
-           AND EXISTS (SELECT 1 FROM outreach.override_audit_log l
-                        WHERE l.company_unique_id = s.company_unique_id
-                          AND l.occurred_at > a.attempt_timestamp AND l.occurred_at < s.sent_at)""",
-                        (camp,)).fetchone()[0]
-    assert late == 0
-    in_force = conn.execute("""
-        SELECT count(*) FROM outreach.send_log s
-          JOIN outreach.send_attempt_audit a ON a.audit_id = s.gate_audit_id
-          JOIN outreach.manual_overrides mo ON mo.company_unique_id = s.company_unique_id
-         WHERE s.campaign_id = %s AND mo.override_type IN ('BLOCK_OUTREACH', 'BLOCK_EMAIL')
-           AND mo.created_at <= a.attempt_timestamp
-           AND (mo.removed_at IS NULL OR mo.removed_at > a.attempt_timestamp)""", (camp,)).fetchone()[0]
-    assert in_force == 0
-    # every block of a flipped company was a kill-switch block, and one was in force then
-    reasons = conn.execute("""
-        SELECT a.block_reason, bool_or(mo.override_id IS NOT NULL)
-          FROM outreach.send_attempt_audit a
-          LEFT JOIN outreach.manual_overrides mo
-                 ON mo.company_unique_id = a.company_unique_id
-                AND mo.override_type IN ('BLOCK_OUTREACH', 'BLOCK_EMAIL')
-                AND mo.created_at <= a.attempt_timestamp
-                AND (mo.removed_at IS NULL OR mo.removed_at > a.attempt_timestamp)
-         WHERE a.audit_id = ANY(%s)
-         GROUP BY a.audit_id, a.block_reason""", (list(blocked_ids),)).fetchall()
-    assert {r[0] for r in reasons} <= {"MARKETING_DISABLED", "BLOCKING_OVERRIDE"}
-    assert all(r[1] for r in reasons)
-    assert {o[1] for o in blocked} <= set(flipped)
+    result = senders_racing_a_flipper(senders, admin, companies, flipped, camp, step_id(conn, camp, 1), provider, seconds=6)
+    assert_every_send_was_safe(conn, camp, result, provider, flipped)
+    kinds = [o[0] for o in result["outcomes"]]
+    assert kinds.count("sent") > 50 and kinds.count("blocked") > 5, (kinds.count("sent"), kinds.count("blocked"))
 
 
 # ------------------------------------------------------------------ concurrent sends to one target

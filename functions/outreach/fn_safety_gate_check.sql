@@ -41,7 +41,7 @@ BEGIN
             -- Shared side of the kill switch's per-company lock (see
             -- set_marketing_override): no override change is in flight while
             -- the verdict is taken, and none commits before this transaction ends.
-            PERFORM pg_advisory_xact_lock_shared(1330053125, hashtext(p_company_unique_id));
+            PERFORM outreach._kill_switch_lock(p_company_unique_id);
             SELECT v.eligibility_status, v.outreach_status, v.computed_tier, v.effective_tier,
                    v.marketing_disabled, v.email_blocked, v.phone_blocked
               INTO STRICT v_eligibility, v_status, v_computed, v_effective, v_disabled, v_email_blk, v_phone_blk

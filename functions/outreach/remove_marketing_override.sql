@@ -38,7 +38,7 @@ BEGIN
     END IF;
 
     -- same per-company lock as set_marketing_override (see there)
-    PERFORM pg_advisory_xact_lock(1330053125, hashtext(p_company_unique_id));
+    PERFORM outreach._kill_switch_lock(p_company_unique_id, p_exclusive => true);
     v_now := clock_timestamp();
 
     PERFORM shq.fn_sanction('outreach.manual_overrides');

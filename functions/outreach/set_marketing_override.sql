@@ -55,7 +55,7 @@ BEGIN
     -- send_log guard take the same lock in shared mode, so a verdict never
     -- straddles a change, and the change's timestamp (taken after the lock)
     -- orders it against every verdict and send (SPEC §6).
-    PERFORM pg_advisory_xact_lock(1330053125, hashtext(p_company_unique_id));
+    PERFORM outreach._kill_switch_lock(p_company_unique_id, p_exclusive => true);
     v_now := clock_timestamp();
     -- checked against the change's own timestamp (after any wait for the lock)
     IF p_expires_at IS NOT NULL AND p_expires_at <= v_now THEN

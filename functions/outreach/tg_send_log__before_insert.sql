@@ -35,7 +35,7 @@ BEGIN
     -- Shared side of the kill switch's per-company lock (set_marketing_override
     -- takes it exclusively): an override change either committed before this
     -- check (and is seen below) or is stamped after it.
-    PERFORM pg_advisory_xact_lock_shared(1330053125, hashtext(NEW.company_unique_id));
+    PERFORM outreach._kill_switch_lock(NEW.company_unique_id);
 
     -- The Company Target, FOR NO KEY UPDATE: an opt-out being written now is
     -- waited for and then seen, and concurrent sends to one target queue here

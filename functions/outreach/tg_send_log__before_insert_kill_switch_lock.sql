@@ -13,7 +13,7 @@ BEGIN
     -- waiting kill-switch change can never deadlock. The gate guard
     -- (trg_send_log_010) takes it again (re-entrant) so that it stands alone.
     IF NEW.company_unique_id IS NOT NULL THEN
-        PERFORM pg_advisory_xact_lock_shared(1330053125, hashtext(NEW.company_unique_id));
+        PERFORM outreach._kill_switch_lock(NEW.company_unique_id);
     END IF;
     RETURN NEW;
 END

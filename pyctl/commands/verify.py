@@ -1,4 +1,4 @@
-"""`pyctl verify [--report FILE] [--audit]`: see pyctl.verify."""
+"""`pyctl verify [--report FILE] [--audit] [--skip CHECK]`: see pyctl.verify."""
 from pathlib import Path
 
 import click
@@ -11,15 +11,19 @@ from pyctl.resources import SQL_ROOT
 
 @click.command("verify")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("verify-report.json"), show_default=True, help="where to write the JSON report")
-@click.option("--audit", is_flag=True, help="also verify the audit seals (shq.fn_verify_audit_seals())")
+              default=Path("verify-report.json"), show_default=True,
+              help="where to write the JSON report (every check, what it found, what verify did to the server)")
+@click.option("--audit", is_flag=True, help="also verify the audit seals (shq.fn_verify_audit_seals(); reads "
+                                            "every sealed row)")
 @click.option("--skip", multiple=True, type=click.Choice(CHECKS), metavar="CHECK",
               help=f"leave out a check (repeatable): {', '.join(CHECKS)}")
 @click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=SQL_ROOT,
-              show_default=True, help="the SQL sources: pgtap_tests/")
+              show_default=True, help="the SQL sources: db/, functions/, triggers/, views/, pgtap_tests/")
 def command(report_path, audit, skip, root):
-    """pgTAP suite, plpgsql_check, SECURITY DEFINER audit and mutation-guard
-    audit; non-zero exit on any failure."""
+    """Drift from the sources, security, mutation-guard and grants audits on
+    the live database (read only), and the pgTAP suite and plpgsql_check in
+    a scratch database migrated from the sources; non-zero exit on any
+    failure. Use a direct connection, not a pooler."""
     report = verify(database_url(), root, audit=audit, echo=click.echo, skip=tuple(skip))
     write_report(report, report_path)
     for line in summary_lines(report):

@@ -13,12 +13,15 @@ SELECT g.outreach_id,
                format('%s is not DONE: %s', g.hub_id, g.done_rule) AS detail
          WHERE NOT g.done
         UNION ALL
-        SELECT 'BLOCKING_ERRORS',
-               format('%s: %s blocking error(s) (RETRY/PARKED) in %s', g.hub_id, g.blocking_errors, g.blocking_tables)
+        -- every arm names its columns: a view whose later arms do not comes back
+        -- from pg_dump with other names there, and `pyctl verify` sees drift
+        SELECT 'BLOCKING_ERRORS'::text AS blocker_type,
+               format('%s: %s blocking error(s) (RETRY/PARKED) in %s', g.hub_id, g.blocking_errors,
+                      g.blocking_tables) AS detail
          WHERE g.blocking_errors > 0
         UNION ALL
-        SELECT 'PREREQUISITE_NOT_PASSED',
-               format('%s: prerequisite hub %s is not at PASS', g.hub_id, p.hub_id)
+        SELECT 'PREREQUISITE_NOT_PASSED'::text AS blocker_type,
+               format('%s: prerequisite hub %s is not at PASS', g.hub_id, p.hub_id) AS detail
           FROM unnest(g.prerequisite_hubs) AS p (hub_id)
          WHERE p.hub_id <> ALL (g.passed_hubs)
        ) b;

@@ -10,9 +10,10 @@ WITH recent AS (
       FROM outreach.send_log AS s
      WHERE s.sent_at > now() - interval '1 hour'
     UNION ALL
+    -- every arm names its columns: pg_dump would otherwise restore a differently worded view
     SELECT e.event_type,
-           count(*) FILTER (WHERE e.recorded_at > now() - interval '5 minutes'),
-           count(*)
+           count(*) FILTER (WHERE e.recorded_at > now() - interval '5 minutes') AS last_5m,
+           count(*) AS last_1h
       FROM outreach.engagement_events AS e
      WHERE e.recorded_at > now() - interval '1 hour'
      GROUP BY e.event_type)

@@ -11,7 +11,8 @@ WITH recent AS (
      WHERE a.attempt_timestamp > now() - interval '1 hour' AND NOT a.is_dry_run
      GROUP BY 1
     UNION ALL
-    SELECT 'CLEARED', 0, 0)
+    -- every arm names its columns: pg_dump would otherwise restore a differently worded view
+    SELECT 'CLEARED' AS verdict, 0 AS last_5m, 0 AS last_1h)
 SELECT w.time_window,
        h.verdict,
        sum(w.n)::bigint AS attempts
