@@ -922,6 +922,28 @@ def audit_rows(conn, n: int) -> None:
         conn.execute(stmt, {"n": n})
 
 
+#: gate verdicts in time order, spread evenly over `span` and ending `offset`
+#: ago: a third blocked (the five tier/kill-switch reasons in turn), one in
+#: twenty a dry run; the companies need not exist (the audit names them as text)
+GATE_HISTORY_SQL = """
+INSERT INTO outreach.send_attempt_audit (company_unique_id, campaign_id, correlation_id, channel, computed_tier,
+                                         effective_tier, was_blocked, block_reason, is_dry_run, attempt_timestamp)
+SELECT 'BENCH-' || (i %% 50000), 'BENCH-CAMPAIGN', 'bench-' || i, 'EMAIL', i %% 4, i %% 4, i %% 3 = 0,
+       CASE WHEN i %% 3 = 0 THEN (ARRAY['TIER_BELOW_CAMPAIGN_MINIMUM', 'INELIGIBLE_TIER', 'BLOCKING_OVERRIDE',
+                                         'MARKETING_DISABLED', 'OPTED_OUT'])[1 + i %% 5] END,
+       i %% 20 = 0,
+       now() - %(offset)s::interval - %(span)s::interval * (%(n)s - i) / %(n)s
+  FROM generate_series(1, %(n)s) AS i
+ ORDER BY i
+"""
+
+
+def gate_history(conn, n: int, span: str, offset: str = "0") -> None:
+    """`n` gate verdicts (send_attempt_audit rows) spread over `span` (an
+    interval), the last one `offset` ago (GATE_HISTORY_SQL)."""
+    conn.execute(GATE_HISTORY_SQL, {"n": n, "span": span, "offset": offset})
+
+
 #: a campaign's send history over the seeded companies eligible for it (k is
 #: the company's number): about 1 in 8 got step 1 (4-9 days ago), 1 in 24
 #: step 2 (1-3 days ago), 1 in 96 step 3 today; each send with a passing

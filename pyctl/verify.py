@@ -237,7 +237,7 @@ def check_plpgsql(conn: psycopg.Connection, create_extension: bool = True, as_ow
             if not conn.execute("SELECT pg_has_role(session_user, 'outreach_owner', 'MEMBER')").fetchone()[0]:
                 conn.execute(sql.SQL("GRANT outreach_owner TO {}").format(
                     sql.Identifier(conn.execute("SELECT session_user").fetchone()[0])))
-            conn.execute("SET LOCAL ROLE outreach_owner")
+            conn.execute("SET LOCAL ROLE outreach_owner")  # owner-role: checks only, rolled back below
         schema = conn.execute("SELECT extnamespace::regnamespace::text FROM pg_extension"
                               " WHERE extname = 'plpgsql_check'").fetchone()[0]
         targets = conn.execute(FUNCTIONS_TO_CHECK, {"s": PROJECT_SCHEMAS}).fetchall()

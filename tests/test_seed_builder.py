@@ -105,9 +105,15 @@ SOVEREIGN_WRITE = re.compile(r"fn_sanction|SET (LOCAL )?ROLE\s+outreach_|(INSERT
                              r"(company_hub_status|bit_scores|manual_overrides|hub_registry)\b", re.I)
 
 
+#: a line that must take on the owner's identity says why, after this marker
+#: (a reason is mandatory)
+ALLOWED = re.compile(r"#\s*owner-role:\s*\S")
+
+
 def test_no_python_code_writes_a_sovereign_table_itself():
     offenders = [f"{p.relative_to(REPO_ROOT)}:{n}" for p in sorted((REPO_ROOT / "pyctl").rglob("*.py"))
-                 for n, line in enumerate(p.read_text().splitlines(), 1) if SOVEREIGN_WRITE.search(line)]
+                 for n, line in enumerate(p.read_text().splitlines(), 1)
+                 if SOVEREIGN_WRITE.search(line) and not ALLOWED.search(line)]
     assert offenders == []
 
 

@@ -17,24 +17,13 @@ import time
 
 from pyctl import metrics
 from pyctl.bench import benchmark
-from pyctl.seed import seed
+from pyctl.seed import gate_history, seed
 
 BUDGET_MS = 200.0
 FULL_COMPANIES = 1_000_000
 QUICK_COMPANIES = 50_000
 SCRAPES = 15
 
-HISTORY_SQL = """
-INSERT INTO outreach.send_attempt_audit (company_unique_id, campaign_id, correlation_id, channel, computed_tier,
-                                         effective_tier, was_blocked, block_reason, is_dry_run, attempt_timestamp)
-SELECT 'BENCH-' || (i %% 50000), 'BENCH-CAMPAIGN', 'bench-' || i, 'EMAIL', i %% 4, i %% 4, i %% 3 = 0,
-       CASE WHEN i %% 3 = 0 THEN (ARRAY['TIER_BELOW_CAMPAIGN_MINIMUM', 'INELIGIBLE_TIER', 'BLOCKING_OVERRIDE',
-                                         'MARKETING_DISABLED', 'OPTED_OUT'])[1 + i %% 5] END,
-       i %% 20 = 0,
-       now() - %(offset)s::interval - %(span)s::interval * (%(n)s - i) / %(n)s
-  FROM generate_series(1, %(n)s) AS i
- ORDER BY i
-"""
 
 
 def load(dsn: str, companies: int) -> dict:
@@ -43,9 +32,9 @@ def load(dsn: str, companies: int) -> dict:
     seed(dsn, companies, 42)
     seeded_s = time.perf_counter() - t0
     with metrics_conn(dsn) as conn:
-        conn.execute(HISTORY_SQL, {"n": companies, "span": "30 days", "offset": "1 hour"})
+        gate_history(conn, companies, span="30 days", offset="1 hour")
         recent = max(companies // 10, 1)
-        conn.execute(HISTORY_SQL, {"n": recent, "span": "1 hour", "offset": "0"})
+        gate_history(conn, recent, span="1 hour", offset="0")
         conn.execute("VACUUM ANALYZE outreach.send_attempt_audit")
     return {"companies": companies, "gate_checks_30d": companies, "gate_checks_last_hour": recent,
             "seed_seconds": round(seeded_s, 1)}
