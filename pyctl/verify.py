@@ -220,7 +220,7 @@ def check_mutation_guard(conn: psycopg.Connection) -> dict:
     check = _check("mutation_guard")
     grants = []
     missing = []
-    for table in list(policy.SOVEREIGN_TABLES) + list(policy.APPEND_ONLY_TABLES):
+    for table in policy.guarded_tables(conn, "sovereign", "append_only"):
         if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
             missing.append(table)
             continue

@@ -45,6 +45,9 @@ DO_ALLOWED = {
     "triggers/shq/ddl_guard__event_trigger.sql":
         "event triggers have no CREATE OR REPLACE; it calls shq.fn_install_ddl_guard(), which creates or "
         "repairs only what is missing",
+    "triggers/shq/guard_triggers.sql":
+        "the guard triggers of the registry shq.guarded_tables are generated: it calls "
+        "shq.fn_install_guard_triggers(), which runs CREATE OR REPLACE TRIGGER and ENABLE ALWAYS only",
 }
 
 ROUTINE_TYPES = {ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE}
