@@ -18,14 +18,13 @@ BEGIN
     v_as_of_epoch := date_part('epoch', p_as_of);
     -- Always exactly one row: a company with no signal by as_of (or an
     -- unknown/NULL id) scores 0, COLD, 0 signals, last_signal_at NULL.
-    -- The contribution expression is outreach._bit_decay_sql('units',
-    -- 'v_as_of_epoch', <the types' divisor>) verbatim (a pgTAP test checks
-    -- it), the arithmetic fn_refresh_bit_scores runs, so both agree exactly.
+    -- The arithmetic is fn_refresh_bit_scores's (the same inlined functions),
+    -- so both agree exactly.
     RETURN QUERY
     SELECT a.score, outreach.fn_score_tier(a.score), a.signal_count, a.last_signal_at
-      FROM (SELECT LEAST(100::numeric,
-                         round(coalesce(sum((s.points_nano::float8 OPERATOR(pg_catalog.*) pg_catalog.power(0.5::float8, LEAST(((v_as_of_epoch) OPERATOR(pg_catalog.-) s.occurred_epoch) OPERATOR(pg_catalog./) (coalesce((86400 OPERATOR(pg_catalog.*) t.half_life_days)::float8, 'Infinity'::float8)), 64::float8)))::int8), 0)
-                               OPERATOR(pg_catalog.*) 0.000000001, 2)) AS score,
+      FROM (SELECT outreach._bit_score(sum(outreach._bit_units(s.points_nano, outreach._bit_decay_factor(
+                       v_as_of_epoch, s.occurred_epoch, outreach._bit_seconds_per_half_life(t.half_life_days)))))
+                       AS score,
                    count(*)::integer AS signal_count,
                    max(s.occurred_at) AS last_signal_at
               FROM outreach.bit_signals s

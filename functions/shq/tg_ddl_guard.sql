@@ -32,7 +32,8 @@ DECLARE
         'shq.tg_append_only', 'shq.tg_sovereign_guard', 'shq.tg_audit_tombstone', 'shq.tg_ddl_guard',
         'shq.fn_install_ddl_guard', 'shq.fn_seal_audit_tables', 'shq.fn_verify_audit_seals',
         'shq.fn_audit_sealed_tables', 'shq._audit_row_text_sql', 'shq._audit_seal_digest',
-        'shq.fn_guard_triggers', 'shq.fn_install_guard_triggers', 'shq.fn_check_guard_triggers'];
+        'shq._audit_digest_settings', 'shq.fn_guard_triggers', 'shq.fn_install_guard_triggers',
+        'shq.fn_check_guard_triggers'];
     v_registry constant text := 'shq.guarded_tables';
     v_protected oid[] := '{}';
     v_state jsonb;
