@@ -1,4 +1,4 @@
--- Tamper evidence (issue 8): the seal chain's objects, privileges and
+-- Tamper evidence: the seal chain's objects, privileges and
 -- append-only guard; sealing inside this transaction, then forged rows and
 -- forged seals reported by shq.fn_verify_audit_seals. Only row-level work:
 -- no table lock is taken (the DDL guard and trigger bypasses are tested with

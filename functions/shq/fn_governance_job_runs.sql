@@ -1,5 +1,5 @@
 -- shq.fn_governance_job_runs: each governance pg_cron job with its last run, last success, runs and
--- failures of the last 30 days (SPEC §12, issue 6); rows say why when pg_cron is not available.
+-- failures of the last 30 days (SPEC §12); rows say why when pg_cron is not available.
 CREATE OR REPLACE FUNCTION shq.fn_governance_job_runs()
 RETURNS TABLE (job_name text, schedule text, period interval, cron_state text, job_id bigint,
                active boolean, username text, last_run_at timestamptz, last_status text,

@@ -1,4 +1,4 @@
--- shq.vw_governance_job_health: health of the governance pg_cron jobs (SPEC §12, issue 6): last run,
+-- shq.vw_governance_job_health: health of the governance pg_cron jobs (SPEC §12): last run,
 -- status, overdue (no success within twice its period), failures. Works without pg_cron.
 CREATE OR REPLACE VIEW shq.vw_governance_job_health AS
 SELECT h.job_name,
