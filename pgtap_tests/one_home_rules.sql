@@ -2,7 +2,7 @@
 -- settings each have one definition, the hot-path ones inline into their callers' plans.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(40);
+SELECT plan(45);
 
 -- EXPLAIN VERBOSE of a query: an inlined function leaves no call of itself in the plan
 CREATE FUNCTION pg_temp.plan_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
@@ -42,6 +42,12 @@ SELECT set_eq($$SELECT * FROM pg_temp.sources_matching('72 hours|7 days''')
 SELECT set_eq($$SELECT * FROM pg_temp.sources_matching('extra_float_digits|bytea_output|IntervalStyle')$$,
               ARRAY['shq._audit_digest_settings(text[])'],
               'the digest settings are written once: shq._audit_digest_settings');
+SELECT set_eq($$SELECT * FROM pg_temp.sources_matching('RETRY''?, ?''?PARKED')
+                UNION ALL
+                SELECT v.schemaname || '.' || v.viewname FROM pg_views v
+                 WHERE v.schemaname IN ('outreach', 'shq') AND v.definition ~ 'RETRY''?, ?''?PARKED'$$,
+              ARRAY['shq.fn_is_blocking(shq.error_disposition)'],
+              'which dispositions block is written once: shq.fn_is_blocking (the views call it)');
 SELECT is_empty($$SELECT p.oid::regprocedure FROM pg_proc p, unnest(p.proconfig) c
                    WHERE p.pronamespace = 'shq'::regnamespace AND p.proname ~ 'audit'
                      AND c ~* '^(timezone|intervalstyle|datestyle|extra_float_digits|bytea_output)='$$,
@@ -58,6 +64,8 @@ SELECT alike(pg_temp.plan_of($$
     SELECT outreach._bit_units(s.points_nano, outreach._bit_decay_factor(1e9::float8, s.occurred_epoch, 86400::float8))
       FROM outreach.bit_signals s$$),
             '%power(''0.5''::double precision%', '... it is the arithmetic itself');
+SELECT unalike(pg_temp.plan_of($$SELECT * FROM outreach._bit_totals(ARRAY['00000000-0000-0000-0000-000000000000'::uuid], now())$$),
+              '%Function Scan%', 'the totals of a list of companies are inlined: a scan of the signals, no function call');
 SELECT unalike(pg_temp.plan_of($$SELECT outreach._bit_score(sum(units)) FROM scores$$), '%\_bit\_%',
               'the score of a sum is inlined around the aggregate');
 SELECT unalike(pg_temp.plan_of($$SELECT outreach.fn_score_tier(score) FROM scores$$), '%fn\_score\_tier%',
@@ -68,6 +76,10 @@ SELECT unalike(pg_temp.plan_of($$SELECT shq.fn_escalation_level_due(parked_at, n
               '%fn\_escalation%', 'fn_escalation_level_due is inlined');
 SELECT alike(pg_temp.plan_of($$SELECT * FROM scores WHERE parked_at <= now() - shq.fn_escalation_threshold(1)$$),
             '%(now() - ''24:00:00''::interval)%', 'a threshold folds to a constant (the parked_at index can serve it)');
+SELECT alike(pg_temp.plan_of($$SELECT * FROM shq.vw_blocking_errors_by_outreach
+                                 WHERE outreach_id = '00000000-0000-0000-0000-000000000000'$$),
+            '%Index Scan using dol\_errors\_blocking\_idx%',
+            'fn_is_blocking is inlined into the views: the partial blocking indexes still serve them');
 SELECT alike(pg_temp.plan_of(format('SELECT %s FROM outreach.bit_signals s', outreach._bit_divisor_sql())),
             '%7776000%', 'the refresh''s half-life CASE folds every known type to its constant');
 
@@ -85,7 +97,8 @@ SELECT ok(has_function_privilege(r, f, 'EXECUTE'), format('%s may execute %s (in
   FROM unnest(ARRAY['outreach_hub_writer', 'outreach_governor']) AS r,
        unnest(ARRAY['outreach._bit_decay_factor(double precision,double precision,double precision)',
                      'outreach._bit_seconds_per_half_life(numeric)', 'outreach._bit_units(bigint,double precision)',
-                     'outreach._bit_points(numeric)', 'outreach._bit_score(numeric)']) AS f;
+                     'outreach._bit_points(numeric)', 'outreach._bit_score(numeric)',
+                     'outreach._bit_totals(uuid[],timestamp with time zone)']) AS f;
 
 -- ---------------------------------------------------------------- escalation
 SELECT results_eq($$SELECT shq.fn_escalation_level_due(t0 - x.parked_for, t0)

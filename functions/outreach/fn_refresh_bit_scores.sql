@@ -188,23 +188,14 @@ BEGIN
         IF cardinality(v_missing) > c_small THEN
             EXECUTE v_insert_sql INTO v_inserted USING p_as_of, v_missing, v_as_of_epoch;
         ELSIF v_missing IS NOT NULL THEN
-            -- the same statement, static (the types joined)
+            -- the same statement, static (outreach._bit_totals: the types joined)
             WITH ins AS (
                 INSERT INTO outreach.bit_scores AS b
                        (outreach_id, company_unique_id, score, score_tier, signal_count, last_signal_at, as_of, computed_at)
                 SELECT o.outreach_id, o.company_unique_id, x.score, outreach.fn_score_tier(x.score),
                        coalesce(a.signal_count, 0), a.last_signal_at, p_as_of, now()
                   FROM outreach.outreach o
-                  LEFT JOIN (SELECT s.outreach_id,
-                                    sum(outreach._bit_units(s.points_nano, outreach._bit_decay_factor(v_as_of_epoch, s.occurred_epoch,
-                                                outreach._bit_seconds_per_half_life(t.half_life_days)))) AS units,
-                                    count(*)::integer AS signal_count,
-                                    max(s.occurred_at) AS last_signal_at
-                               FROM outreach.bit_signals s
-                               JOIN outreach.bit_signal_types t ON t.signal_type = s.signal_type
-                              WHERE s.occurred_at <= p_as_of
-                                AND s.outreach_id = ANY (v_missing)
-                              GROUP BY s.outreach_id) a ON a.outreach_id = o.outreach_id
+                  LEFT JOIN outreach._bit_totals(v_missing, p_as_of) a ON a.outreach_id = o.outreach_id
                  CROSS JOIN LATERAL (SELECT outreach._bit_score(a.units) AS score) x
                  WHERE o.outreach_id = ANY (v_missing)
                  ORDER BY o.outreach_id
@@ -236,16 +227,7 @@ BEGIN
                                coalesce(a.signal_count, 0) AS signal_count,
                                a.last_signal_at
                           FROM outreach.bit_scores b2
-                          LEFT JOIN (SELECT s.outreach_id,
-                                            sum(outreach._bit_units(s.points_nano, outreach._bit_decay_factor(v_as_of_epoch, s.occurred_epoch,
-                                                outreach._bit_seconds_per_half_life(t.half_life_days)))) AS units,
-                                            count(*)::integer AS signal_count,
-                                            max(s.occurred_at) AS last_signal_at
-                                       FROM outreach.bit_signals s
-                                       JOIN outreach.bit_signal_types t ON t.signal_type = s.signal_type
-                                      WHERE s.occurred_at <= p_as_of
-                                        AND s.outreach_id = ANY (v_rest)
-                                      GROUP BY s.outreach_id) a ON a.outreach_id = b2.outreach_id
+                          LEFT JOIN outreach._bit_totals(v_rest, p_as_of) a ON a.outreach_id = b2.outreach_id
                          WHERE b2.outreach_id = ANY (v_rest)) x
                  WHERE b.outreach_id = x.outreach_id;
             END IF;
