@@ -76,10 +76,14 @@ SELECT unalike(pg_temp.plan_of($$SELECT shq.fn_escalation_level_due(parked_at, n
               '%fn\_escalation%', 'fn_escalation_level_due is inlined');
 SELECT alike(pg_temp.plan_of($$SELECT * FROM scores WHERE parked_at <= now() - shq.fn_escalation_threshold(1)$$),
             '%(now() - ''24:00:00''::interval)%', 'a threshold folds to a constant (the parked_at index can serve it)');
+-- (whether an index is cheaper depends on the data; with sequential scans off, a
+-- partial index is chosen only if the query's predicate implies the index's)
+SET LOCAL enable_seqscan = off;
 SELECT alike(pg_temp.plan_of($$SELECT * FROM shq.vw_blocking_errors_by_outreach
                                  WHERE outreach_id = '00000000-0000-0000-0000-000000000000'$$),
-            '%Index Scan using dol\_errors\_blocking\_idx%',
-            'fn_is_blocking is inlined into the views: the partial blocking indexes still serve them');
+            '%dol\_errors\_blocking\_idx%',
+            'fn_is_blocking is inlined into the views: the partial blocking indexes can serve them');
+RESET enable_seqscan;
 SELECT alike(pg_temp.plan_of(format('SELECT %s FROM outreach.bit_signals s', outreach._bit_divisor_sql())),
             '%7776000%', 'the refresh''s half-life CASE folds every known type to its constant');
 

@@ -48,7 +48,8 @@ SELECT is((SELECT count(*)::int FROM smoke WHERE is_eligible = (block_reason IS 
           'a verdict is eligible exactly when it has no block reason');
 SELECT is((SELECT count(*)::int FROM smoke s JOIN outreach.vw_marketing_eligibility_with_overrides e USING (company_unique_id)
             WHERE s.is_eligible <> (e.effective_tier >= 1 AND NOT e.marketing_disabled AND NOT e.email_blocked
-                                    AND e.eligibility_status = 'ELIGIBLE')), 0,
+                                    AND e.eligibility_status = 'ELIGIBLE'
+                                    AND e.outreach_status IS DISTINCT FROM 'opted_out')), 0,
           'the verdicts are those of the gate for an active EMAIL campaign with min_tier 1');
 SELECT is((SELECT count(*)::int FROM shq.audit_log WHERE event_type = 'SMOKE_TEST') - :audits_before, 1,
           'one SMOKE_TEST audit row per run');
