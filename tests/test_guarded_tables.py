@@ -4,12 +4,16 @@ the grants audit, and `pyctl migrate` puts it back; the DDL guard and the
 sovereign guard read the registry."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 import pytest
 
-from pyctl import PROJECT_ROOT
 from pyctl.grants_audit import audit_grants
 from pyctl.migrate import MigrateError, MigrateResult, apply_repeatables, migrate, read_manifest
+
+#: the checkout's SQL sources (this file is in tests/)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _problems(c) -> list[tuple]:
@@ -124,7 +128,7 @@ def test_a_registered_hand_written_trigger_that_nobody_defines_fails_the_migrati
                       " WHERE kind = 'send_log'")
     with pytest.raises(MigrateError) as e:
         with psycopg.connect(dsn) as c:
-            apply_repeatables(c, PROJECT_ROOT, read_manifest(PROJECT_ROOT), lambda _m: None, MigrateResult())
+            apply_repeatables(c, ROOT, read_manifest(ROOT), lambda _m: None, MigrateResult())
     assert "triggers/shq/guard_triggers.sql" in str(e.value)
     assert "trg_send_log_999_nobody" in str(e.value) and "42704" in str(e.value)
     with psycopg.connect(dsn, autocommit=True) as c:

@@ -10,13 +10,16 @@ import uuid
 
 import pytest
 
+from pathlib import Path
+
 from psycopg import sql
 
 from helpers import fingerprint, fingerprint_diff, output
-from pyctl import PROJECT_ROOT
 from pyctl.verify import pgtap_files, run_pg_prove
 
-FILES = pgtap_files(PROJECT_ROOT)
+#: the checkout's SQL sources (this file is in tests/)
+ROOT = Path(__file__).resolve().parent.parent
+FILES = pgtap_files(ROOT)
 #: enough companies for every tier, override, verdict and error disposition to occur
 SEED_COMPANIES = 2000
 
@@ -57,7 +60,7 @@ def test_the_suite_runs_every_test_file_and_not_the_fixtures_they_include():
     """pyctl.verify.pgtap_files globs pgtap_tests/*.sql: the shared setup the
     files include (`\\ir fixtures/...`) lives in a subdirectory so that it is
     never run as a test of its own."""
-    fixtures = sorted((PROJECT_ROOT / "pgtap_tests" / "fixtures").glob("*.sql"))
+    fixtures = sorted((ROOT / "pgtap_tests" / "fixtures").glob("*.sql"))
     assert fixtures, "no pgTAP fixture found"
     assert not set(FILES) & set(fixtures)
     assert {p.name for p in FILES} >= {"guarded_tables.sql", "one_home_rules.sql", "gate_check.sql"}
