@@ -1,4 +1,4 @@
--- Tamper evidence (issue 8): the seal chain over the append-only tables and the tombstones of sanctioned deletions.
+-- Tamper evidence: the seal chain over the append-only tables and the tombstones of sanctioned deletions.
 -- depends: 0007_tool_canon
 SET LOCAL search_path = pg_catalog, pg_temp;
 

@@ -2,7 +2,7 @@
 -- boundary, and who may call which BIT function (definer-ness, grants).
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(48);
+SELECT plan(43);
 
 -- ---------------------------------------------------------------- seeded types
 SELECT results_eq(
@@ -81,28 +81,6 @@ SELECT ok(NOT has_table_privilege('outreach_hub_writer', 'outreach.bit_scores', 
           'hub_writer holds no write privilege on bit_scores');
 SELECT ok(NOT has_table_privilege('outreach_reader', 'outreach.bit_scores', 'SELECT'),
           'reader has no raw-table access to bit_scores');
-
--- ---------------------------------------------------------------- one decay arithmetic
--- fn_compute_bit_score and fn_explain_bit_score spell out the expression of
--- outreach._bit_decay_sql verbatim; fn_refresh_bit_scores builds it from there.
-CREATE TEMP TABLE divisor AS
-SELECT $d$coalesce((86400 OPERATOR(pg_catalog.*) t.half_life_days)::float8, 'Infinity'::float8)$d$ AS d;
-SELECT ok(position(outreach._bit_decay_sql('units', 'v_as_of_epoch', (SELECT d FROM divisor))
-                   IN (SELECT prosrc FROM pg_proc WHERE oid = 'outreach.fn_compute_bit_score(uuid, timestamptz)'::regprocedure)) > 0,
-          'fn_compute_bit_score sums the contribution of _bit_decay_sql');
-SELECT ok(position(outreach._bit_decay_sql('units', 'v_as_of_epoch', (SELECT d FROM divisor))
-                   IN (SELECT prosrc FROM pg_proc WHERE oid = 'outreach.fn_explain_bit_score(uuid, timestamptz)'::regprocedure)) > 0,
-          'fn_explain_bit_score shows the contribution of _bit_decay_sql');
-SELECT ok(position(outreach._bit_decay_sql('factor', 'v_as_of_epoch', (SELECT d FROM divisor))
-                   IN (SELECT prosrc FROM pg_proc WHERE oid = 'outreach.fn_explain_bit_score(uuid, timestamptz)'::regprocedure)) > 0,
-          'fn_explain_bit_score shows the decay factor of _bit_decay_sql');
-SELECT ok(position($t$outreach._bit_decay_sql('units', '$3', outreach._bit_divisor_sql())$t$
-                   IN (SELECT prosrc FROM pg_proc WHERE oid = 'outreach.fn_refresh_bit_scores(uuid[], timestamptz)'::regprocedure)) > 0,
-          'fn_refresh_bit_scores builds its dynamic contribution with _bit_decay_sql');
-SELECT is((SELECT (length(prosrc) - length(replace(prosrc, outreach._bit_decay_sql('units', 'v_as_of_epoch', (SELECT d FROM divisor)), '')))
-                  / length(outreach._bit_decay_sql('units', 'v_as_of_epoch', (SELECT d FROM divisor)))
-             FROM pg_proc WHERE oid = 'outreach.fn_refresh_bit_scores(uuid[], timestamptz)'::regprocedure),
-          2, 'fn_refresh_bit_scores spells the contribution of _bit_decay_sql out in both static statements');
 
 SELECT * FROM finish();
 ROLLBACK;

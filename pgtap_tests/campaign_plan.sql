@@ -6,30 +6,9 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(46);
+\ir fixtures/company.sql
 
 -- ---------------------------------------------------------------- helpers
--- a company built to tier 0 or 1 through the sanctioned writers; returns its target_id
-CREATE FUNCTION pg_temp.mk_company(p_cid text, p_tier int DEFAULT 1, p_eligibility text DEFAULT 'ELIGIBLE')
-RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE v_tid text; v_oid uuid;
-BEGIN
-    PERFORM cl.fn_register_company(p_cid, 'Company ' || p_cid, lower(p_cid) || '.example.com', p_eligibility, 'VERIFIED');
-    v_tid := outreach.fn_create_company_target(p_cid);
-    SELECT t.outreach_id INTO v_oid FROM outreach.company_target t WHERE t.target_id = v_tid;
-    IF p_tier >= 1 THEN
-        PERFORM outreach.fn_update_company_target(v_tid, 'ready', 'pattern', '{first}.{last}', 0.95, true);
-        PERFORM outreach.fn_set_hub_status(p_cid, 'company-target', 'PASS', 'pgtap');
-        INSERT INTO outreach.dol (target_id, outreach_id, company_unique_id, ein, filing_present, renewal_date)
-        VALUES (v_tid, v_oid, p_cid, '12-3456789', true, '2026-06-30');
-        INSERT INTO people.company_slot (target_id, outreach_id, company_unique_id, slot_type, is_filled, filled_at)
-        VALUES (v_tid, v_oid, p_cid, 'CEO', true, now());
-        INSERT INTO outreach.talent_flow (target_id, outreach_id, company_unique_id, last_scan_at, movements_detected)
-        VALUES (v_tid, v_oid, p_cid, now(), 0);
-        PERFORM outreach.fn_set_hub_status(p_cid, h, 'PASS', 'pgtap')
-           FROM unnest(ARRAY['dol-filings', 'people-intelligence', 'talent-flow']) AS h;
-    END IF;
-    RETURN v_tid;
-END $f$;
 -- a BIT score of exactly p_points (one undecayed signal now)
 CREATE FUNCTION pg_temp.mk_score(p_cid text, p_points numeric) RETURNS void LANGUAGE plpgsql AS $f$
 BEGIN

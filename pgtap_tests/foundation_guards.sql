@@ -3,22 +3,9 @@
 -- superuser included, and survive session_replication_role = replica.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(39);
+SELECT plan(29);
 
--- ---------------------------------------------------------------- wiring
--- every append-only table has both append-only triggers, ENABLE ALWAYS ('A')
-SELECT is(
-    (SELECT count(*) FROM pg_trigger t
-      WHERE t.tgrelid = tbl::regclass AND t.tgfoid = 'shq.tg_append_only()'::regprocedure AND t.tgenabled = 'A'),
-    2::bigint, tbl || ' has its append-only triggers enabled ALWAYS')
-  FROM unnest(ARRAY['outreach.send_attempt_audit', 'outreach.override_audit_log', 'outreach.bit_signals',
-                    'outreach.engagement_events', 'shq.audit_log', 'shq.tool_violations']) AS tbl;
-SELECT is(
-    (SELECT count(*) FROM pg_trigger t
-      WHERE t.tgrelid = tbl::regclass AND t.tgfoid = 'shq.tg_sovereign_guard()'::regprocedure AND t.tgenabled = 'A'),
-    2::bigint, tbl || ' has its sovereign guard triggers enabled ALWAYS')
-  FROM unnest(ARRAY['outreach.company_hub_status', 'outreach.manual_overrides', 'outreach.hub_registry',
-                    'outreach.bit_scores']) AS tbl;
+-- (which tables carry which guard triggers, ENABLE ALWAYS: guarded_tables.sql)
 
 -- ---------------------------------------------------------------- append-only
 INSERT INTO shq.audit_log (event_type, details) VALUES ('FOUNDATION_TEST', '{"n": 1}');

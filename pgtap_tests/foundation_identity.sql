@@ -1,8 +1,12 @@
 -- Foundation, SPEC §1: the CL registry, write-once identity, the Golden Rule,
 -- and alignment. Every attack asserts its SQLSTATE and that nothing changed.
+-- Counts are taken against what the database held before (any other data).
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(44);
+
+CREATE TEMP TABLE before AS
+SELECT (SELECT count(*) FROM outreach.outreach) AS spine, a.* FROM shq.fn_check_spine_alignment() AS a;
 
 -- ---------------------------------------------------------------- register
 SELECT is(cl.fn_register_company('FND-ACME-0001', 'Acme Inc', 'acme.example'), 'FND-ACME-0001',
@@ -32,7 +36,7 @@ SELECT throws_ok($$INSERT INTO cl.company_identity (company_unique_id) VALUES (N
 SELECT throws_ok($$SELECT outreach.fn_mint_outreach_id(NULL)$$, 'OG001', NULL, 'mint: NULL id is OG001');
 SELECT throws_ok($$SELECT outreach.fn_mint_outreach_id('  ')$$, 'OG001', NULL, 'mint: blank id is OG001');
 SELECT throws_ok($$SELECT outreach.fn_mint_outreach_id('FND-NOT-IN-CL')$$, 'OG002', NULL, 'mint: unknown company is OG002');
-SELECT is((SELECT count(*) FROM outreach.outreach), 0::bigint, 'refused mints fabricated no spine row');
+SELECT is((SELECT count(*) FROM outreach.outreach), (SELECT spine FROM before), 'refused mints fabricated no spine row');
 SELECT is((SELECT count(*) FROM cl.company_identity WHERE company_unique_id = 'FND-NOT-IN-CL'), 0::bigint,
           'refused mint fabricated no CL row');
 
@@ -97,13 +101,16 @@ SELECT is((SELECT outreach_id FROM cl.company_identity WHERE company_unique_id =
           '00000000-0000-4000-8000-000000000001'::uuid, 'CL now binds the existing spine id');
 
 -- ---------------------------------------------------------------- alignment
-SELECT results_eq($$SELECT spine_count, cl_bound_count, is_aligned, spine_without_cl, cl_without_spine
-                      FROM shq.fn_check_spine_alignment()$$,
-                  $$VALUES (2::bigint, 2::bigint, true, 0::bigint, 0::bigint)$$, 'aligned after minting');
+SELECT results_eq($$SELECT a.spine_count - b.spine_count, a.cl_bound_count - b.cl_bound_count, a.is_aligned,
+                           a.spine_without_cl - b.spine_without_cl, a.cl_without_spine - b.cl_without_spine
+                      FROM shq.fn_check_spine_alignment() a, before b$$,
+                  $$SELECT 2::bigint, 2::bigint, b.is_aligned, 0::bigint, 0::bigint FROM before b$$,
+                  'two minted companies: two more in the spine and bound in CL, as aligned as before');
 SELECT cl.fn_register_company('FND-ORPHAN-2', 'Orphan 2', 'orphan2.example');
 INSERT INTO outreach.outreach (company_unique_id) VALUES ('FND-ORPHAN-2');
-SELECT results_eq($$SELECT spine_count, cl_bound_count, is_aligned, spine_without_cl, cl_without_spine
-                      FROM shq.fn_check_spine_alignment()$$,
+SELECT results_eq($$SELECT a.spine_count - b.spine_count, a.cl_bound_count - b.cl_bound_count, a.is_aligned,
+                           a.spine_without_cl - b.spine_without_cl, a.cl_without_spine - b.cl_without_spine
+                      FROM shq.fn_check_spine_alignment() a, before b$$,
                   $$VALUES (3::bigint, 2::bigint, false, 1::bigint, 0::bigint)$$, 'a spine row CL does not bind is misaligned');
 
 -- ---------------------------------------------------------------- grants and definer-ness

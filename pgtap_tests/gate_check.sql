@@ -5,36 +5,9 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(67);
+\ir fixtures/company.sql
 
 -- ---------------------------------------------------------------- helpers
--- a company built to tier 0, 1 or 2 through the sanctioned writers; returns its target_id
-CREATE FUNCTION pg_temp.mk_company(p_cid text, p_tier int DEFAULT 1, p_eligibility text DEFAULT 'ELIGIBLE')
-RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE v_tid text; v_oid uuid;
-BEGIN
-    PERFORM cl.fn_register_company(p_cid, 'Company ' || p_cid, lower(p_cid) || '.example.com', p_eligibility, 'VERIFIED');
-    v_tid := outreach.fn_create_company_target(p_cid);
-    SELECT t.outreach_id INTO v_oid FROM outreach.company_target t WHERE t.target_id = v_tid;
-    IF p_tier >= 1 THEN
-        PERFORM outreach.fn_update_company_target(v_tid, 'ready', 'pattern', '{first}.{last}', 0.95, true);
-        PERFORM outreach.fn_set_hub_status(p_cid, 'company-target', 'PASS', 'pgtap');
-        INSERT INTO outreach.dol (target_id, outreach_id, company_unique_id, ein, filing_present, renewal_date)
-        VALUES (v_tid, v_oid, p_cid, '12-3456789', true, '2026-06-30');
-        INSERT INTO people.company_slot (target_id, outreach_id, company_unique_id, slot_type, is_filled, filled_at)
-        VALUES (v_tid, v_oid, p_cid, 'CEO', true, now());
-        INSERT INTO outreach.talent_flow (target_id, outreach_id, company_unique_id, last_scan_at, movements_detected)
-        VALUES (v_tid, v_oid, p_cid, now(), 0);
-        PERFORM outreach.fn_set_hub_status(p_cid, h, 'PASS', 'pgtap')
-           FROM unnest(ARRAY['dol-filings', 'people-intelligence', 'talent-flow']) AS h;
-    END IF;
-    IF p_tier >= 2 THEN
-        INSERT INTO outreach.blog (target_id, outreach_id, company_unique_id, last_checked_at) VALUES (v_tid, v_oid, p_cid, now());
-        PERFORM outreach.fn_add_bit_signal(p_cid, 'DOMAIN_VERIFIED', now(), 'pgtap', NULL);
-        PERFORM outreach.fn_refresh_bit_scores(ARRAY[v_oid], now());
-        PERFORM outreach.fn_set_hub_status(p_cid, h, 'PASS', 'pgtap') FROM unnest(ARRAY['blog-content', 'bit-engine']) AS h;
-    END IF;
-    RETURN v_tid;
-END $f$;
 CREATE FUNCTION pg_temp.opt_out(p_cid text) RETURNS void LANGUAGE sql AS $f$
     SELECT outreach.fn_set_outreach_status(t.target_id, 'opted_out', 'pgtap') FROM outreach.company_target t
      WHERE t.company_unique_id = p_cid;

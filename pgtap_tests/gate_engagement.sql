@@ -4,25 +4,8 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(30);
+\ir fixtures/company.sql
 
-CREATE FUNCTION pg_temp.mk_company(p_cid text) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE v_tid text; v_oid uuid;
-BEGIN
-    PERFORM cl.fn_register_company(p_cid, 'Company ' || p_cid, lower(p_cid) || '.example.com', 'ELIGIBLE', 'VERIFIED');
-    v_tid := outreach.fn_create_company_target(p_cid);
-    SELECT t.outreach_id INTO v_oid FROM outreach.company_target t WHERE t.target_id = v_tid;
-    PERFORM outreach.fn_update_company_target(v_tid, 'ready', 'pattern', '{first}.{last}', 0.95, true);
-    PERFORM outreach.fn_set_hub_status(p_cid, 'company-target', 'PASS', 'pgtap');
-    INSERT INTO outreach.dol (target_id, outreach_id, company_unique_id, ein, filing_present, renewal_date)
-    VALUES (v_tid, v_oid, p_cid, '12-3456789', true, '2026-06-30');
-    INSERT INTO people.company_slot (target_id, outreach_id, company_unique_id, slot_type, is_filled, filled_at)
-    VALUES (v_tid, v_oid, p_cid, 'CEO', true, now());
-    INSERT INTO outreach.talent_flow (target_id, outreach_id, company_unique_id, last_scan_at, movements_detected)
-    VALUES (v_tid, v_oid, p_cid, now(), 0);
-    PERFORM outreach.fn_set_hub_status(p_cid, h, 'PASS', 'pgtap')
-       FROM unnest(ARRAY['dol-filings', 'people-intelligence', 'talent-flow']) AS h;
-    RETURN v_tid;
-END $f$;
 -- a send cleared by a real gate pass; returns send_id
 CREATE FUNCTION pg_temp.cleared_send(p_cid text, p_campaign text) RETURNS bigint LANGUAGE plpgsql AS $f$
 DECLARE v_audit uuid; v_send bigint;

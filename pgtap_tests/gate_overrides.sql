@@ -4,18 +4,14 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(78);
+\ir fixtures/company.sql
 
 -- ---------------------------------------------------------------- helpers
-CREATE FUNCTION pg_temp.mk_company(p_cid text) RETURNS text LANGUAGE plpgsql AS $f$
-BEGIN
-    PERFORM cl.fn_register_company(p_cid, 'Company ' || p_cid, lower(p_cid) || '.example.com', 'ELIGIBLE', 'VERIFIED');
-    RETURN outreach.fn_create_company_target(p_cid);
-END $f$;
 CREATE FUNCTION pg_temp.counts() RETURNS text LANGUAGE sql AS $f$
     SELECT (SELECT count(*) FROM outreach.manual_overrides) || '/' || (SELECT count(*) FROM outreach.override_audit_log);
 $f$;
 
-SELECT pg_temp.mk_company(c) FROM unnest(ARRAY['KS-A', 'KS-B', 'KS-C', 'KS-D', 'KS-E']) AS c;
+SELECT pg_temp.mk_company(c, 0) FROM unnest(ARRAY['KS-A', 'KS-B', 'KS-C', 'KS-D', 'KS-E']) AS c;
 SELECT cl.fn_register_company('KS-CL-ONLY', 'CL only', 'cl-only.example.com');   -- in CL, no spine row
 
 -- ---------------------------------------------------------------- shape

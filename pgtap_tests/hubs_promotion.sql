@@ -3,15 +3,8 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(63);
+\ir fixtures/company.sql
 
-CREATE FUNCTION pg_temp.co(p_cid text) RETURNS uuid LANGUAGE sql AS $$
-    SELECT cl.fn_register_company(p_cid, 'Company ' || p_cid, lower(p_cid) || '.test');
-    SELECT outreach.fn_create_company_target(p_cid);
-    SELECT outreach_id FROM outreach.outreach WHERE company_unique_id = p_cid;
-$$;
-CREATE FUNCTION pg_temp.oid(p_cid text) RETURNS uuid LANGUAGE sql AS $$
-    SELECT outreach_id FROM outreach.outreach WHERE company_unique_id = p_cid;
-$$;
 CREATE FUNCTION pg_temp.tid(p_cid text) RETURNS text LANGUAGE sql AS $$
     SELECT target_id FROM outreach.company_target WHERE company_unique_id = p_cid;
 $$;
@@ -20,8 +13,8 @@ CREATE FUNCTION pg_temp.blockers(p_cid text) RETURNS text LANGUAGE sql AS $$
       FROM shq.fn_get_promotion_blockers(pg_temp.oid(p_cid));
 $$;
 
-SELECT pg_temp.co('PR-A');
-SELECT pg_temp.co('PR-B');
+SELECT pg_temp.mk_company('PR-A', 0);
+SELECT pg_temp.mk_company('PR-B', 0);
 
 -- ---------------------------------------------------------------- DONE checkers: unknown ids
 SELECT is(ARRAY[shq.fn_check_company_target_done(x), shq.fn_check_dol_done(x), shq.fn_check_people_done(x),

@@ -4,14 +4,8 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(80);
+\ir fixtures/company.sql
 
-CREATE FUNCTION pg_temp.co(p_cid text, p_elig text DEFAULT 'ELIGIBLE') RETURNS text LANGUAGE sql AS $$
-    SELECT cl.fn_register_company(p_cid, 'Company ' || p_cid, lower(p_cid) || '.test', p_elig);
-    SELECT outreach.fn_create_company_target(p_cid);
-$$;
-CREATE FUNCTION pg_temp.oid(p_cid text) RETURNS uuid LANGUAGE sql AS $$
-    SELECT outreach_id FROM outreach.outreach WHERE company_unique_id = p_cid;
-$$;
 CREATE FUNCTION pg_temp.st(p_cid text, p_hub text) RETURNS text LANGUAGE sql AS $$
     SELECT status FROM outreach.company_hub_status WHERE company_unique_id = p_cid AND hub_id = p_hub;
 $$;
@@ -38,9 +32,13 @@ SELECT throws_ok($$UPDATE outreach.hub_registry SET is_required = false$$, 'OG00
 SELECT throws_ok($$INSERT INTO outreach.hub_registry (hub_id, hub_name, is_required, display_order) VALUES ('x', 'x', true, 99)$$,
                  'OG005', NULL, 'no new hub outside a migration: OG005');
 
-SELECT pg_temp.co('HS-A');
-SELECT pg_temp.co('HS-B');
-SELECT pg_temp.co('HS-C');
+-- whatever other companies the database holds: promote what is promotable
+-- now, so that below an evaluation of all companies changes only this file's
+SELECT outreach.fn_evaluate_hub_statuses();
+
+SELECT pg_temp.mk_company('HS-A', 0);
+SELECT pg_temp.mk_company('HS-B', 0);
+SELECT pg_temp.mk_company('HS-C', 0);
 SELECT cl.fn_register_company('HS-CL-ONLY', 'CL only', 'clonly.test');
 
 -- ---------------------------------------------------------------- sovereign guard (OG005), even for the superuser
@@ -130,7 +128,7 @@ SELECT is(outreach.fn_evaluate_hub_statuses(), 0, 'evaluation never demotes a PA
 SELECT is(pg_temp.st('HS-C', 'talent-flow'), 'PASS', '... the PASS stays');
 
 -- ---------------------------------------------------------------- vw_sovereign_completion
-SELECT pg_temp.co('HS-FRESH');
+SELECT pg_temp.mk_company('HS-FRESH', 0);
 SELECT outreach.fn_mint_outreach_id('HS-CL-ONLY');
 SELECT outreach.fn_set_hub_status('HS-B', 'dol-filings', 'FAIL', 'no filings');
 SELECT results_eq(
@@ -167,9 +165,9 @@ SELECT is(pg_temp.st('HS-FRESH', 'talent-flow'), 'BLOCKED', 'the refused callers
 -- ---------------------------------------------------------------- fn_evaluate_hub_statuses_range
 -- [p_from, p_to) of company_unique_id, NULL bounds open; disjoint ranges may
 -- run in concurrent sessions (pyctl seed splits its evaluation that way).
-SELECT pg_temp.co('HS-R1');
-SELECT pg_temp.co('HS-R2');
-SELECT pg_temp.co('HS-R3');
+SELECT pg_temp.mk_company('HS-R1', 0);
+SELECT pg_temp.mk_company('HS-R2', 0);
+SELECT pg_temp.mk_company('HS-R3', 0);
 SELECT pg_temp.done_required(c) FROM unnest(ARRAY['HS-R1', 'HS-R2', 'HS-R3']) AS c;
 SELECT throws_ok($$SELECT outreach.fn_evaluate_hub_statuses_range('HS-R2', 'HS-R2')$$, '22023', NULL,
                  'an empty range (from = to): 22023');
@@ -206,7 +204,7 @@ SELECT throws_ok($$SELECT outreach.fn_evaluate_hub_statuses_range(NULL, NULL)$$,
 RESET ROLE;
 -- called directly by the owner, outside a definer function, the rounds still
 -- meet the guard: it checks current_user, and a superuser is not the owner
-SELECT pg_temp.co('HS-R4');
+SELECT pg_temp.mk_company('HS-R4', 0);
 SELECT pg_temp.done_required('HS-R4');
 SELECT throws_ok($$SELECT outreach._evaluate_hub_statuses(NULL, NULL, 'HS-R4', NULL)$$, 'OG005', NULL,
                  'the private rounds, called by a superuser: the sovereign guard refuses the write (OG005)');
@@ -217,7 +215,7 @@ SELECT is(outreach.fn_evaluate_hub_statuses_range('HS-R4', 'HS-R5'), 4, 'through
 -- A deeper chain (blog-content behind talent-flow, as only a migration could
 -- make it): one call still climbs all three levels, because a round that
 -- promoted a prerequisite is always followed by another.
-SELECT pg_temp.co('HS-D');
+SELECT pg_temp.mk_company('HS-D', 0);
 SELECT pg_temp.done_required('HS-D');
 INSERT INTO outreach.blog (target_id, outreach_id, company_unique_id)
 SELECT target_id, outreach_id, company_unique_id FROM outreach.company_target WHERE company_unique_id = 'HS-D';

@@ -126,7 +126,8 @@ SELECT set_eq($$SELECT * FROM outreach.company_target$$, $$SELECT * FROM target_
 
 -- ---------------------------------------------------------------- attachment (OG006)
 CREATE TEMP TABLE ids AS
-SELECT ct.company_unique_id AS cid, ct.outreach_id AS oid, ct.target_id AS tid FROM outreach.company_target ct;
+SELECT ct.company_unique_id AS cid, ct.outreach_id AS oid, ct.target_id AS tid FROM outreach.company_target ct
+ WHERE ct.company_unique_id LIKE 'ABCDEFGHIJ-%';
 SELECT throws_ok(format($$INSERT INTO outreach.dol (target_id, outreach_id, company_unique_id, ein, filing_present)
                           VALUES (%L, %L, %L, '1', true)$$,
                         (SELECT tid FROM ids WHERE cid = 'ABCDEFGHIJ-1'), (SELECT oid FROM ids WHERE cid = 'ABCDEFGHIJ-1'), 'ABCDEFGHIJ-2'),
@@ -148,9 +149,12 @@ SELECT throws_ok(format($$INSERT INTO people.people_master (slot_id, target_id, 
 INSERT INTO outreach.blog (target_id, outreach_id, company_unique_id) SELECT tid, oid, cid FROM ids WHERE cid = 'ABCDEFGHIJ-1';
 SELECT throws_ok($$UPDATE outreach.blog SET company_unique_id = 'ABCDEFGHIJ-2' WHERE company_unique_id = 'ABCDEFGHIJ-1'$$,
                  'OG006', NULL, 'moving a sub-hub row to another company: OG006');
-SELECT is((SELECT count(*) FROM outreach.dol) + (SELECT count(*) FROM outreach.talent_flow)
-          + (SELECT count(*) FROM people.people_master), 0::bigint, 'no mismatched sub-hub row was written');
-SELECT is((SELECT company_unique_id FROM outreach.blog), 'ABCDEFGHIJ-1', 'the blog row kept its company');
+SELECT is((SELECT count(*) FROM outreach.dol d JOIN ids ON ids.oid = d.outreach_id)
+          + (SELECT count(*) FROM outreach.talent_flow f JOIN ids ON ids.oid = f.outreach_id)
+          + (SELECT count(*) FROM people.people_master m JOIN ids ON ids.oid = m.outreach_id), 0::bigint,
+          'no mismatched sub-hub row was written');
+SELECT is((SELECT b.company_unique_id FROM outreach.blog b JOIN ids ON ids.tid = b.target_id), 'ABCDEFGHIJ-1',
+          'the blog row kept its company');
 
 -- ---------------------------------------------------------------- roles
 SELECT is_definer('outreach', 'fn_create_company_target', ARRAY['text'], 'fn_create_company_target is SECURITY DEFINER');

@@ -4,34 +4,8 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(59);
+\ir fixtures/company.sql
 
-CREATE FUNCTION pg_temp.co(p_cid text, p_elig text DEFAULT 'ELIGIBLE') RETURNS text LANGUAGE sql AS $$
-    SELECT cl.fn_register_company(p_cid, 'Company ' || p_cid, lower(p_cid) || '.test', p_elig);
-    SELECT outreach.fn_create_company_target(p_cid);
-$$;
-CREATE FUNCTION pg_temp.oid(p_cid text) RETURNS uuid LANGUAGE sql AS $$
-    SELECT outreach_id FROM outreach.outreach WHERE company_unique_id = p_cid;
-$$;
-CREATE FUNCTION pg_temp.required(p_cid text) RETURNS void LANGUAGE sql AS $$
-    SELECT outreach.fn_update_company_target(t.target_id, 'ready', 'pattern', '{f}.{l}', 0.9, true)
-      FROM outreach.company_target t WHERE t.company_unique_id = p_cid;
-    SELECT outreach.fn_set_hub_status(p_cid, 'company-target', 'PASS', 'pgtap');
-    INSERT INTO outreach.dol (target_id, outreach_id, company_unique_id, ein, filing_present)
-    SELECT target_id, outreach_id, company_unique_id, '12-3456789', true FROM outreach.company_target WHERE company_unique_id = p_cid;
-    INSERT INTO people.company_slot (target_id, outreach_id, company_unique_id, slot_type, is_filled, filled_at)
-    SELECT target_id, outreach_id, company_unique_id, 'CEO', true, now() FROM outreach.company_target WHERE company_unique_id = p_cid;
-    INSERT INTO outreach.talent_flow (target_id, outreach_id, company_unique_id, last_scan_at)
-    SELECT target_id, outreach_id, company_unique_id, now() FROM outreach.company_target WHERE company_unique_id = p_cid;
-    SELECT outreach.fn_set_hub_status(p_cid, h, 'PASS', 'pgtap')
-      FROM unnest(ARRAY['dol-filings', 'people-intelligence', 'talent-flow']) AS h;
-$$;
-CREATE FUNCTION pg_temp.optional(p_cid text) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO outreach.blog (target_id, outreach_id, company_unique_id, last_checked_at)
-    SELECT target_id, outreach_id, company_unique_id, now() FROM outreach.company_target WHERE company_unique_id = p_cid;
-    SELECT outreach.fn_add_bit_signal(p_cid, 'DOMAIN_VERIFIED', now(), 'pgtap', NULL);
-    SELECT outreach.fn_refresh_bit_scores(ARRAY[pg_temp.oid(p_cid)], now());
-    SELECT outreach.fn_set_hub_status(p_cid, h, 'PASS', 'pgtap') FROM unnest(ARRAY['blog-content', 'bit-engine']) AS h;
-$$;
 CREATE FUNCTION pg_temp.person(p_cid text) RETURNS bigint LANGUAGE sql AS $$
     INSERT INTO people.people_master (slot_id, target_id, outreach_id, company_unique_id, full_name, email, email_verified)
     SELECT s.slot_id, s.target_id, s.outreach_id, s.company_unique_id, 'Pat Example', 'pat@example.test', true
@@ -52,24 +26,24 @@ CREATE FUNCTION pg_temp.reason(p_cid text) RETURNS text LANGUAGE sql AS $$
 $$;
 
 -- ---------------------------------------------------------------- tier 0
-SELECT pg_temp.co('TT-0');
+SELECT pg_temp.mk_company('TT-0', 0);
 SELECT is(pg_temp.tiers('TT-0'), '0/0/000', 'a fresh target is tier 0, and no tier function says otherwise');
 SELECT is(pg_temp.reason('TT-0'), 'IN_PROGRESS', 'tier 0 reason IN_PROGRESS');
 SELECT outreach.fn_mint_outreach_id(cl.fn_register_company('TT-SPINE-ONLY', 'Spine only', 'so.test'));
 SELECT is(pg_temp.tiers('TT-SPINE-ONLY'), '0/0/000', 'a spine company with no hub rows at all is tier 0, not an error');
 
 -- ---------------------------------------------------------------- tier -1
-SELECT pg_temp.co('TT-M1-CL', 'INELIGIBLE');
+SELECT pg_temp.mk_company('TT-M1-CL', 0, 'INELIGIBLE');
 SELECT is(pg_temp.tiers('TT-M1-CL'), '-1/-1/000', 'CL INELIGIBLE: tier -1');
 SELECT is(pg_temp.reason('TT-M1-CL'), 'CL_INELIGIBLE', 'reason CL_INELIGIBLE');
-SELECT pg_temp.required('TT-M1-CL');
-SELECT pg_temp.optional('TT-M1-CL');
+SELECT pg_temp.to_tier1('TT-M1-CL');
+SELECT pg_temp.to_tier2('TT-M1-CL');
 SELECT pg_temp.person('TT-M1-CL');
 SELECT is(pg_temp.tiers('TT-M1-CL'), '-1/-1/000', 'INELIGIBLE wins over every hub at PASS');
 SELECT cl.fn_register_company('TT-M1-CL', 'Company TT-M1-CL', 'tt-m1-cl.test', 'ELIGIBLE');
 SELECT is(pg_temp.tiers('TT-M1-CL'), '3/3/111', 'CL turning ELIGIBLE lifts it straight to the tier its hubs earn');
 
-SELECT pg_temp.co('TT-M1-HUB');
+SELECT pg_temp.mk_company('TT-M1-HUB', 0);
 SELECT outreach.fn_set_hub_status('TT-M1-HUB', 'dol-filings', 'FAIL', 'no filings');
 SELECT is(pg_temp.tiers('TT-M1-HUB'), '-1/-1/000', 'a required hub at FAIL: tier -1');
 SELECT is(pg_temp.reason('TT-M1-HUB'), 'REQUIRED_HUB_FAILED', 'reason REQUIRED_HUB_FAILED');
@@ -81,8 +55,8 @@ SELECT outreach.fn_set_hub_status('TT-M1-HUB', 'blog-content', 'FAIL', 'no blog'
 SELECT is(pg_temp.tiers('TT-M1-HUB'), '0/0/000', 'an optional hub at FAIL does not make tier -1');
 
 -- ---------------------------------------------------------------- tier 1
-SELECT pg_temp.co('TT-1');
-SELECT pg_temp.required('TT-1');
+SELECT pg_temp.mk_company('TT-1', 0);
+SELECT pg_temp.to_tier1('TT-1');
 SELECT is(pg_temp.tiers('TT-1'), '1/1/100', 'every required hub PASS: tier 1');
 SELECT is(pg_temp.reason('TT-1'), 'MARKETING_READY', 'reason MARKETING_READY');
 SELECT outreach.fn_set_hub_status('TT-1', 'talent-flow', 'IN_PROGRESS', 'rescan');
@@ -96,9 +70,9 @@ SELECT pg_temp.person('TT-1');
 SELECT is(pg_temp.tiers('TT-1'), '1/1/100', 'a verified person alone does not skip tier 2');
 
 -- ---------------------------------------------------------------- tier 2
-SELECT pg_temp.co('TT-2');
-SELECT pg_temp.required('TT-2');
-SELECT pg_temp.optional('TT-2');
+SELECT pg_temp.mk_company('TT-2', 0);
+SELECT pg_temp.to_tier1('TT-2');
+SELECT pg_temp.to_tier2('TT-2');
 SELECT is(pg_temp.tiers('TT-2'), '2/2/110', 'every hub PASS: tier 2');
 SELECT is(pg_temp.reason('TT-2'), 'ENRICHMENT_COMPLETE', 'reason ENRICHMENT_COMPLETE');
 SELECT outreach.fn_set_hub_status('TT-2', 'bit-engine', 'IN_PROGRESS', 'stale');

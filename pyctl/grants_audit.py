@@ -16,8 +16,9 @@ with severity "fail" (verify fails), "warning" or "info" (reported only):
   replication_role     no login role may SET session_replication_role
                        (it makes ordinary triggers stop firing)
   schema_create        nobody but a project schema's owner holds CREATE on it
-  protected_rules      no rule exists on a protected table
-  guard_triggers       every guard trigger of a protected table is ENABLE ALWAYS
+  protected_rules      no rule exists on a guarded table (the registry shq.guarded_tables)
+  guard_triggers       every guard trigger the registry expects exists, unchanged
+                       and ENABLE ALWAYS, and no guard trigger is unregistered
   ddl_guard            the DDL guard's event triggers are installed (warning)
   createrole_logins    (info) logins that are not superusers but hold
                        CREATEROLE (the managed-PostgreSQL deployer): they could
@@ -37,11 +38,6 @@ import psycopg
 
 from pyctl import policy
 
-#: tables the DDL guard protects: the append-only and sovereign tables (and
-#: the tombstones of sanctioned deletions)
-PROTECTED_TABLES = tuple(policy.APPEND_ONLY_TABLES) + tuple(policy.SOVEREIGN_TABLES) + ("shq.audit_seal_tombstones",)
-#: trigger functions whose triggers must stay ENABLE ALWAYS
-GUARD_TRIGGER_FUNCTIONS = ("shq.tg_append_only", "shq.tg_sovereign_guard", "shq.tg_audit_tombstone")
 DDL_GUARD_EVENT_TRIGGERS = ("shq_ddl_guard_drop", "shq_ddl_guard_end", "shq_ddl_guard_start")
 
 MEMBERS_OF = """
@@ -126,25 +122,25 @@ def protected_rules(conn: psycopg.Connection) -> list[dict]:
         "SELECT n.nspname || '.' || c.relname, r.rulename FROM pg_rewrite r"
         "  JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname || '.' || c.relname = ANY(%s) AND r.rulename <> '_RETURN' ORDER BY 1, 2",
-        (list(PROTECTED_TABLES),)).fetchall()
+        (policy.guarded_tables(conn),)).fetchall()
     return [_finding("protected_rules", "fail", table,
                      f"rule {rule} on a protected table (a rule can silently rewrite or drop its writes)")
             for table, rule in rows]
 
 
 def guard_triggers(conn: psycopg.Connection) -> list[dict]:
-    rows = conn.execute(
-        "SELECT n.nspname || '.' || c.relname, t.tgname, t.tgenabled"
-        "  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-        "  JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace"
-        " WHERE n.nspname || '.' || c.relname = ANY(%s) AND pn.nspname || '.' || p.proname = ANY(%s)"
-        "   AND t.tgenabled <> 'A' ORDER BY 1, 2",
-        (list(PROTECTED_TABLES), list(GUARD_TRIGGER_FUNCTIONS))).fetchall()
+    """Every guard trigger of the registry (shq.fn_check_guard_triggers):
+    missing, not ENABLE ALWAYS, redefined, or guarding an unregistered table."""
+    if conn.execute("SELECT to_regprocedure('shq.fn_check_guard_triggers()') IS NULL").fetchone()[0]:
+        return []
+    rows = conn.execute("SELECT table_name, trigger_name, problem, enabled, detail"
+                        " FROM shq.fn_check_guard_triggers()").fetchall()
     state = {"O": "ENABLE (skipped under session_replication_role = replica)", "D": "DISABLED",
              "R": "ENABLE REPLICA (fires only under replica)"}
     return [_finding("guard_triggers", "fail", f"{table}.{name}",
-                     f"guard trigger is {state.get(enabled, enabled)}, not ENABLE ALWAYS")
-            for table, name, enabled in rows]
+                     f"guard trigger is {state.get(enabled, enabled)}, not ENABLE ALWAYS" if problem == "NOT_ALWAYS"
+                     else f"guard trigger {problem.lower()}: {detail}")
+            for table, name, problem, enabled, detail in rows]
 
 
 def ddl_guard(conn: psycopg.Connection) -> list[dict]:
@@ -171,17 +167,26 @@ CHECKS = (superuser_logins, owner_members, write_all_data, replication_role, sch
           guard_triggers, ddl_guard, createrole_logins)
 
 
-def audit_grants(conn: psycopg.Connection) -> list[dict]:
-    """Every finding of every check (see the module docstring)."""
+#: the checks that read the registry of guarded tables (schema shq), which a
+#: login outside the project's roles may not read itself (see pyctl.verify)
+REGISTRY_CHECKS = (protected_rules, guard_triggers)
+
+
+def audit_grants(conn: psycopg.Connection, checks=CHECKS) -> list[dict]:
+    """Every finding of `checks` (default: all; see the module docstring)."""
     findings: list[dict] = []
-    for check in CHECKS:
+    for check in checks:
         findings.extend(check(conn))
     return findings
 
 
 def check_grants(conn: psycopg.Connection) -> dict:
-    """The findings as a `pyctl verify` check: fails on any "fail" finding."""
-    findings = audit_grants(conn)
+    """The findings of every check as a `pyctl verify` check."""
+    return as_verify_check(audit_grants(conn))
+
+
+def as_verify_check(findings: list[dict]) -> dict:
+    """Findings as a `pyctl verify` check: fails on any "fail" finding."""
     fails = [f for f in findings if f["severity"] == "fail"]
     return {
         "name": "grants",

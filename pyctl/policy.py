@@ -16,16 +16,33 @@ GROUP_ROLES = (
     "outreach_reader", "outreach_monitor",
 )
 
-SOVEREIGN_TABLES = (
-    "outreach.company_hub_status", "outreach.manual_overrides",
-    "outreach.hub_registry", "outreach.bit_scores",
-)
+#: the registry of guarded tables (migration db/0850): which tables are
+#: sovereign, append-only, sealed ... lives there, in the database
+GUARDED_TABLES_SQL = """
+SELECT DISTINCT n.nspname || '.' || c.relname
+  FROM shq.guarded_tables g
+  JOIN pg_class c ON c.oid = g.table_name
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE cardinality(%(kinds)s::text[]) = 0 OR g.kind = ANY(%(kinds)s)
+ ORDER BY 1
+"""
 
-APPEND_ONLY_TABLES = (
-    "outreach.send_attempt_audit", "outreach.override_audit_log",
-    "outreach.bit_signals", "outreach.engagement_events",
-    "shq.audit_log", "shq.tool_violations", "shq.audit_seals",
-)
+
+def guarded_tables(conn, *kinds: str) -> list[str]:
+    """The tables of the registry shq.guarded_tables of any of `kinds` (all
+    when none is given), as schema.name, sorted; [] when the database has no
+    registry yet."""
+    if conn.execute("SELECT to_regclass('shq.guarded_tables') IS NULL").fetchone()[0]:
+        return []
+    return [r[0] for r in conn.execute(GUARDED_TABLES_SQL, {"kinds": list(kinds)}).fetchall()]
+
+
+def sovereign_tables(conn) -> list[str]:
+    return guarded_tables(conn, "sovereign")
+
+
+def append_only_tables(conn) -> list[str]:
+    return guarded_tables(conn, "append_only")
 
 #: table privileges on guarded tables that a role may hold
 ALLOWED_TABLE_WRITES: dict[str, dict[str, set[str]]] = {

@@ -37,7 +37,11 @@ What it does (every check is listed in the report, `--report FILE`):
 Every live check runs in its own READ ONLY transaction with a lock_timeout:
 catalog reads only (the AccessShareLocks that pg_get_viewdef and friends take
 on the objects they describe), no row read from a project table (but yoyo's
-migration list and, with --audit, the sealed tables).
+migration list, the static registry of guarded tables and, with --audit, the
+sealed tables). A login that is neither a superuser nor a member of
+outreach_owner (the managed deployer) reads that registry as the owner: the
+transaction grants it the membership, sets the role, turns read only, and is
+rolled back, as plpgsql_check's is.
 
 `verify(dsn)` returns the report (a dict, also written as JSON); its "ok"
 is false when any check failed, and every offending role, function or
@@ -349,7 +353,7 @@ def check_mutation_guard(conn: psycopg.Connection) -> dict:
     check = _check("mutation_guard")
     grants = []
     missing = []
-    for table in list(policy.SOVEREIGN_TABLES) + list(policy.APPEND_ONLY_TABLES):
+    for table in policy.guarded_tables(conn, "sovereign", "append_only"):
         # by name through the catalogs: to_regclass needs USAGE on the schema
         if conn.execute(RELATION_EXISTS, (table,)).fetchone() is None:
             missing.append(table)
@@ -440,6 +444,35 @@ def _read_only(conn: psycopg.Connection, fn):
         conn.execute("ROLLBACK", prepare=False)
 
 
+def _read_only_as_owner(conn: psycopg.Connection, fn):
+    """fn(conn) as _read_only, but as outreach_owner for a login that may not
+    read the project schemas itself (the managed deployer, which may grant
+    itself the membership): granted, used and rolled back in one transaction."""
+    if conn.execute("SELECT r.rolsuper OR pg_catalog.pg_has_role(session_user, 'outreach_owner', 'MEMBER')"
+                    " FROM pg_catalog.pg_roles r WHERE r.rolname = session_user", prepare=False).fetchone()[0]:
+        return _read_only(conn, fn)
+    conn.execute("BEGIN", prepare=False)
+    try:
+        conn.execute(sql.SQL("GRANT outreach_owner TO {}").format(  # owner-role: reads only, rolled back below
+            sql.Identifier(conn.execute("SELECT session_user", prepare=False).fetchone()[0])), prepare=False)
+        conn.execute("SET LOCAL ROLE outreach_owner", prepare=False)  # owner-role: reads only, rolled back below
+        conn.execute("SET LOCAL transaction_read_only = on", prepare=False)
+        conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", (LIVE_LOCK_TIMEOUT,), prepare=False)
+        return fn(conn)
+    finally:
+        conn.execute("ROLLBACK", prepare=False)
+
+
+def _check_grants(conn: psycopg.Connection) -> dict:
+    """The grants audit: who may do what in read only transactions of the
+    login itself (a membership granted for the registry's sake must not be
+    seen), the registry's guards read as the owner where needed."""
+    roles = [c for c in grants_audit.CHECKS if c not in grants_audit.REGISTRY_CHECKS]
+    return grants_audit.as_verify_check(
+        _read_only(conn, lambda c: grants_audit.audit_grants(c, roles))
+        + _read_only_as_owner(conn, lambda c: grants_audit.audit_grants(c, grants_audit.REGISTRY_CHECKS)))
+
+
 def check_drift(live: dict | None, live_error: str | None, reference: dict | None,
                 reference_error: str | None) -> dict:
     check = _check("drift")
@@ -526,8 +559,9 @@ def verify(dsn: str, root: Path | str = SQL_ROOT, audit: bool = False,
             except psycopg.Error as e:
                 live_error = format_db_error(e)
         run("security", lambda: _read_only(conn, check_security))
-        run("mutation_guard", lambda: _read_only(conn, check_mutation_guard))
-        run("grants", lambda: _read_only(conn, grants_audit.check_grants))
+        # these two read the registry of guarded tables (schema shq)
+        run("mutation_guard", lambda: _read_only_as_owner(conn, check_mutation_guard))
+        run("grants", lambda: _check_grants(conn))
 
         # the reference: a scratch database migrated from the sources
         scratch = reference = reference_error = None

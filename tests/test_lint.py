@@ -36,6 +36,15 @@ PGSPOT_IGNORE_VIEWS = {
           "by `pyctl migrate`, whose repeatable pass runs with search_path = pg_catalog, pg_temp"
     for code in ("PS001", "PS016", "PS017")
 }
+#: a repeatable file whose function is an inlinable SQL function says so on a
+#: line of its own (functions/outreach/fn_score_tier.sql, the BIT arithmetic ...)
+INLINABLE_MARK = "-- Inlinable:"
+#: pgspot codes accepted in such files, and why
+PGSPOT_IGNORE_INLINABLE = {
+    "PS005": "a SET clause, search_path included, stops the planner from inlining a SQL function; the file "
+             "schema-qualifies every name instead (pgspot's other checks still apply), and "
+             "pgtap_tests/one_home_rules.sql checks that each one is inlined",
+}
 #: pgspot codes accepted in db/*.sql only (none: a migration that starts with
 #: `SET LOCAL search_path = pg_catalog, pg_temp;` satisfies PS001/PS016/PS017)
 PGSPOT_IGNORE_MIGRATIONS: dict[str, str] = {}
@@ -45,6 +54,9 @@ DO_ALLOWED = {
     "triggers/shq/ddl_guard__event_trigger.sql":
         "event triggers have no CREATE OR REPLACE; it calls shq.fn_install_ddl_guard(), which creates or "
         "repairs only what is missing",
+    "triggers/shq/guard_triggers.sql":
+        "the guard triggers of the registry shq.guarded_tables are generated: it calls "
+        "shq.fn_install_guard_triggers(), which runs CREATE OR REPLACE TRIGGER and ENABLE ALWAYS only",
 }
 
 ROUTINE_TYPES = {ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE}
@@ -127,6 +139,24 @@ def test_lint_rejects_non_idempotent_statements():
 
 
 # ------------------------------------------------------------------ pgspot
+def is_inlinable(rel: str) -> bool:
+    """A functions/ file that declares an inlinable SQL function (INLINABLE_MARK)."""
+    return rel.startswith("functions/") and any(
+        ln.startswith(INLINABLE_MARK) for ln in (SQL_ROOT / rel).read_text().splitlines())
+
+
+def test_an_inlinable_function_has_no_set_clause_and_is_plain_sql():
+    """What the mark promises (a SET clause or SECURITY DEFINER would silently
+    stop the inlining; pgtap_tests/one_home_rules.sql checks the plans)."""
+    marked = [r for r in REPEATABLES if is_inlinable(r)]
+    assert len(marked) >= 8, marked
+    for rel in marked:
+        stmt = parse_sql((SQL_ROOT / rel).read_text())[0].stmt
+        options = {o.defname: o.arg for o in stmt.options}
+        assert "set" not in options and "security" not in options, f"{rel}: SET clause or SECURITY DEFINER"
+        assert options["language"].sval == "sql", f"{rel}: not LANGUAGE sql"
+
+
 def run_pgspot(files: list[Path], ignore: dict[str, str]) -> list[str]:
     """pgspot over `files`, each on its own (a SET search_path in one file
     cannot vouch for another); one line per finding, prefixed with its file."""
@@ -157,7 +187,10 @@ def test_pgspot_finds_nothing_unexplained():
     if not migrations:
         pytest.fail("no SQL sources found under db/")
     findings = run_pgspot(migrations, {**PGSPOT_IGNORE, **PGSPOT_IGNORE_MIGRATIONS})
-    findings += run_pgspot([SQL_ROOT / r for r in REPEATABLES if not r.startswith("views/")], PGSPOT_IGNORE)
+    inlinable = [r for r in REPEATABLES if is_inlinable(r)]
+    findings += run_pgspot([SQL_ROOT / r for r in REPEATABLES if not r.startswith("views/") and r not in inlinable],
+                           PGSPOT_IGNORE)
+    findings += run_pgspot([SQL_ROOT / r for r in inlinable], {**PGSPOT_IGNORE, **PGSPOT_IGNORE_INLINABLE})
     findings += run_pgspot([SQL_ROOT / r for r in REPEATABLES if r.startswith("views/")],
                            {**PGSPOT_IGNORE, **PGSPOT_IGNORE_VIEWS})
     assert findings == [], "\n".join(findings)

@@ -116,7 +116,7 @@ def test_guarded_tables_are_where_the_guards_are(rules):
         "outreach.company_hub_status", "outreach.manual_overrides", "outreach.hub_registry", "outreach.bit_scores",
         "outreach.send_attempt_audit", "outreach.override_audit_log", "outreach.bit_signals",
         "outreach.engagement_events", "shq.audit_log", "shq.tool_violations", "shq.audit_seals",
-        "shq.audit_seal_tombstones", "cl.company_identity"}
+        "shq.audit_seal_tombstones", "cl.company_identity", "shq.guarded_tables"}
     all_writes = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
     assert (by_table["outreach.company_hub_status"].kind, by_table["outreach.company_hub_status"].operations) == \
         ("sovereign", all_writes)
@@ -129,20 +129,33 @@ def test_guarded_tables_are_where_the_guards_are(rules):
         ("write-once identity", "OG003", all_writes, ["INSERT", "UPDATE"])
 
 
-def test_a_new_guard_trigger_guards_a_new_table(conn):
-    """Which tables are guarded is read from the triggers, not from a list."""
+def _registry(conn, statement: str, *args) -> None:
+    """A change of the registry of guarded tables, done as a migration does it."""
+    with conn.transaction():
+        conn.execute("SELECT set_config('shq.migrating', 'on', true)")
+        conn.execute("SET LOCAL ROLE outreach_owner")
+        conn.execute("SELECT shq.fn_sanction('shq.guarded_tables')")
+        conn.execute(statement, args)
+        conn.execute("SELECT shq.fn_install_guard_triggers()")
+
+
+def test_a_newly_registered_table_is_guarded(conn):
+    """Which tables are guarded is read from the registry the guards read."""
     conn.execute("CREATE TABLE outreach.scan_probe (id int)")
     try:
+        conn.execute("ALTER TABLE outreach.scan_probe OWNER TO outreach_owner")
         assert "outreach.scan_probe" not in {g.table for g in ruleset.guarded_tables(conn)}
-        conn.execute("CREATE TRIGGER trg_scan_probe_010_append_only BEFORE UPDATE OR DELETE ON outreach.scan_probe "
-                     "FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_append_only()")
+        _registry(conn, "INSERT INTO shq.guarded_tables (table_name, kind) VALUES ('outreach.scan_probe', 'append_only')")
         probe = {g.table: g for g in ruleset.guarded_tables(conn)}["outreach.scan_probe"]
         assert (probe.kind, probe.operations) == ("append-only", ["INSERT", "UPDATE", "DELETE", "TRUNCATE"])
         conn.execute("GRANT INSERT ON outreach.scan_probe TO outreach_sender")
         probe = {g.table: g for g in ruleset.guarded_tables(conn)}["outreach.scan_probe"]
         assert probe.operations == ["UPDATE", "DELETE", "TRUNCATE"]
     finally:
-        conn.execute("DROP TABLE outreach.scan_probe")
+        _registry(conn, "DELETE FROM shq.guarded_tables WHERE table_name = 'outreach.scan_probe'::regclass")
+        with conn.transaction():
+            conn.execute("SELECT set_config('shq.migrating', 'on', true)")
+            conn.execute("DROP TABLE outreach.scan_probe")
 
 
 def test_tools_vendors_and_done_checkers(rules):

@@ -6,19 +6,18 @@ LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    -- Each branch is the type's 86400 * half_life_days as an exact numeric
-    -- literal cast to float8: the same double as (86400 * t.half_life_days)::float8
-    -- read through a join, so every BIT function gets bit-identical factors.
-    -- A type created after this text was built falls to the ELSE lookup.
+    -- One branch per type, outreach._bit_seconds_per_half_life(<its half-life>):
+    -- a constant argument, which the planner folds to the same double a join
+    -- with the types would give. A type created after this text was built
+    -- falls to the ELSE lookup.
     SELECT 'CASE s.signal_type '
-           || coalesce(string_agg(format('WHEN %L THEN %s', t.signal_type,
-                                         CASE WHEN t.half_life_days IS NULL THEN $q$'Infinity'::float8$q$
-                                              ELSE format('%s::numeric::float8', 86400 * t.half_life_days) END),
+           || coalesce(string_agg(format('WHEN %L THEN outreach._bit_seconds_per_half_life(%s::numeric)',
+                                         t.signal_type, coalesce(t.half_life_days::text, 'NULL')),
                                   ' ' ORDER BY t.signal_type),
                        $q$WHEN NULL THEN 'Infinity'::float8$q$)
-           || $q$ ELSE (SELECT coalesce((86400 OPERATOR(pg_catalog.*) t.half_life_days)::float8, 'Infinity'::float8)$q$
-           || $q$ FROM outreach.bit_signal_types t WHERE t.signal_type OPERATOR(pg_catalog.=) s.signal_type) END$q$
+           || ' ELSE (SELECT outreach._bit_seconds_per_half_life(t.half_life_days) FROM outreach.bit_signal_types t'
+           || ' WHERE t.signal_type OPERATOR(pg_catalog.=) s.signal_type) END'
       FROM outreach.bit_signal_types t;
 $$;
 COMMENT ON FUNCTION outreach._bit_divisor_sql() IS
-    'Private: a CASE expression giving each signal''s seconds per half-life (''Infinity'' for no decay) from outreach.bit_signal_types, for the BIT refresh query (SPEC §4).';
+    'Private: a CASE expression giving each signal''s seconds per half-life (outreach._bit_seconds_per_half_life of its type) from outreach.bit_signal_types, for the BIT refresh query (SPEC §4).';

@@ -8,30 +8,20 @@ LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v_as_of_epoch double precision;
 BEGIN
     IF p_as_of IS NULL OR NOT isfinite(p_as_of) THEN
         RAISE EXCEPTION 'as_of must be a finite timestamp, got %', coalesce(p_as_of::text, 'NULL')
             USING ERRCODE = '22023', HINT = 'Pass the instant to score at (the default is now()).';
     END IF;
-    v_as_of_epoch := date_part('epoch', p_as_of);
     -- Always exactly one row: a company with no signal by as_of (or an
     -- unknown/NULL id) scores 0, COLD, 0 signals, last_signal_at NULL.
-    -- The contribution expression is outreach._bit_decay_sql('units',
-    -- 'v_as_of_epoch', <the types' divisor>) verbatim (a pgTAP test checks
-    -- it), the arithmetic fn_refresh_bit_scores runs, so both agree exactly.
+    -- The totals are those fn_refresh_bit_scores scores a list of companies
+    -- from (outreach._bit_totals), so both agree exactly.
     RETURN QUERY
-    SELECT a.score, outreach.fn_score_tier(a.score), a.signal_count, a.last_signal_at
-      FROM (SELECT LEAST(100::numeric,
-                         round(coalesce(sum((s.points_nano::float8 OPERATOR(pg_catalog.*) pg_catalog.power(0.5::float8, LEAST(((v_as_of_epoch) OPERATOR(pg_catalog.-) s.occurred_epoch) OPERATOR(pg_catalog./) (coalesce((86400 OPERATOR(pg_catalog.*) t.half_life_days)::float8, 'Infinity'::float8)), 64::float8)))::int8), 0)
-                               OPERATOR(pg_catalog.*) 0.000000001, 2)) AS score,
-                   count(*)::integer AS signal_count,
-                   max(s.occurred_at) AS last_signal_at
-              FROM outreach.bit_signals s
-              JOIN outreach.bit_signal_types t ON t.signal_type = s.signal_type
-             WHERE s.outreach_id = p_outreach_id
-               AND s.occurred_at <= p_as_of) a;
+    SELECT x.score, outreach.fn_score_tier(x.score), coalesce(a.signal_count, 0), a.last_signal_at
+      FROM (SELECT 1) AS one
+      LEFT JOIN outreach._bit_totals(ARRAY[p_outreach_id], p_as_of) a ON true
+     CROSS JOIN LATERAL (SELECT outreach._bit_score(a.units) AS score) x;
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_compute_bit_score(uuid, timestamptz) IS

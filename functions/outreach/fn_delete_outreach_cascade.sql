@@ -23,14 +23,8 @@ BEGIN
         RAISE EXCEPTION 'outreach_id must not be NULL'
             USING ERRCODE = '22023', HINT = 'Pass the outreach_id of the spine row to delete.';
     END IF;
-    IF shq.fn_is_blank(p_reason) THEN
-        RAISE EXCEPTION 'a cascade deletion needs a reason (got %)', coalesce(quote_literal(p_reason), 'NULL')
-            USING ERRCODE = '22023', HINT = 'Say why the record goes; it is stored as archive_reason.';
-    END IF;
-    IF shq.fn_is_blank(p_actor) THEN
-        RAISE EXCEPTION 'a cascade deletion needs an actor (got %)', coalesce(quote_literal(p_actor), 'NULL')
-            USING ERRCODE = '22023', HINT = 'Name who asked for it; it is stored as archived_by.';
-    END IF;
+    -- stored as the archive row's archive_reason and archived_by
+    PERFORM shq._check_reason_actor('a cascade deletion', p_reason, p_actor);
 
     SELECT o.company_unique_id INTO v_company FROM outreach.outreach o WHERE o.outreach_id = p_outreach_id;
     IF NOT FOUND THEN

@@ -1,4 +1,4 @@
--- outreach.fn_explain_bit_score: why a company has its BIT score (SPEC §4, issue 5):
+-- outreach.fn_explain_bit_score: why a company has its BIT score (SPEC §4):
 -- one row per counted signal with its base points, decay factor and contribution.
 CREATE OR REPLACE FUNCTION outreach.fn_explain_bit_score(
     p_outreach_id uuid,
@@ -17,19 +17,19 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'Pass the instant to explain the score at (the default is now()).';
     END IF;
     v_as_of_epoch := date_part('epoch', p_as_of);
-    -- decay_factor and contribution are outreach._bit_decay_sql('factor' /
-    -- 'units', 'v_as_of_epoch', <the types' divisor>) verbatim (a pgTAP test
-    -- checks it): contribution is exactly what the score sums (whole 1e-9
-    -- points), so LEAST(100, round(sum(contribution), 2)) is the score of
-    -- fn_compute_bit_score / fn_refresh_bit_scores at the same as_of.
+    -- decay_factor and contribution are what the score sums (whole 1e-9
+    -- points, the same inlined functions as fn_compute_bit_score and
+    -- fn_refresh_bit_scores), so LEAST(100, round(sum(contribution), 2)) is
+    -- their score at the same as_of.
     RETURN QUERY
     SELECT s.signal_id, s.signal_type, s.occurred_at, s.points, t.half_life_days,
            round(EXTRACT(epoch FROM p_as_of - s.occurred_at) / 86400, 6),
-           (pg_catalog.power(0.5::float8, LEAST(((v_as_of_epoch) OPERATOR(pg_catalog.-) s.occurred_epoch) OPERATOR(pg_catalog./) (coalesce((86400 OPERATOR(pg_catalog.*) t.half_life_days)::float8, 'Infinity'::float8)), 64::float8)))::numeric,
-           ((s.points_nano::float8 OPERATOR(pg_catalog.*) pg_catalog.power(0.5::float8, LEAST(((v_as_of_epoch) OPERATOR(pg_catalog.-) s.occurred_epoch) OPERATOR(pg_catalog./) (coalesce((86400 OPERATOR(pg_catalog.*) t.half_life_days)::float8, 'Infinity'::float8)), 64::float8)))::int8)::numeric
-               OPERATOR(pg_catalog.*) 0.000000001
+           d.factor::numeric,
+           outreach._bit_points(outreach._bit_units(s.points_nano, d.factor))
       FROM outreach.bit_signals s
       JOIN outreach.bit_signal_types t ON t.signal_type = s.signal_type
+     CROSS JOIN LATERAL (SELECT outreach._bit_decay_factor(v_as_of_epoch, s.occurred_epoch,
+                                    outreach._bit_seconds_per_half_life(t.half_life_days)) AS factor) d
      WHERE s.outreach_id = p_outreach_id
        AND s.occurred_at <= p_as_of
      ORDER BY s.occurred_at, s.signal_id;

@@ -58,11 +58,14 @@ BEGIN
         -- CASE), the per-signal values precomputed (points_nano, occurred_epoch)
         -- and read from the covering index bit_signals_scoring_idx in company
         -- order (an index-only scan feeding a sorted aggregate: no hash table
-        -- of a million signals). Every company: the full refresh.
-        v_units := outreach._bit_decay_sql('units', '$3', outreach._bit_divisor_sql());
+        -- of a million signals). Every company: the full refresh. The BIT
+        -- functions used here are single SQL expressions: the planner inlines
+        -- them, so this is the arithmetic itself, with no call per signal.
+        v_units := format('outreach._bit_units(s.points_nano, outreach._bit_decay_factor($3, s.occurred_epoch, %s))',
+                          outreach._bit_divisor_sql());
         v_agg_sql := format($q$
             SELECT s.outreach_id,
-                   LEAST(100::numeric, round(sum(%1$s) OPERATOR(pg_catalog.*) 0.000000001, 2)) AS score,
+                   outreach._bit_score(sum(%1$s)) AS score,
                    count(*)::integer AS signal_count,
                    max(s.occurred_at) AS last_signal_at
               FROM outreach.bit_signals s
@@ -74,20 +77,16 @@ BEGIN
         -- others have (a list filter on the whole index reads them all).
         -- Always one row: score 0, no signal, for a company without any.
         v_one_sql := $q$
-            SELECT LEAST(100::numeric, round(coalesce(sum(%1$s), 0) OPERATOR(pg_catalog.*) 0.000000001, 2)) AS score,
+            SELECT outreach._bit_score(sum(%1$s)) AS score,
                    count(*)::integer AS signal_count,
                    max(s.occurred_at) AS last_signal_at
               FROM outreach.bit_signals s
              WHERE s.outreach_id OPERATOR(pg_catalog.=) %2$s
                AND s.occurred_at OPERATOR(pg_catalog.<=) $1
             $q$;
-        -- The tier is outreach.fn_score_tier's rule, inlined.
         v_set_sql := $q$
                SET score = x.score,
-                   score_tier = CASE WHEN x.score OPERATOR(pg_catalog.<) 25 THEN 'COLD'
-                                     WHEN x.score OPERATOR(pg_catalog.<) 50 THEN 'WARM'
-                                     WHEN x.score OPERATOR(pg_catalog.<) 75 THEN 'HOT'
-                                     ELSE 'BURNING' END,
+                   score_tier = outreach.fn_score_tier(x.score),
                    signal_count = x.signal_count,
                    last_signal_at = x.last_signal_at,
                    as_of = $1,
@@ -118,11 +117,7 @@ BEGIN
             WITH ins AS (
                 INSERT INTO outreach.bit_scores AS b
                        (outreach_id, company_unique_id, score, score_tier, signal_count, last_signal_at, as_of, computed_at)
-                SELECT o.outreach_id, o.company_unique_id, a.score,
-                       CASE WHEN a.score OPERATOR(pg_catalog.<) 25 THEN 'COLD'
-                            WHEN a.score OPERATOR(pg_catalog.<) 50 THEN 'WARM'
-                            WHEN a.score OPERATOR(pg_catalog.<) 75 THEN 'HOT'
-                            ELSE 'BURNING' END,
+                SELECT o.outreach_id, o.company_unique_id, a.score, outreach.fn_score_tier(a.score),
                        a.signal_count, a.last_signal_at, $1, now()
                   FROM outreach.outreach o
                  CROSS JOIN LATERAL (%1$s) a
@@ -151,7 +146,7 @@ BEGIN
         SELECT count(*) INTO v_covered FROM outreach.outreach o;
         IF v_updated < v_covered THEN
             UPDATE outreach.bit_scores b
-               SET score = 0.00, score_tier = 'COLD', signal_count = 0, last_signal_at = NULL,
+               SET score = 0.00, score_tier = outreach.fn_score_tier(0.00), signal_count = 0, last_signal_at = NULL,
                    as_of = p_as_of, computed_at = now()
              WHERE NOT EXISTS (SELECT 1 FROM outreach.bit_signals s
                                 WHERE s.outreach_id = b.outreach_id AND s.occurred_at <= p_as_of);
@@ -169,11 +164,7 @@ BEGIN
                     INSERT INTO outreach.bit_scores
                            (outreach_id, company_unique_id, score, score_tier, signal_count, last_signal_at, as_of, computed_at)
                     SELECT o.outreach_id, o.company_unique_id, coalesce(x.score, 0.00),
-                           CASE WHEN coalesce(x.score, 0.00) OPERATOR(pg_catalog.<) 25 THEN 'COLD'
-                                WHEN x.score OPERATOR(pg_catalog.<) 50 THEN 'WARM'
-                                WHEN x.score OPERATOR(pg_catalog.<) 75 THEN 'HOT'
-                                ELSE 'BURNING' END,
-                           coalesce(x.signal_count, 0), x.last_signal_at, $1, now()
+                           outreach.fn_score_tier(coalesce(x.score, 0.00)), coalesce(x.signal_count, 0), x.last_signal_at, $1, now()
                       FROM outreach.outreach o
                       LEFT JOIN (%1$s) x ON x.outreach_id OPERATOR(pg_catalog.=) o.outreach_id
                      WHERE o.outreach_id OPERATOR(pg_catalog.=) ANY ($2)
@@ -197,26 +188,15 @@ BEGIN
         IF cardinality(v_missing) > c_small THEN
             EXECUTE v_insert_sql INTO v_inserted USING p_as_of, v_missing, v_as_of_epoch;
         ELSIF v_missing IS NOT NULL THEN
-            -- the same statement, static; its contribution expression is
-            -- outreach._bit_decay_sql('units', 'v_as_of_epoch', <join divisor>)
+            -- the same statement, static (outreach._bit_totals: the types joined)
             WITH ins AS (
                 INSERT INTO outreach.bit_scores AS b
                        (outreach_id, company_unique_id, score, score_tier, signal_count, last_signal_at, as_of, computed_at)
-                SELECT o.outreach_id, o.company_unique_id, x.score,
-                       CASE WHEN x.score < 25 THEN 'COLD' WHEN x.score < 50 THEN 'WARM'
-                            WHEN x.score < 75 THEN 'HOT' ELSE 'BURNING' END,
+                SELECT o.outreach_id, o.company_unique_id, x.score, outreach.fn_score_tier(x.score),
                        coalesce(a.signal_count, 0), a.last_signal_at, p_as_of, now()
                   FROM outreach.outreach o
-                  LEFT JOIN (SELECT s.outreach_id,
-                                    sum((s.points_nano::float8 OPERATOR(pg_catalog.*) pg_catalog.power(0.5::float8, LEAST(((v_as_of_epoch) OPERATOR(pg_catalog.-) s.occurred_epoch) OPERATOR(pg_catalog./) (coalesce((86400 OPERATOR(pg_catalog.*) t.half_life_days)::float8, 'Infinity'::float8)), 64::float8)))::int8) AS units,
-                                    count(*)::integer AS signal_count,
-                                    max(s.occurred_at) AS last_signal_at
-                               FROM outreach.bit_signals s
-                               JOIN outreach.bit_signal_types t ON t.signal_type = s.signal_type
-                              WHERE s.occurred_at <= p_as_of
-                                AND s.outreach_id = ANY (v_missing)
-                              GROUP BY s.outreach_id) a ON a.outreach_id = o.outreach_id
-                 CROSS JOIN LATERAL (SELECT LEAST(100::numeric, round(coalesce(a.units, 0) * 0.000000001, 2)) AS score) x
+                  LEFT JOIN outreach._bit_totals(v_missing, p_as_of) a ON a.outreach_id = o.outreach_id
+                 CROSS JOIN LATERAL (SELECT outreach._bit_score(a.units) AS score) x
                  WHERE o.outreach_id = ANY (v_missing)
                  ORDER BY o.outreach_id
                 ON CONFLICT (outreach_id) DO NOTHING
@@ -237,26 +217,17 @@ BEGIN
             ELSE
                 UPDATE outreach.bit_scores b
                    SET score = x.score,
-                       score_tier = CASE WHEN x.score < 25 THEN 'COLD' WHEN x.score < 50 THEN 'WARM'
-                                         WHEN x.score < 75 THEN 'HOT' ELSE 'BURNING' END,
+                       score_tier = outreach.fn_score_tier(x.score),
                        signal_count = x.signal_count,
                        last_signal_at = x.last_signal_at,
                        as_of = p_as_of,
                        computed_at = now()
                   FROM (SELECT b2.outreach_id,
-                               LEAST(100::numeric, round(coalesce(a.units, 0) * 0.000000001, 2)) AS score,
+                               outreach._bit_score(a.units) AS score,
                                coalesce(a.signal_count, 0) AS signal_count,
                                a.last_signal_at
                           FROM outreach.bit_scores b2
-                          LEFT JOIN (SELECT s.outreach_id,
-                                            sum((s.points_nano::float8 OPERATOR(pg_catalog.*) pg_catalog.power(0.5::float8, LEAST(((v_as_of_epoch) OPERATOR(pg_catalog.-) s.occurred_epoch) OPERATOR(pg_catalog./) (coalesce((86400 OPERATOR(pg_catalog.*) t.half_life_days)::float8, 'Infinity'::float8)), 64::float8)))::int8) AS units,
-                                            count(*)::integer AS signal_count,
-                                            max(s.occurred_at) AS last_signal_at
-                                       FROM outreach.bit_signals s
-                                       JOIN outreach.bit_signal_types t ON t.signal_type = s.signal_type
-                                      WHERE s.occurred_at <= p_as_of
-                                        AND s.outreach_id = ANY (v_rest)
-                                      GROUP BY s.outreach_id) a ON a.outreach_id = b2.outreach_id
+                          LEFT JOIN outreach._bit_totals(v_rest, p_as_of) a ON a.outreach_id = b2.outreach_id
                          WHERE b2.outreach_id = ANY (v_rest)) x
                  WHERE b.outreach_id = x.outreach_id;
             END IF;

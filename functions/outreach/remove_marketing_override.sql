@@ -15,22 +15,7 @@ DECLARE
     v_now     timestamptz;
     v_removed integer;
 BEGIN
-    IF shq.fn_is_blank(p_company_unique_id) THEN
-        RAISE EXCEPTION 'company_unique_id must not be NULL or blank'
-            USING ERRCODE = 'OG001', HINT = 'Pass the company_unique_id CL issued.';
-    END IF;
-    IF p_override_type IS NULL OR p_override_type NOT IN ('BLOCK_OUTREACH', 'BLOCK_EMAIL', 'BLOCK_PHONE', 'FORCE_TIER') THEN
-        RAISE EXCEPTION 'unknown override type: %', coalesce(p_override_type, 'NULL')
-            USING ERRCODE = '22023', HINT = 'Use BLOCK_OUTREACH, BLOCK_EMAIL, BLOCK_PHONE or FORCE_TIER.';
-    END IF;
-    IF shq.fn_is_blank(p_reason) THEN
-        RAISE EXCEPTION 'removing an override needs a reason (got %)', coalesce(quote_literal(p_reason), 'NULL')
-            USING ERRCODE = '22023', HINT = 'Say why marketing to this company may resume.';
-    END IF;
-    IF shq.fn_is_blank(p_actor) THEN
-        RAISE EXCEPTION 'removing an override needs an actor (got %)', coalesce(quote_literal(p_actor), 'NULL')
-            USING ERRCODE = '22023', HINT = 'Name the person or process removing the override.';
-    END IF;
+    PERFORM outreach._check_override_args('removing an override', p_company_unique_id, p_override_type, p_reason, p_actor);
     PERFORM 1 FROM cl.company_identity ci WHERE ci.company_unique_id = p_company_unique_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'company % is not in cl.company_identity', p_company_unique_id

@@ -21,22 +21,7 @@ DECLARE
     v_old_exp  timestamptz;
     v_old_active boolean;
 BEGIN
-    IF shq.fn_is_blank(p_company_unique_id) THEN
-        RAISE EXCEPTION 'company_unique_id must not be NULL or blank'
-            USING ERRCODE = 'OG001', HINT = 'Pass the company_unique_id CL issued.';
-    END IF;
-    IF p_override_type IS NULL OR p_override_type NOT IN ('BLOCK_OUTREACH', 'BLOCK_EMAIL', 'BLOCK_PHONE', 'FORCE_TIER') THEN
-        RAISE EXCEPTION 'unknown override type: %', coalesce(p_override_type, 'NULL')
-            USING ERRCODE = '22023', HINT = 'Use BLOCK_OUTREACH, BLOCK_EMAIL, BLOCK_PHONE or FORCE_TIER.';
-    END IF;
-    IF shq.fn_is_blank(p_reason) THEN
-        RAISE EXCEPTION 'an override needs a reason (got %)', coalesce(quote_literal(p_reason), 'NULL')
-            USING ERRCODE = '22023', HINT = 'Say why marketing to this company is being changed.';
-    END IF;
-    IF shq.fn_is_blank(p_actor) THEN
-        RAISE EXCEPTION 'an override needs an actor (got %)', coalesce(quote_literal(p_actor), 'NULL')
-            USING ERRCODE = '22023', HINT = 'Name the person or process setting the override.';
-    END IF;
+    PERFORM outreach._check_override_args('setting an override', p_company_unique_id, p_override_type, p_reason, p_actor);
     IF p_override_type = 'FORCE_TIER' AND (p_tier_cap IS NULL OR p_tier_cap NOT BETWEEN -1 AND 3) THEN
         RAISE EXCEPTION 'FORCE_TIER needs a tier cap between -1 and 3 (got %)', coalesce(p_tier_cap::text, 'NULL')
             USING ERRCODE = '22023', HINT = 'Pass p_tier_cap: -1 (never market), 0, 1, 2 or 3.';

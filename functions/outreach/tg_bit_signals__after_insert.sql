@@ -1,4 +1,4 @@
--- outreach.tg_bit_signals__after_insert(): incremental BIT refresh (SPEC §4, issue 5).
+-- outreach.tg_bit_signals__after_insert(): incremental BIT refresh (SPEC §4).
 -- Statement-level AFTER INSERT with a transition table: one set-based refresh per statement.
 CREATE OR REPLACE FUNCTION outreach.tg_bit_signals__after_insert()
 RETURNS trigger

@@ -1,5 +1,5 @@
--- shq._audit_error_action: the shq.audit_log row of a manual error governance action (SPEC §10,
--- issue 6). Private helper, called inside the SECURITY DEFINER action in its transaction.
+-- shq._audit_error_action: the shq.audit_log row of a manual error governance action (SPEC §10).
+-- Private helper, called inside the SECURITY DEFINER action in its transaction.
 CREATE OR REPLACE FUNCTION shq._audit_error_action(
     p_event_type text, p_table text, p_error_id bigint, p_reason text, p_actor text,
     p_from shq.error_disposition, p_to shq.error_disposition)

@@ -8,7 +8,7 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 -- Canonical text of a row = json_build_array(<its values, in p_columns order>)::text,
--- computed with TimeZone UTC (the callers pin it), e.g.
+-- computed under shq._audit_digest_settings() (the callers set them), e.g.
 --   [42, "2025-01-31T09:00:00.123456+00:00", "SMOKE_TEST", "postgres", null, {"k": 1}]
 -- A value whose json rendering could differ from its jsonb rendering (arrays,
 -- json, floats, composites, domains, anything not in the list below) goes

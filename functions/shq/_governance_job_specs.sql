@@ -1,4 +1,4 @@
--- shq._governance_job_specs: the pg_cron jobs of the governance core, by name (SPEC §12, issue 6):
+-- shq._governance_job_specs: the pg_cron jobs of the governance core, by name (SPEC §12):
 -- schedule, command and period (for the overdue check). The one list scheduling and health read.
 CREATE OR REPLACE FUNCTION shq._governance_job_specs()
 RETURNS TABLE (job_name text, schedule text, command text, period interval)

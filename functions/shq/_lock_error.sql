@@ -1,5 +1,5 @@
 -- shq._lock_error: lock one governed error row for a manual action and return its disposition
--- (SPEC §7, issue 6). Private helper: NULL id -> 22023; unknown id -> P0002 (via shq._missing_error).
+-- (SPEC §7). Private helper: NULL id -> 22023; unknown id -> P0002 (via shq._missing_error).
 CREATE OR REPLACE FUNCTION shq._lock_error(p_reg shq.governed_error_tables, p_error_id bigint)
 RETURNS shq.error_disposition
 LANGUAGE plpgsql

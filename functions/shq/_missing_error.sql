@@ -1,5 +1,5 @@
 -- shq._missing_error: raise the "no such error" exception of the error governance functions
--- (SPEC §7, issue 6). Private helper: P0002 (no_data_found), saying whether the row was archived.
+-- (SPEC §7). Private helper: P0002 (no_data_found), saying whether the row was archived.
 CREATE OR REPLACE FUNCTION shq._missing_error(p_reg shq.governed_error_tables, p_error_id bigint)
 RETURNS void
 LANGUAGE plpgsql

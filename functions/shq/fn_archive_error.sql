@@ -1,5 +1,5 @@
 -- shq.fn_archive_error: an operator archives one governed error now, whatever its disposition
--- (SPEC §7, issue 6): moved to the archive with reason MANUAL in one statement, audited.
+-- (SPEC §7): moved to the archive with reason MANUAL in one statement, audited.
 CREATE OR REPLACE FUNCTION shq.fn_archive_error(p_error_table text, p_error_id bigint, p_reason text, p_actor text)
 RETURNS shq.error_disposition
 LANGUAGE plpgsql

@@ -1,5 +1,5 @@
 -- shq.fn_archive_expired_errors_batched: TTL archiving of every governed error table with an explicit
--- batch size (SPEC §7, issue 6); shq.fn_archive_expired_errors() is this with the default batch.
+-- batch size (SPEC §7); shq.fn_archive_expired_errors() is this with the default batch.
 CREATE OR REPLACE FUNCTION shq.fn_archive_expired_errors_batched(
     p_batch_size integer DEFAULT 10000,
     p_max_batches integer DEFAULT NULL)

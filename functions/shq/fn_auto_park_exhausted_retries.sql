@@ -2,38 +2,25 @@
 -- (SPEC §7, §16.7): retry_count >= max_retries -> PARKED, park_reason MAX_RETRIES_EXCEEDED.
 CREATE OR REPLACE FUNCTION shq.fn_auto_park_exhausted_retries()
 RETURNS TABLE (table_name text, affected bigint)
-LANGUAGE plpgsql
+LANGUAGE sql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '1s'
 AS $$
-DECLARE
-    r shq.governed_error_tables;
-    v_n bigint;
-BEGIN
-    FOR r IN SELECT g.* FROM shq.governed_error_tables g ORDER BY g.display_order LOOP
-        PERFORM shq._governed_table(r.table_name);
-        -- SKIP LOCKED: a row a worker is retrying right now is left to its
-        -- retry report (which parks it itself) or to the next run.
-        EXECUTE format($q$
-            UPDATE %1$I.%2$I AS t
-               SET disposition = 'PARKED',
-                   parked_at = now(),
-                   parked_by = 'shq.fn_auto_park_exhausted_retries',
-                   park_reason = 'MAX_RETRIES_EXCEEDED',
-                   retry_exhausted = true,
-                   next_retry_at = NULL
-             WHERE t.error_id = ANY (ARRAY(SELECT c.error_id FROM %1$I.%2$I AS c
-                                            WHERE c.disposition = 'RETRY' AND c.retry_count >= c.max_retries
-                                              FOR UPDATE SKIP LOCKED))
-               AND t.disposition = 'RETRY' AND t.retry_count >= t.max_retries$q$,
-            split_part(r.table_name, '.', 1), split_part(r.table_name, '.', 2));
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        table_name := r.table_name;
-        affected := v_n;
-        RETURN NEXT;
-    END LOOP;
-END
+    -- SKIP LOCKED: a row a worker is retrying right now is left to its
+    -- retry report (which parks it itself) or to the next run.
+    SELECT * FROM shq._each_governed_table($q$
+        UPDATE %1$I.%2$I AS t
+           SET disposition = 'PARKED',
+               parked_at = now(),
+               parked_by = 'shq.fn_auto_park_exhausted_retries',
+               park_reason = 'MAX_RETRIES_EXCEEDED',
+               retry_exhausted = true,
+               next_retry_at = NULL
+         WHERE t.error_id = ANY (ARRAY(SELECT c.error_id FROM %1$I.%2$I AS c
+                                        WHERE c.disposition = 'RETRY' AND c.retry_count >= c.max_retries
+                                          FOR UPDATE SKIP LOCKED))
+           AND t.disposition = 'RETRY' AND t.retry_count >= t.max_retries$q$);
 $$;
 COMMENT ON FUNCTION shq.fn_auto_park_exhausted_retries() IS
     'Parks RETRY errors with retry_count >= max_retries (PARKED, MAX_RETRIES_EXCEEDED, parked_at, retry_exhausted); one row per governed table (SPEC §7, §16.7).';

@@ -1,48 +1,31 @@
 -- shq.fn_escalate_stale_parked_errors: raise the escalation level of long-parked errors (SPEC §7,
--- seed 003 §1.3): level 1 after 24 h parked, 2 after 72 h, 3 after 7 days; a level never decreases.
+-- seed 003 §1.3) to shq.fn_escalation_level_due; a level never decreases.
 CREATE OR REPLACE FUNCTION shq.fn_escalate_stale_parked_errors()
 RETURNS TABLE (table_name text, affected bigint)
-LANGUAGE plpgsql
+LANGUAGE sql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '1s'
 AS $$
-DECLARE
-    r shq.governed_error_tables;
-    v_n bigint;
-BEGIN
-    FOR r IN SELECT g.* FROM shq.governed_error_tables g ORDER BY g.display_order LOOP
-        PERFORM shq._governed_table(r.table_name);
-        -- Only rows whose level rises are touched (and get escalated_at);
-        -- the level due is computed from parked_at and only ever raises.
-        EXECUTE format($q$
-            UPDATE %1$I.%2$I AS t
-               SET escalation_level = CASE WHEN t.parked_at <= now() - interval '7 days' THEN 3
-                                           WHEN t.parked_at <= now() - interval '72 hours' THEN 2
-                                           ELSE 1 END,
-                   escalated_at = now()
-             WHERE t.error_id = ANY (ARRAY(
-                       SELECT e.error_id
-                         FROM %1$I.%2$I AS e
-                        WHERE e.disposition = 'PARKED'
-                          AND e.parked_at <= now() - interval '24 hours'
-                          AND e.escalation_level < CASE WHEN e.parked_at <= now() - interval '7 days' THEN 3
-                                                        WHEN e.parked_at <= now() - interval '72 hours' THEN 2
-                                                        ELSE 1 END
-                          FOR UPDATE SKIP LOCKED))
-               AND t.disposition = 'PARKED'
-               AND t.parked_at <= now() - interval '24 hours'
-               AND t.escalation_level < CASE WHEN t.parked_at <= now() - interval '7 days' THEN 3
-                                             WHEN t.parked_at <= now() - interval '72 hours' THEN 2
-                                             ELSE 1 END$q$,
-            split_part(r.table_name, '.', 1), split_part(r.table_name, '.', 2));
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        table_name := r.table_name;
-        affected := v_n;
-        RETURN NEXT;
-    END LOOP;
-END
+    -- Only rows whose level rises are touched (and get escalated_at); the
+    -- level due (shq.fn_escalation_level_due, inlined) is computed from
+    -- parked_at and only ever raises. The first threshold, a constant, lets
+    -- the scan use the parked_at index.
+    SELECT * FROM shq._each_governed_table($q$
+        UPDATE %1$I.%2$I AS t
+           SET escalation_level = shq.fn_escalation_level_due(t.parked_at, now()),
+               escalated_at = now()
+         WHERE t.error_id = ANY (ARRAY(
+                   SELECT e.error_id
+                     FROM %1$I.%2$I AS e
+                    WHERE e.disposition = 'PARKED'
+                      AND e.parked_at <= now() - shq.fn_escalation_threshold(1)
+                      AND e.escalation_level < shq.fn_escalation_level_due(e.parked_at, now())
+                      FOR UPDATE SKIP LOCKED))
+           AND t.disposition = 'PARKED'
+           AND t.parked_at <= now() - shq.fn_escalation_threshold(1)
+           AND t.escalation_level < shq.fn_escalation_level_due(t.parked_at, now())$q$);
 $$;
 COMMENT ON FUNCTION shq.fn_escalate_stale_parked_errors() IS
-    'Escalates PARKED errors by time parked: level 1 after 24 h, 2 after 72 h, 3 after 7 days (by parked_at); only raises a level (never lowers), setting escalated_at when it rises; one row per governed table (SPEC §7).';
+    'Escalates PARKED errors by time parked to shq.fn_escalation_level_due(parked_at) (levels 1, 2, 3 after shq.fn_escalation_threshold); only raises a level (never lowers), setting escalated_at when it rises; one row per governed table (SPEC §7).';
 GRANT EXECUTE ON FUNCTION shq.fn_escalate_stale_parked_errors() TO outreach_governor;

@@ -1,4 +1,4 @@
--- shq.fn_resolve_error: an operator marks one governed error RESOLVED (SPEC §7, issue 6), from
+-- shq.fn_resolve_error: an operator marks one governed error RESOLVED (SPEC §7), from
 -- RETRY, PARKED or IGNORE; it stops blocking promotion and expires by its TTL. Audited.
 CREATE OR REPLACE FUNCTION shq.fn_resolve_error(p_error_table text, p_error_id bigint, p_reason text, p_actor text)
 RETURNS shq.error_disposition

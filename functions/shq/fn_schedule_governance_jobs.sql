@@ -1,5 +1,5 @@
 -- shq.fn_schedule_governance_jobs: register the governance core's pg_cron jobs, idempotently by name
--- (SPEC §12, issue 6). SECURITY INVOKER: pg_cron runs a job as the role that scheduled it.
+-- (SPEC §12). SECURITY INVOKER: pg_cron runs a job as the role that scheduled it.
 CREATE OR REPLACE FUNCTION shq.fn_schedule_governance_jobs()
 RETURNS TABLE (job_name text, job_id bigint, schedule text, command text)
 LANGUAGE plpgsql

@@ -8,11 +8,6 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-SET DateStyle = 'ISO, MDY'
-SET extra_float_digits = '1'
-SET bytea_output = 'hex'
 -- the digest sorts a chunk's row hashes by id: keep that sort in memory
 SET work_mem = '64MB'
 SET max_parallel_workers_per_gather = 0
@@ -60,6 +55,7 @@ DECLARE
     v_live text;
     v_tomb text;
     v_now timestamptz := now();
+    v_settings text[];
 BEGIN
     IF p_max_wait IS NULL OR p_max_wait < interval '0' THEN
         RAISE EXCEPTION 'p_max_wait must be a non-negative interval (got %)', coalesce(p_max_wait::text, 'NULL')
@@ -128,7 +124,8 @@ BEGIN
         v_sleep := least(v_sleep * 2, 0.1);
     END LOOP;
 
-    -- 4. seal, table by table, in chunks
+    -- 4. seal, table by table, in chunks, with the settings the row texts depend on
+    v_settings := shq._audit_digest_settings();
     FOR i IN 1 .. coalesce(cardinality(v_tables), 0) LOOP
         v_table := v_tables[i];
         v_idcol := v_idcols[i];
@@ -192,6 +189,7 @@ BEGIN
             EXIT WHEN v_to >= v_horizon;
         END LOOP;
     END LOOP;
+    PERFORM shq._audit_digest_settings(v_settings);
 END
 $$;
 COMMENT ON FUNCTION shq.fn_seal_audit_tables(interval, integer) IS

@@ -1,5 +1,5 @@
 -- shq.fn_unpark_error: an operator sends one PARKED error back to RETRY with its retry count reset
--- (SPEC §7, issue 6); the next retry is due in 5 minutes. Audited.
+-- (SPEC §7); the next retry is due in 5 minutes. Audited.
 CREATE OR REPLACE FUNCTION shq.fn_unpark_error(p_error_table text, p_error_id bigint, p_reason text, p_actor text)
 RETURNS shq.error_disposition
 LANGUAGE plpgsql

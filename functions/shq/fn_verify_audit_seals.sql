@@ -6,11 +6,6 @@ LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-SET DateStyle = 'ISO, MDY'
-SET extra_float_digits = '1'
-SET bytea_output = 'hex'
 -- the digest sorts a chunk's row hashes by id: keep that sort in memory
 SET work_mem = '64MB'
 SET max_parallel_workers_per_gather = 0
@@ -45,6 +40,7 @@ DECLARE
     v_last bigint;
     v_tombs bigint;
     v_sql text;
+    v_settings text[];
 BEGIN
     IF p_table IS NOT NULL THEN
         SELECT n.nspname || '.' || cl.relname INTO v_only
@@ -57,6 +53,8 @@ BEGIN
         END IF;
     END IF;
 
+    -- the settings the row texts depend on, until the end
+    v_settings := shq._audit_digest_settings();
     FOR r IN SELECT s.table_name, s.id_column FROM shq.fn_audit_sealed_tables() AS s
               WHERE v_only IS NULL OR s.table_name = v_only
               ORDER BY s.table_name
@@ -214,6 +212,7 @@ BEGIN
         END IF;
         RETURN NEXT;
     END LOOP;
+    PERFORM shq._audit_digest_settings(v_settings);
 END
 $$;
 COMMENT ON FUNCTION shq.fn_verify_audit_seals(regclass) IS

@@ -4,18 +4,15 @@ CREATE OR REPLACE FUNCTION shq.tg_audit_tombstone()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
-SET TimeZone = 'UTC'
-SET IntervalStyle = 'postgres'
-SET DateStyle = 'ISO, MDY'
-SET extra_float_digits = '1'
-SET bytea_output = 'hex'
 AS $$
 -- The append-only guard lets only outreach.fn_delete_outreach_cascade (as the
 -- owner, with its sanction set) delete; anything else that gets here bypassed
 -- the guard. Both are recorded, with `sanctioned` telling them apart, so that
 -- shq.fn_verify_audit_seals can recompute a seal over the deleted rows and
 -- still report a deletion that the cascade did not make. to_jsonb(row) runs
--- with TimeZone UTC: the same values the canonical row text uses.
+-- with the settings of the canonical row text (shq._audit_digest_settings).
+DECLARE
+    v_settings text[] := shq._audit_digest_settings();
 BEGIN
     INSERT INTO shq.audit_seal_tombstones (table_name, row_id, row_data, sanctioned)
     SELECT TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME,
@@ -25,6 +22,7 @@ BEGIN
            AND 'outreach.fn_delete_outreach_cascade' = ANY (
                    string_to_array(coalesce(current_setting('shq.sanctioned_writer', true), ''), ','))
       FROM old_rows AS o;
+    PERFORM shq._audit_digest_settings(v_settings);
     RETURN NULL;
 END
 $$;

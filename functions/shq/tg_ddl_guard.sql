@@ -1,13 +1,14 @@
--- shq.tg_ddl_guard(): event trigger function of the DDL guard: refuses DDL that
--- would weaken the append-only or sovereign tables outside `pyctl migrate` (tamper evidence).
+-- shq.tg_ddl_guard(): event trigger function of the DDL guard: refuses DDL that would weaken
+-- the tables of the registry shq.guarded_tables outside `pyctl migrate` (tamper evidence).
 CREATE OR REPLACE FUNCTION shq.tg_ddl_guard()
 RETURNS event_trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 -- Installed by shq.fn_install_ddl_guard() on three events:
 --   ddl_command_start (ALTER TABLE, CREATE TRIGGER, CREATE/ALTER FUNCTION ...):
---       remember the protected tables' shape (name, persistence, owner, column
+--       remember the protected (registered) tables' shape (name, persistence, owner, column
 --       types, triggers and their state) and the guard functions' definitions
 --       in the transaction-local setting shq.ddl_guard_state; refuse at once
 --       a command that could take this function away (see below);
@@ -21,19 +22,20 @@ AS $$
 -- `pyctl migrate` sets shq.migrating = 'on' in its own sessions: migrations
 -- may change all of this on purpose. Re-applying identical definitions (the
 -- repeatable pass) changes nothing and passes even without it.
--- Only pg_catalog is used here: the function runs as whoever issues the DDL,
--- and that role may not use the project schemas.
+-- SECURITY DEFINER: it fires for every role's DDL, and reads the registry,
+-- which such a role may not be allowed to read; besides the registry it uses
+-- only pg_catalog and changes nothing but its own transaction-local setting.
+-- The protected tables are the registry's (by oid: a regclass follows a
+-- rename, and still names a table in sql_drop, after the table is gone).
 DECLARE
-    v_protected constant text[] := ARRAY[
-        'outreach.send_attempt_audit', 'outreach.override_audit_log', 'outreach.bit_signals',
-        'outreach.engagement_events', 'shq.audit_log', 'shq.tool_violations',
-        'shq.audit_seals', 'shq.audit_seal_tombstones',
-        'outreach.company_hub_status', 'outreach.manual_overrides', 'outreach.hub_registry',
-        'outreach.bit_scores'];
     v_guard_fns constant text[] := ARRAY[
         'shq.tg_append_only', 'shq.tg_sovereign_guard', 'shq.tg_audit_tombstone', 'shq.tg_ddl_guard',
         'shq.fn_install_ddl_guard', 'shq.fn_seal_audit_tables', 'shq.fn_verify_audit_seals',
-        'shq.fn_audit_sealed_tables', 'shq._audit_row_text_sql', 'shq._audit_seal_digest'];
+        'shq.fn_audit_sealed_tables', 'shq._audit_row_text_sql', 'shq._audit_seal_digest',
+        'shq._audit_digest_settings', 'shq.fn_guard_triggers', 'shq.fn_install_guard_triggers',
+        'shq.fn_check_guard_triggers'];
+    v_registry constant text := 'shq.guarded_tables';
+    v_protected oid[] := '{}';
     v_state jsonb;
     v_before jsonb;
     v_problems text[] := '{}';
@@ -55,21 +57,25 @@ BEGIN
         RETURN;
     END IF;
 
+    IF to_regclass(v_registry) IS NOT NULL THEN
+        SELECT coalesce(array_agg(DISTINCT g.table_name::oid), '{}') INTO v_protected FROM shq.guarded_tables g;
+    END IF;
+
     IF TG_EVENT = 'sql_drop' THEN
         SELECT coalesce(array_agg(format('%s %s', d.object_type, d.object_identity) ORDER BY d.object_identity), '{}')
           INTO v_problems
           FROM pg_event_trigger_dropped_objects() AS d
          WHERE (d.object_type = 'table'
-                AND d.address_names[1] || '.' || d.address_names[2] = ANY (v_protected))
+                AND (d.objid = ANY (v_protected) OR d.object_identity = v_registry))
             OR (d.object_type = 'trigger'
-                AND d.address_names[1] || '.' || d.address_names[2] = ANY (v_protected)
+                AND to_regclass(format('%I.%I', d.address_names[1], d.address_names[2])) = ANY (v_protected)
                 AND d.address_names[3] NOT LIKE 'RI\_ConstraintTrigger%')
             OR (d.object_type IN ('function', 'procedure')
                 AND d.address_names[1] || '.' || d.address_names[2] = ANY (v_guard_fns));
         IF cardinality(v_problems) > 0 THEN
             RAISE EXCEPTION 'refused by the DDL guard: % would drop %', TG_TAG, array_to_string(v_problems, ', ')
                 USING ERRCODE = 'OG010',
-                      DETAIL = 'The append-only and sovereign tables, their triggers and the guard functions are protected outside pyctl migrate.',
+                      DETAIL = 'The tables of shq.guarded_tables, their triggers and the guard functions are protected outside pyctl migrate.',
                       HINT = 'Such a change goes through a migration applied by `pyctl migrate`.';
         END IF;
         RETURN;
@@ -83,11 +89,11 @@ BEGIN
           LEFT JOIN pg_trigger tg ON c.classid = 'pg_trigger'::regclass AND tg.oid = c.objid
           JOIN pg_class cl ON cl.oid = coalesce(rw.ev_class, tg.tgrelid)
           JOIN pg_namespace n ON n.oid = cl.relnamespace
-         WHERE n.nspname || '.' || cl.relname = ANY (v_protected);
+         WHERE cl.oid = ANY (v_protected);
         IF cardinality(v_problems) > 0 THEN
             RAISE EXCEPTION 'refused by the DDL guard: % of %', TG_TAG, array_to_string(v_problems, ', ')
                 USING ERRCODE = 'OG010',
-                      DETAIL = 'Rules and trigger renames on the append-only and sovereign tables are refused outside pyctl migrate.',
+                      DETAIL = 'Rules and trigger renames on the tables of shq.guarded_tables are refused outside pyctl migrate.',
                       HINT = 'Such a change goes through a migration applied by `pyctl migrate`.';
         END IF;
         RETURN;
@@ -143,13 +149,10 @@ BEGIN
         SELECT coalesce(array_agg(k), '{}') INTO v_known FROM jsonb_object_keys(v_before -> 'rel') AS k;
     END IF;
 
-    -- the protected shape, keyed by oid: the tables (found through the name
-    -- indexes, and by oid those seen at the start, to see them renamed) for
-    -- ALTER TABLE and CREATE TRIGGER; the guard functions for the rest
-    SELECT coalesce(array_agg(c.oid), '{}') INTO v_oids
-      FROM unnest(v_protected) AS x(name)
-      JOIN pg_namespace n ON n.nspname = split_part(x.name, '.', 1)
-      JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = split_part(x.name, '.', 2);
+    -- the protected shape, keyed by oid: the registered tables that exist (and
+    -- those seen at the start, to see them dropped) for ALTER TABLE and CREATE
+    -- TRIGGER; the guard functions for the rest
+    SELECT coalesce(array_agg(c.oid), '{}') INTO v_oids FROM pg_class c WHERE c.oid = ANY (v_protected);
     v_oids := v_oids || ARRAY(SELECT k::oid FROM unnest(v_known) AS k);
 
     IF TG_TAG IN ('ALTER TABLE', 'CREATE TRIGGER') THEN
@@ -260,10 +263,10 @@ BEGIN
     IF cardinality(v_problems) > 0 THEN
         RAISE EXCEPTION 'refused by the DDL guard: %', array_to_string(v_problems, '; ')
             USING ERRCODE = 'OG010',
-                  DETAIL = format('%s outside pyctl migrate would weaken the append-only or sovereign tables.', TG_TAG),
+                  DETAIL = format('%s outside pyctl migrate would weaken the guarded tables (shq.guarded_tables).', TG_TAG),
                   HINT = 'Such a change goes through a migration applied by `pyctl migrate` (it sets shq.migrating = on in its own session).';
     END IF;
 END
 $$;
 COMMENT ON FUNCTION shq.tg_ddl_guard() IS
-    'Event trigger: refuses (OG010) DDL that would weaken the append-only or sovereign tables (disable, drop or rename their triggers, drop or rename them, ALTER COLUMN TYPE, SET UNLOGGED, CREATE RULE, redefine a guard function) unless shq.migrating = on (tamper evidence).';
+    'Event trigger: refuses (OG010) DDL that would weaken the tables of the registry shq.guarded_tables (disable, drop or rename their triggers, drop or rename them, ALTER COLUMN TYPE, SET UNLOGGED, CREATE RULE, redefine a guard function) unless shq.migrating = on (tamper evidence).';

@@ -7,6 +7,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_table text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
+    v_hint text;
 BEGIN
     -- A sanctioned writer is a SECURITY DEFINER function owned by
     -- outreach_owner that names the table in the transaction-local setting
@@ -18,15 +19,19 @@ BEGIN
     THEN
         RETURN NULL;
     END IF;
+    -- the sanctioned writer, as the registry names it; a role that may not
+    -- read the registry is refused all the same, with the generic hint
+    BEGIN
+        SELECT g.writer_hint INTO v_hint
+          FROM shq.guarded_tables g
+         WHERE g.table_name = TG_RELID AND g.kind = 'sovereign';
+    EXCEPTION WHEN insufficient_privilege THEN
+        v_hint := NULL;
+    END;
     RAISE EXCEPTION '% on sovereign table % outside its sanctioned function', TG_OP, v_table
         USING ERRCODE = 'OG005',
               DETAIL = format('current_user %s is not a sanctioned writer of %s', current_user, v_table),
-              HINT = CASE v_table
-                  WHEN 'outreach.company_hub_status' THEN 'Use outreach.fn_set_hub_status or outreach.fn_evaluate_hub_statuses.'
-                  WHEN 'outreach.manual_overrides' THEN 'Use outreach.set_marketing_override or outreach.remove_marketing_override.'
-                  WHEN 'outreach.bit_scores' THEN 'Use outreach.fn_refresh_bit_scores.'
-                  WHEN 'outreach.hub_registry' THEN 'Hub definitions change only through a migration.'
-                  ELSE 'Use the table''s sanctioned function.' END;
+              HINT = coalesce(v_hint, 'Use the table''s sanctioned function.');
 END
 $$;
 COMMENT ON FUNCTION shq.tg_sovereign_guard() IS

@@ -173,8 +173,9 @@ def guarded_tables(conn) -> list[GuardedTable]:
     caller roles (the guard triggers' events, plus each write privilege that
     no role other than the owner, superusers aside, holds).
 
-    The one place that decides which tables are guarded: switch it to a
-    registry table of guarded tables once the database has one."""
+    The one place that decides which tables are guarded: the tables of the
+    registry shq.guarded_tables whose guard refuses writes (sovereign,
+    append-only, write-once), as their triggers have them."""
     rows = conn.execute(
         """
         SELECT n.nspname || '.' || c.relname AS table_name,
@@ -191,6 +192,8 @@ def guarded_tables(conn) -> list[GuardedTable]:
           JOIN pg_namespace pn ON pn.oid = p.pronamespace
          WHERE NOT t.tgisinternal
            AND pn.nspname || '.' || p.proname = ANY(%s)
+           AND c.oid IN (SELECT g.table_name FROM shq.guarded_tables g
+                          WHERE g.kind IN ('sovereign', 'append_only', 'write_once'))
          GROUP BY 1, 2, c.relacl, c.relowner
          ORDER BY 1, 2
         """, (list(GUARD_FUNCTIONS),)).fetchall()

@@ -9,23 +9,23 @@ SELECT e.outreach_id,
        pg_catalog.min(e.created_at) AS oldest_blocking_at
   FROM (SELECT d.outreach_id, 'outreach.dol_errors'::pg_catalog.text AS table_name, d.escalation_level, d.created_at
           FROM outreach.dol_errors AS d
-         WHERE d.disposition OPERATOR(pg_catalog.=) ANY ('{RETRY,PARKED}'::shq.error_disposition[]) AND d.outreach_id IS NOT NULL
+         WHERE shq.fn_is_blocking(d.disposition) AND d.outreach_id IS NOT NULL
         UNION ALL
         SELECT c.outreach_id, 'outreach.company_target_errors'::pg_catalog.text, c.escalation_level, c.created_at
           FROM outreach.company_target_errors AS c
-         WHERE c.disposition OPERATOR(pg_catalog.=) ANY ('{RETRY,PARKED}'::shq.error_disposition[]) AND c.outreach_id IS NOT NULL
+         WHERE shq.fn_is_blocking(c.disposition) AND c.outreach_id IS NOT NULL
         UNION ALL
         SELECT p.outreach_id, 'people.people_errors'::pg_catalog.text, p.escalation_level, p.created_at
           FROM people.people_errors AS p
-         WHERE p.disposition OPERATOR(pg_catalog.=) ANY ('{RETRY,PARKED}'::shq.error_disposition[]) AND p.outreach_id IS NOT NULL
+         WHERE shq.fn_is_blocking(p.disposition) AND p.outreach_id IS NOT NULL
         UNION ALL
         SELECT u.outreach_id, 'company.url_discovery_failures'::pg_catalog.text, u.escalation_level, u.created_at
           FROM company.url_discovery_failures AS u
-         WHERE u.disposition OPERATOR(pg_catalog.=) ANY ('{RETRY,PARKED}'::shq.error_disposition[]) AND u.outreach_id IS NOT NULL
+         WHERE shq.fn_is_blocking(u.disposition) AND u.outreach_id IS NOT NULL
         UNION ALL
         SELECT s.outreach_id, 'public.shq_error_log'::pg_catalog.text, s.escalation_level, s.created_at
           FROM public.shq_error_log AS s
-         WHERE s.disposition OPERATOR(pg_catalog.=) ANY ('{RETRY,PARKED}'::shq.error_disposition[]) AND s.outreach_id IS NOT NULL) AS e
+         WHERE shq.fn_is_blocking(s.disposition) AND s.outreach_id IS NOT NULL) AS e
  GROUP BY e.outreach_id, e.table_name;
 COMMENT ON VIEW shq.vw_blocking_errors_by_outreach IS
     'Outreach ids with blocking errors (disposition RETRY or PARKED) per governed table: count, highest escalation_level, oldest created_at (SPEC §7).';

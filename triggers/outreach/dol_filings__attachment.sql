@@ -1,5 +1,0 @@
--- outreach.dol_filings attaches to a Company Target (SPEC §2): mismatched ids raise OG006.
-CREATE OR REPLACE TRIGGER trg_dol_filings_010_attachment
-    BEFORE INSERT OR UPDATE ON outreach.dol_filings
-    FOR EACH ROW EXECUTE FUNCTION outreach.tg_subhub_attachment();
-ALTER TABLE outreach.dol_filings ENABLE ALWAYS TRIGGER trg_dol_filings_010_attachment;

@@ -1,9 +1,0 @@
--- shq.audit_log is append-only (SPEC §0): UPDATE, DELETE, TRUNCATE raise OG004 for every role.
-CREATE OR REPLACE TRIGGER trg_audit_log_010_append_only
-    BEFORE UPDATE OR DELETE ON shq.audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_append_only();
-CREATE OR REPLACE TRIGGER trg_audit_log_011_append_only_truncate
-    BEFORE TRUNCATE ON shq.audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_append_only();
-ALTER TABLE shq.audit_log ENABLE ALWAYS TRIGGER trg_audit_log_010_append_only;
-ALTER TABLE shq.audit_log ENABLE ALWAYS TRIGGER trg_audit_log_011_append_only_truncate;
