@@ -186,6 +186,21 @@ def migration_status(dsn: str, root: Path = SQL_ROOT) -> dict:
     }
 
 
+def not_migrated(dsn: str, root: Path = SQL_ROOT) -> str | None:
+    """What to tell a user whose command met a database that is not (fully)
+    migrated, or None when it is (or when that cannot be told)."""
+    try:
+        st = migration_status(dsn, root)
+    except Exception:  # noqa: BLE001 - cannot tell: the caller's own error stands
+        return None
+    run = "run `pyctl migrate` first (with the same --dsn or DATABASE_URL)"
+    if not st["applied"]:
+        return f"the database is not migrated: {run}"
+    if st["pending"]:
+        return f"the database has {len(st['pending'])} pending migration(s): {run}"
+    return None
+
+
 YOYO_DDL = (
     "CREATE TABLE IF NOT EXISTS {s}._yoyo_migration (migration_hash VARCHAR(64), migration_id VARCHAR(255),"
     " applied_at_utc TIMESTAMP, PRIMARY KEY (migration_hash))",

@@ -79,11 +79,10 @@ def _longest_piece(texts: Iterable[str]) -> int:
     return max((len(c.rstrip()) for t in texts for c in _CHUNKS.findall(t)), default=0)
 
 
-def _fit(widths: list[int], floors: list[int], pieces: list[int], width: int, gap: int) -> list[int]:
+def _fit(widths: list[int], floors: list[int], width: int, gap: int) -> list[int]:
     """Narrow columns, one character at a time, until the row fits: first
     those only their header makes wide (down to their widest cell: the header
-    wraps, the rows do not), then the one that can give the most before a word
-    must break, then the widest."""
+    wraps, the rows do not), then the widest."""
     widths = list(widths)
 
     def too_wide() -> bool:
@@ -95,7 +94,7 @@ def _fit(widths: list[int], floors: list[int], pieces: list[int], width: int, ga
             break
         widths[max(over, key=lambda k: widths[k] - floors[k])] -= 1
     while too_wide():
-        i = max(range(len(widths)), key=lambda k: (widths[k] - pieces[k], widths[k]))
+        i = max(range(len(widths)), key=lambda k: widths[k])
         if widths[i] <= MIN_COLUMN:
             break  # as narrow as it gets
         widths[i] -= 1
@@ -119,9 +118,8 @@ def table_lines(rows: Sequence[Any], columns: Iterable[str], *, headers: Sequenc
     else:
         right_set = set(right)
     natural = [max([len(head[i])] + [len(r[i]) for r in cells]) for i in range(len(cols))]
-    pieces = [_longest_piece([head[i]] + [r[i] for r in cells]) for i in range(len(cols))]
     floors = [max([_longest_piece([head[i]])] + [len(r[i]) for r in cells]) for i in range(len(cols))]
-    widths = _fit(natural, floors, pieces, width - len(indent), 2)
+    widths = _fit(natural, floors, width - len(indent), 2)
 
     def render(row: list[str]) -> list[str]:
         wrapped = [_wrap(c, w) for c, w in zip(row, widths)]

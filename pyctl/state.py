@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 
 from pyctl.dsn import connect, redact
+from pyctl.output import table_lines
 from pyctl.errors import format_db_error
 
 FORMATS = ("text", "markdown", "json", "html")
@@ -460,14 +461,8 @@ def _header_lines(state: dict) -> list[tuple[str, str]]:
 
 
 def _text_table(header: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    right = [bool(rows) and all(_numeric(r[i]) for r in rows) for i in range(len(header))]
-
-    def line(cells):
-        return indent + "  ".join((str(c).rjust(w) if right[i] else str(c).ljust(w))
-                                  for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-    return [line(header), indent + "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
+    right = [i for i in range(len(header)) if rows and all(_numeric(str(r[i])) for r in rows)]
+    return table_lines(rows, header, indent=indent, right=right)
 
 
 def _numeric(s: str) -> bool:
