@@ -340,8 +340,8 @@ def _fmt(v: Any) -> str:
 
 
 #: what a --quick run says first and last: its ratios are not the budgets
-QUICK_NOTE = ("SMOKE RUN (--quick): small data and short runs. The ratios show that the benchmarks run; "
-              "they are not the budgets, which only a full `pyctl bench` measures.")
+QUICK_NOTE = ["SMOKE RUN (--quick): small data and short runs. The ratios show that the benchmarks",
+              "run; they are not the budgets, which only a full `pyctl bench` measures."]
 
 
 def verdict(r: dict, quick: bool) -> str:
@@ -362,12 +362,12 @@ def table_lines(report: dict) -> list[str]:
         unit = f" {r['unit']}" if r.get("unit") else ""
         rows.append((r["name"], _fmt(r["figure"]) + unit, _fmt(r["floor"]) + (unit if r["floor"] is not None else ""),
                      _fmt(r["ratio"]), r["budget"], verdict(r, quick)))
-    lines = [QUICK_NOTE, ""] if quick else []
+    lines = []
     lines += output.table_lines(rows, ["benchmark", "figure", "floor", "ratio", "budget",
                                        "smoke" if quick else "within budget"], right=())
     for r in report["results"]:
         if r.get("note"):
             lines.append(f"{r['name']}: {r['note']}")
     if quick:
-        lines += ["", QUICK_NOTE]
+        lines += ["", *QUICK_NOTE]
     return lines

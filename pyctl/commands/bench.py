@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from pyctl.bench import run, table_lines
+from pyctl.bench import QUICK_NOTE, run, table_lines
 from pyctl.bench.report import ReportError, render
 from pyctl.commands import database_url
 from pyctl.errors import PyctlError
@@ -33,6 +33,9 @@ def command(ctx, quick, only, json_path, root, fmt):
     `pyctl bench report` renders reports as the benchmarks page."""
     if ctx.invoked_subcommand is not None:
         return
+    if quick:
+        for line in QUICK_NOTE:
+            click.echo(line, err=fmt == "json")
     report = run(database_url(), only=list(only) or None, quick=quick,
                  echo=(lambda line: click.echo(line, err=True)) if fmt == "json" else click.echo, root=root)
     json_path.write_text(json.dumps(report, indent=2, default=str) + "\n")
