@@ -79,25 +79,42 @@ def _longest_piece(texts: Iterable[str]) -> int:
     return max((len(c.rstrip()) for t in texts for c in _CHUNKS.findall(t)), default=0)
 
 
-def _fit(widths: list[int], floors: list[int], width: int, gap: int) -> list[int]:
-    """Narrow columns, one character at a time, until the row fits: first
-    those only their header makes wide (down to their widest cell: the header
-    wraps, the rows do not), then the widest."""
+def _is_prose(texts: Iterable[str]) -> bool:
+    """Does a column hold words (which wrap well) rather than ids, codes or
+    times: at least half of its cells have a space and a word?"""
+    cells = [t for t in texts if t.strip() and t != "-"]
+    words = sum(1 for t in cells if " " in t.strip() and re.search(r"[A-Za-z]{3}", t))
+    return bool(cells) and 2 * words >= len(cells)
+
+
+#: a column of words is narrowed first, but not below this
+MIN_PROSE = 20
+
+
+def _fit(widths: list[int], floors: list[int], prose: list[bool], width: int, gap: int) -> list[int]:
+    """Narrow columns, one character at a time, until the row fits: first the
+    widest column of words (down to MIN_PROSE), then those only their header
+    makes wide (down to their widest cell: the header wraps, the rows do not),
+    then the widest."""
     widths = list(widths)
 
     def too_wide() -> bool:
         return sum(widths) + gap * (len(widths) - 1) > width
 
-    while too_wide():
-        over = [k for k in range(len(widths)) if widths[k] > max(floors[k], MIN_COLUMN)]
-        if not over:
-            break
-        widths[max(over, key=lambda k: widths[k] - floors[k])] -= 1
-    while too_wide():
-        i = max(range(len(widths)), key=lambda k: widths[k])
-        if widths[i] <= MIN_COLUMN:
-            break  # as narrow as it gets
-        widths[i] -= 1
+    def narrow(candidates: list[int], key) -> bool:
+        if not candidates:
+            return False
+        widths[max(candidates, key=key)] -= 1
+        return True
+
+    while too_wide() and narrow([k for k in range(len(widths)) if prose[k] and widths[k] > MIN_PROSE],
+                                lambda k: widths[k]):
+        pass
+    while too_wide() and narrow([k for k in range(len(widths)) if widths[k] > max(floors[k], MIN_COLUMN)],
+                                lambda k: widths[k] - floors[k]):
+        pass
+    while too_wide() and narrow([k for k in range(len(widths)) if widths[k] > MIN_COLUMN], lambda k: widths[k]):
+        pass
     return widths
 
 
@@ -119,7 +136,8 @@ def table_lines(rows: Sequence[Any], columns: Iterable[str], *, headers: Sequenc
         right_set = set(right)
     natural = [max([len(head[i])] + [len(r[i]) for r in cells]) for i in range(len(cols))]
     floors = [max([_longest_piece([head[i]])] + [len(r[i]) for r in cells]) for i in range(len(cols))]
-    widths = _fit(natural, floors, width - len(indent), 2)
+    prose = [_is_prose(r[i] for r in cells) for i in range(len(cols))]
+    widths = _fit(natural, floors, prose, width - len(indent), 2)
 
     def render(row: list[str]) -> list[str]:
         wrapped = [_wrap(c, w) for c, w in zip(row, widths)]
