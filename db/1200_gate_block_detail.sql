@@ -1,5 +1,5 @@
 -- The safety gate says why it failed closed: send_attempt_audit.block_detail, and the gate returns it
--- as a sixth column after the five of its contract (SPEC §6, §16.15).
+-- as a sixth column after the five of its contract (docs/reference/gate.md).
 -- depends: 1001_governance_job_runs_last_failure
 SET LOCAL search_path = pg_catalog, pg_temp;
 

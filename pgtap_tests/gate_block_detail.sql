@@ -1,4 +1,4 @@
--- Safety gate, block_detail (SPEC §16.15): why a verdict failed closed, one detail per failed check, in
+-- Safety gate, block_detail (docs/reference/gate.md): why a verdict failed closed, one detail per failed check, in
 -- the order the gate checks them; the details of the other verdicts; the verdicts themselves unchanged.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;

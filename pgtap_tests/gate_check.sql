@@ -1,4 +1,4 @@
--- Safety gate, SPEC §6 / §16.3: every block reason, the precedence shown by
+-- Safety gate: every block reason, the precedence shown by
 -- stacking two conditions, channel-specific blocks, fail-closed inputs, one
 -- audit row per call (dry runs and internal failures included: the
 -- authoritative view is made to fail on purpose), and the roles.

@@ -1,4 +1,4 @@
-"""The BIT engine from Python and the shell (SPEC §4).
+"""The BIT engine from Python and the shell (docs/reference/bit.md).
 
   explain_score(conn, company, as_of=None) -> Explanation
       outreach.fn_explain_bit_score for one company (its company_unique_id,

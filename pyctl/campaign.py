@@ -1,4 +1,4 @@
-"""Campaign orchestration from Python and the shell (SPEC §6).
+"""Campaign orchestration from Python and the shell (docs/reference/gate.md).
 
   plan_campaign(conn, campaign_id, limit=100, as_of=None) -> list[PlannedSend]
       outreach.fn_plan_campaign_sends: who the campaign should contact next and

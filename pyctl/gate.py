@@ -1,4 +1,4 @@
-"""The marketing safety gate from Python (SPEC §6, seed 004), and the kill switch
+"""The marketing safety gate from Python (docs/reference/gate.md), and the kill switch
 helpers behind `pyctl override` / `pyctl gate`.
 
     gate = MarketingSafetyGate(conn)
@@ -104,7 +104,7 @@ class BlockingOverrideError(MarketingSafetyGateError):
 
 
 class CampaignNotActiveError(MarketingSafetyGateError):
-    """CAMPAIGN_NOT_ACTIVE: the campaign is draft, paused or completed (SPEC §16.3)."""
+    """CAMPAIGN_NOT_ACTIVE: the campaign is draft, paused or completed (docs/reference/gate.md)."""
 
 
 class EligibilityCheckFailedError(MarketingSafetyGateError):
@@ -186,7 +186,7 @@ def _not_called(e: Exception, company_unique_id, campaign_id, correlation_id, ch
 
 
 class MarketingSafetyGate:
-    """HARD_FAIL before any marketing send (seed 004). Reads only
+    """HARD_FAIL before any marketing send (docs/reference/gate.md). Reads only
     outreach.vw_marketing_eligibility_with_overrides, through
     outreach.fn_safety_gate_check; no fallback."""
 

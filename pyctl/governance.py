@@ -1,4 +1,4 @@
-"""Error governance (SPEC §7) and its pg_cron schedule (SPEC §12), from Python.
+"""Error governance (docs/reference/governance.md) and its pg_cron schedule (docs/reference/governance.md), from Python.
 
 Plain functions over a psycopg connection; `pyctl governance ...` and
 `pyctl schedule` are thin wrappers around them, and tests call them directly.

@@ -57,7 +57,7 @@ from pyctl.resources import MANIFEST, SQL_ROOT
 #: pg_advisory_xact_lock key of `pyctl migrate` (the bytes of "outreach", as int8)
 ADVISORY_LOCK_KEY = int.from_bytes(b"outreach", "big") & 0x7FFF_FFFF_FFFF_FFFF
 OWNER_ROLE = "outreach_owner"
-#: the two project tables that live in `public` (SPEC §0)
+#: the two project tables that live in `public` (docs/reference/conventions.md)
 PUBLIC_TABLES = ("shq_error_log", "shq_error_log_archive")
 REPEATABLE_DIRS = ("functions", "triggers", "views")
 #: yoyo's bookkeeping tables (its internal schema version 2), kept so that

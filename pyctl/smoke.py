@@ -1,4 +1,4 @@
-"""`pyctl smoke`: shq.fn_run_smoke_test from a shell (SPEC §10, seed 000 "SMOKE TEST").
+"""`pyctl smoke`: shq.fn_run_smoke_test from a shell (docs/reference/operations.md).
 
 Random companies, their completion status and effective tier from the
 authoritative views, a dry-run safety-gate verdict for each (against the

@@ -1,5 +1,5 @@
-"""`pyctl state`: the LIVE SYSTEM STATE report of seed 000, computed from the
-database (SPEC §14, §16.13).
+"""`pyctl state`: the LIVE SYSTEM STATE report, computed from the
+database (docs/operator-guide.md).
 
 The figures come from `shq.fn_live_system_state()` (jsonb) plus a few
 sections read with the caller's own rights (EXTRAS: the pg_cron job health,
@@ -28,7 +28,7 @@ NA = "n/a"
 TIER_LABELS = {-1: "ineligible / blocked", 0: "in progress", 1: "marketing ready",
                2: "enrichment complete", 3: "campaign ready"}
 
-#: (object, description) of the WHAT IS LIVE table, in seed 000's order
+#: (object, description) of the WHAT IS LIVE table, in the report's order
 COMPONENTS = [
     ("outreach.hub_registry", "hub definitions"),
     ("outreach.company_hub_status", "which hubs are complete for which companies"),
@@ -209,7 +209,7 @@ def component_rows(state: dict) -> list[tuple[str, bool, str]]:
 
 
 def sections(state: dict) -> list[Section]:
-    """The report as sections, in seed 000's order."""
+    """The report as sections, in their order."""
     out: list[Section] = []
     if state.get("not_migrated"):
         out.append(Section("WHAT IS LIVE").note(

@@ -348,7 +348,7 @@ SELECT n.nspname || '.' || p.proname AS fn, p.oid::regprocedure::text AS signatu
 
 
 def check_mutation_guard(conn: psycopg.Connection) -> dict:
-    """SPEC §13: list every holder of a write on a guarded table or EXECUTE on
+    """The role policy (docs/reference/conventions.md): list every holder of a write on a guarded table or EXECUTE on
     a sanctioned writer; fail for each grant pyctl.policy does not allow."""
     check = _check("mutation_guard")
     grants = []

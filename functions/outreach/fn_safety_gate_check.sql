@@ -1,4 +1,4 @@
--- outreach.fn_safety_gate_check: the marketing safety gate (SPEC §6, §16.3, §16.15, seed 004).
+-- outreach.fn_safety_gate_check: the marketing safety gate (docs/reference/gate.md).
 -- Reads only the authoritative view and the campaign row; one send_attempt_audit row per call; fails closed.
 CREATE OR REPLACE FUNCTION outreach.fn_safety_gate_check(
     p_company_unique_id text,
@@ -36,7 +36,7 @@ BEGIN
     -- written (fail closed). query_canceled is caught too: a statement or lock
     -- timeout is a blocked verdict, not a missing audit row.
     BEGIN
-        -- "blank" (SPEC §16.1) is spelled out here rather than calling
+        -- "blank" (docs/reference/conventions.md) is spelled out here rather than calling
         -- shq.fn_is_blank: a function with a pinned search_path is never
         -- inlined, and this is the hot path.
         -- The campaign first: an unknown company raises below, and the
@@ -170,5 +170,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_safety_gate_check(text, text, text, text, boolean) IS
-    'The marketing safety gate: one verdict (audit_id, is_eligible, block_reason, computed_tier, effective_tier, block_detail) from vw_marketing_eligibility_with_overrides and the campaign, and exactly one send_attempt_audit row per call. Never raises for a verdict; fails closed to ELIGIBILITY_CHECK_FAILED, with block_detail saying which check failed. Block reasons, first that applies: ELIGIBILITY_CHECK_FAILED, CAMPAIGN_NOT_ACTIVE, COMPANY_INELIGIBLE, INELIGIBLE_TIER, MARKETING_DISABLED, BLOCKING_OVERRIDE, OPTED_OUT, TIER_BELOW_CAMPAIGN_MINIMUM (SPEC §6, §16.3, §16.15).';
+    'The marketing safety gate: one verdict (audit_id, is_eligible, block_reason, computed_tier, effective_tier, block_detail) from vw_marketing_eligibility_with_overrides and the campaign, and exactly one send_attempt_audit row per call. Never raises for a verdict; fails closed to ELIGIBILITY_CHECK_FAILED, with block_detail saying which check failed. Block reasons, first that applies: ELIGIBILITY_CHECK_FAILED, CAMPAIGN_NOT_ACTIVE, COMPANY_INELIGIBLE, INELIGIBLE_TIER, MARKETING_DISABLED, BLOCKING_OVERRIDE, OPTED_OUT, TIER_BELOW_CAMPAIGN_MINIMUM (docs/reference/gate.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_safety_gate_check(text, text, text, text, boolean) TO outreach_sender;

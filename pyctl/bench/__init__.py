@@ -1,4 +1,4 @@
-"""`pyctl bench`: the budgets of SPEC §15, each a figure compared with a floor
+"""`pyctl bench`: the budgets of the contract (docs/benchmarks.md), each a figure compared with a floor
 measured in the same run on the same server.
 
 A benchmark is a function registered with `@benchmark(name, budget_text)`

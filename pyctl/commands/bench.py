@@ -25,7 +25,7 @@ from pyctl.resources import SQL_ROOT
 @format_option()
 @click.pass_context
 def command(ctx, quick, only, json_path, root, fmt):
-    """Benchmarks of SPEC §15, each a figure against a floor measured in the
+    """The performance budgets, each a figure against a floor measured in the
     same run. They run on the server of --dsn (or DATABASE_URL, or the
     embedded cluster), in scratch databases created there and dropped. A
     full run exits non-zero when a figure is over its budget or a benchmark

@@ -1,5 +1,5 @@
 """`pyctl gate check COMPANY --campaign C [--channel EMAIL|PHONE] [--dry-run]`:
-the safety gate from a shell (SPEC §6, §14). Prints the verdict (with the
+the safety gate from a shell (docs/reference/gate.md). Prints the verdict (with the
 reason and its detail when blocked) and its audit id; exit 0 when eligible, 3
 when blocked (1 for errors). The work is in
 pyctl.gate.check_eligibility."""

@@ -1,5 +1,5 @@
 """`pyctl governance run|archive|cleanup|summary|blocking|health|archive-error|resolve|unpark`:
-error governance (SPEC §7) from a shell; see pyctl.governance."""
+error governance (docs/reference/governance.md) from a shell; see pyctl.governance."""
 import click
 
 from pyctl import governance as gov

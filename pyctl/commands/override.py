@@ -1,4 +1,4 @@
-"""`pyctl override set|remove|list`: the kill switch from a shell (SPEC §5, §14).
+"""`pyctl override set|remove|list`: the kill switch from a shell (docs/reference/gate.md).
 The work is in pyctl.gate (set_override, remove_override, list_overrides)."""
 from __future__ import annotations
 

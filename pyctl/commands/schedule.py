@@ -1,4 +1,4 @@
-"""`pyctl schedule [--status]`: the governance jobs' pg_cron schedule (SPEC §12); see pyctl.governance."""
+"""`pyctl schedule [--status]`: the governance jobs' pg_cron schedule (docs/reference/governance.md); see pyctl.governance."""
 import re
 
 import click
