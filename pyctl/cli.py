@@ -72,8 +72,9 @@ def cli() -> None:
     Every command talks to the database given by --dsn URL, which it accepts
     before or after the subcommand (`pyctl --dsn URL state`, `pyctl state
     --dsn URL`), else by DATABASE_URL; without either, to the embedded
-    cluster under .pyctl/ (started when needed). `pyctl db` manages that
-    cluster and ignores both."""
+    cluster of the checkout (found from any of its directories, or from
+    $PYCTL_HOME; started when needed). `pyctl db` manages that cluster and
+    ignores both. Every command that prints data takes --format json."""
 
 
 add_dsn_option(cli)

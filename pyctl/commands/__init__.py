@@ -16,7 +16,7 @@ import click
 from pyctl import dsn as dsn_module
 
 DSN_HELP = ("database URL, accepted before or after any subcommand (default: $DATABASE_URL, "
-            "else the embedded cluster under .pyctl/, started when needed)")
+            "else the embedded cluster of the checkout or of $PYCTL_HOME, started when needed)")
 IGNORED_DSN_HELP = "ignored: `pyctl db` manages the embedded cluster (accepted so every command takes --dsn)"
 _KEY = "pyctl.dsn"
 _COMMAND_KEY = "pyctl.command"
