@@ -4,6 +4,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(44);
 \ir fixtures/company.sql
+\ir fixtures/broken_eligibility_view.sql
 
 -- ---------------------------------------------------------------- helpers
 -- the verdict as 'is_eligible/block_reason/block_detail', and the audit row of that call agreeing with it
@@ -109,26 +110,15 @@ SELECT is(pg_temp.d('GBD-T0', 'GBD-EM'), 'false/TIER_BELOW_CAMPAIGN_MINIMUM/effe
           'tier below the campaign minimum');
 
 -- ---------------------------------------------------------------- an internal error: its SQLSTATE
-CREATE FUNCTION outreach._pgtap_gbd_boom(p_cid text) RETURNS boolean LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp AS $f$
-BEGIN
-    RAISE EXCEPTION 'view read failed on purpose (%)', p_cid USING ERRCODE = 'XX000';
-END $f$;
-ALTER VIEW outreach.vw_marketing_eligibility_with_overrides RENAME TO _pgtap_gbd_real;
-CREATE VIEW outreach.vw_marketing_eligibility_with_overrides AS
-    SELECT r.* FROM outreach._pgtap_gbd_real r WHERE outreach._pgtap_gbd_boom(r.company_unique_id);
-GRANT SELECT ON outreach.vw_marketing_eligibility_with_overrides TO outreach_owner;
-GRANT EXECUTE ON FUNCTION outreach._pgtap_gbd_boom(text) TO outreach_owner;
+SELECT pg_temp.break_eligibility_view('raise');
 SELECT is(pg_temp.d('GBD-VIEW', 'GBD-EM'),
           'false/ELIGIBILITY_CHECK_FAILED/internal error XX000: view read failed on purpose (GBD-VIEW)',
           'an error inside the gate: its SQLSTATE and message');
-CREATE OR REPLACE VIEW outreach.vw_marketing_eligibility_with_overrides AS
-    SELECT r.* FROM outreach._pgtap_gbd_real r CROSS JOIN generate_series(1, 2);
+SELECT pg_temp.break_eligibility_view('twice');
 SELECT is(pg_temp.d('GBD-VIEW', 'GBD-EM'),
           'false/ELIGIBILITY_CHECK_FAILED/company ''GBD-VIEW'' is in the eligibility view more than once',
           'a view answering twice for one company');
-DROP VIEW outreach.vw_marketing_eligibility_with_overrides;
-ALTER VIEW outreach._pgtap_gbd_real RENAME TO vw_marketing_eligibility_with_overrides;
+SELECT pg_temp.restore_eligibility_view();
 SELECT is(pg_temp.d('GBD-VIEW', 'GBD-EM'), 'true/-/-', 'with the real view back, the same company passes, no detail');
 
 -- ---------------------------------------------------------------- roles and the append-only rule

@@ -33,7 +33,7 @@ def command_flags(command: click.Command | None) -> dict[str, str]:
     return flags
 
 
-def database_failure(e: "psycopg.Error") -> PyctlError:
+def database_failure(e: Exception) -> PyctlError:
     """A database error as one line, in the running command's words: "run
     `pyctl migrate`" where a missing object means the database is not
     migrated, and the command's flags where the message names SQL parameters."""

@@ -7,14 +7,12 @@ migrate`" on an unmigrated database, and `seed --ensure`."""
 from __future__ import annotations
 
 import json
-import uuid
 
 import click
 import psycopg
 import pytest
-from psycopg import sql
 
-from helpers import error_lines, output
+from helpers import error_lines, output, seeded_database
 from pyctl.cli import cli
 from pyctl.errors import PyctlError
 from pyctl.output import WIDTH
@@ -26,15 +24,8 @@ COMPANIES = 600
 @pytest.fixture(scope="module")
 def seeded(admin, template_db, server_dsn, run_pyctl):
     """A clone of the migrated template with COMPANIES seeded companies."""
-    name = f"op_{uuid.uuid4().hex[:10]}"
-    admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template_db)))
-    try:
-        dsn = server_dsn(name)
-        p = run_pyctl(["seed", "--companies", str(COMPANIES), "--dsn", dsn])
-        assert p.returncode == 0, output(p)
-        yield dsn
-    finally:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with seeded_database(admin, template_db, run_pyctl, server_dsn, COMPANIES, "op") as name:
+        yield server_dsn(name)
 
 
 # ------------------------------------------------------------------ override list

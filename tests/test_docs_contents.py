@@ -6,7 +6,6 @@ outside the repository, an issue tracker's numbers)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import psycopg
 import pytest

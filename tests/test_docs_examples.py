@@ -12,11 +12,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from psycopg import sql
 
 from conftest import _create_db, _drop_db
 from docs_runner import RUNNABLE, Block, Outcome, check, match_output, parse, run, scratch_checkout
-from helpers import REPO_ROOT, output
+from helpers import REPO_ROOT, seeded_database
 
 #: the demo data `make demo` creates
 DEMO_COMPANIES = 10_000
@@ -35,16 +34,8 @@ def _rel(path: Path) -> str:
 @pytest.fixture(scope="module")
 def demo_db(admin, template_db, server_dsn, run_pyctl):
     """The demo database: a clone of the migrated template, seeded as `make demo` seeds."""
-    name = f"docs_{uuid.uuid4().hex[:10]}"
-    _create_db(admin, name, template_db)
-    try:
-        p = run_pyctl(["seed", "--companies", str(DEMO_COMPANIES), "--dsn", server_dsn(name)])
-        if p.returncode != 0:
-            pytest.fail(f"pyctl seed failed:\n{output(p)[-3000:]}", pytrace=False)
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+    with seeded_database(admin, template_db, run_pyctl, server_dsn, DEMO_COMPANIES, "docs") as name:
         yield name
-    finally:
-        _drop_db(admin, name)
 
 
 @pytest.mark.parametrize("path", DOCS, ids=_rel)

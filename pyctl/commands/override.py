@@ -3,7 +3,6 @@ The work is in pyctl.gate (set_override, remove_override, list_overrides)."""
 from __future__ import annotations
 
 import getpass
-import json
 
 import click
 
