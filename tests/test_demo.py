@@ -41,11 +41,15 @@ def _stable(doc):
     return doc
 
 
-def _state(home: str) -> dict:
-    p = subprocess.run([pyctl_executable(), "state", "--format", "json"], env=_env(home), capture_output=True,
+def _json(home: str, *args: str) -> dict:
+    p = subprocess.run([pyctl_executable(), *args, "--format", "json"], env=_env(home), capture_output=True,
                        text=True, timeout=300, cwd="/")
     assert p.returncode == 0, output(p)
     return json.loads(p.stdout)
+
+
+def _state(home: str) -> dict:
+    return _json(home, "state")
 
 
 @pytest.fixture
@@ -63,6 +67,10 @@ def test_make_demo_twice_shows_the_same_state(home):
     assert "LIVE SYSTEM STATE" in first.stdout and f"seeded {COMPANIES:,} companies" in first.stdout
     state = _state(home)
     assert state["companies"]["total"] == COMPANIES, state["companies"]
+    # the state's job health is schedule --status's: jobs just registered have not run yet
+    jobs = {r["job_name"]: r["status"] for r in state["job_health"]["rows"]}
+    scheduled = {r["job_name"]: r["status"] for r in _json(home, "schedule", "--status")["health"]}
+    assert jobs == scheduled and set(jobs.values()) == {"NEVER_RUN"}, (jobs, scheduled)
 
     second = _make("demo", home)
     assert second.returncode == 0, output(second)[-4000:]
@@ -70,6 +78,17 @@ def test_make_demo_twice_shows_the_same_state(home):
     assert "initdb" not in second.stdout and "already running" in second.stdout
     again = _state(home)
     assert _stable(again) == _stable(state), "a second make demo changed the state"
+
+    # make demo-fresh: a new cluster, so what was changed by hand is gone, and the same demo data
+    subprocess.run([pyctl_executable(), "override", "set", "S42-00000001", "BLOCK_OUTREACH", "--reason", "test",
+                    "--actor", "test"], env=_env(home), check=True, capture_output=True, timeout=120, cwd="/")
+    fresh = _make("demo-fresh", home)
+    assert fresh.returncode == 0, output(fresh)[-4000:]
+    assert "destroyed" in fresh.stdout and f"seeded {COMPANIES:,} companies" in fresh.stdout, fresh.stdout
+    rebuilt = _state(home)
+    # the data, not what moves with the clock (seed times are relative to now)
+    for key in ("companies", "overrides", "row_counts", "tier_distribution", "completion", "campaigns"):
+        assert rebuilt[key] == state[key], f"make demo-fresh rebuilt a different {key}"
 
     cluster = json.loads((Path(home) / ".pyctl" / "cluster.json").read_text())
     clean = _make("clean", home)
