@@ -76,11 +76,12 @@ def test_another_isolation_level_is_named(conn, new_conn):
 
 @pytest.mark.parametrize("args, detail", [
     (["NOPE-123"], "unknown company 'NOPE-123'"),
+    ([" "], "company id is blank"),
     (["{cid}", "--campaign", "X"], "unknown campaign 'X'"),
     (["{cid}", "--channel", "SMS"], "channel SMS is not EMAIL/PHONE"),
     (["{cid}", "--correlation-id", " "], "correlation id is blank"),
     (["{cid}", "--campaign", "{phone}"], "campaign channel is PHONE, not EMAIL"),
-], ids=["unknown-company", "unknown-campaign", "sms", "blank-correlation", "phone-campaign"])
+], ids=["unknown-company", "blank-company", "unknown-campaign", "sms", "blank-correlation", "phone-campaign"])
 def test_pyctl_gate_check_prints_the_detail(conn, dsn, run_pyctl, args, detail):
     ids = {"cid": make_company(conn), "phone": campaign(conn, "PHONE")}
     camp = campaign(conn)
