@@ -4,7 +4,9 @@ prints data takes).
 
     table_lines(rows, columns)     rows (dicts or sequences) as text lines, at most WIDTH wide:
                                    when the natural table is wider, the widest columns are
-                                   narrowed and their cells wrapped onto continuation lines
+                                   narrowed and their cells wrapped onto continuation lines;
+                                   when even that would cut a value that has no separator (a
+                                   digest, an id), one block of "column  value" lines per row
     format_option()                the --format text|json option (plus a hidden --json alias
                                    where a command had that flag)
     echo_json(data)                the data as indented JSON (datetimes ISO 8601, UUIDs and
@@ -135,6 +137,11 @@ def table_lines(rows: Sequence[Any], columns: Iterable[str], *, headers: Sequenc
     else:
         right_set = set(right)
     natural = [max([len(head[i])] + [len(r[i]) for r in cells]) for i in range(len(cols))]
+    # values that wrapping cannot break (digests, ids) must stay whole, to be copied
+    pieces = [max(_longest_piece([head[i]]), _longest_piece(r[i] for r in cells)) for i in range(len(cols))]
+    if sum(natural) + 2 * (len(cols) - 1) > width - len(indent) and \
+            sum(pieces) + 2 * (len(cols) - 1) > width - len(indent):
+        return record_lines(cells, head, width=width, indent=indent)
     floors = [max([_longest_piece([head[i]])] + [len(r[i]) for r in cells]) for i in range(len(cols))]
     prose = [_is_prose(r[i] for r in cells) for i in range(len(cols))]
     widths = _fit(natural, floors, prose, width - len(indent), 2)
@@ -151,6 +158,22 @@ def table_lines(rows: Sequence[Any], columns: Iterable[str], *, headers: Sequenc
     lines = render(head) + [indent + "  ".join("-" * w for w in widths)]
     for row in cells:
         lines += render(row)
+    return lines
+
+
+def record_lines(cells: Sequence[Sequence[str]], head: Sequence[str], *, width: int = WIDTH,
+                 indent: str = "") -> list[str]:
+    """Rows as blocks of "column  value" lines, a blank line between blocks:
+    for a table whose unbreakable values do not fit side by side."""
+    label = max(len(h) for h in head)
+    room = max(width - len(indent) - label - 2, MIN_COLUMN)
+    lines: list[str] = []
+    for n, row in enumerate(cells):
+        if n:
+            lines.append("")
+        for h, c in zip(head, row):
+            for k, part in enumerate(_wrap(c, max(room, _longest_piece([c])))):
+                lines.append((indent + (h if k == 0 else "").ljust(label) + "  " + part).rstrip())
     return lines
 
 

@@ -15,7 +15,7 @@ import pytest
 from helpers import error_lines, output, seeded_database
 from pyctl.cli import cli
 from pyctl.errors import PyctlError
-from pyctl.output import WIDTH
+from pyctl.output import WIDTH, table_lines
 from test_cli import ARGS, CAMPAIGN_FILE, leaf_commands
 
 COMPANIES = 600
@@ -84,6 +84,20 @@ def test_text_fits_100_columns_and_json_parses(seeded, run_pyctl, args, kind):
     p = run_pyctl([*args, "--format", "json"], dsn=seeded)
     assert p.returncode in (0, 3), output(p)
     assert isinstance(json.loads(p.stdout), kind), p.stdout[:500]
+
+
+def test_a_value_without_separators_is_never_cut():
+    """A digest or an id is copied from the terminal: a table that cannot fit
+    them side by side prints one block per row instead of cutting them."""
+    digest = "e756d38ecab01933c3f7768d87f40727740cb427bf86b4e746b66e099ed7c58f"
+    rows = [{"table_name": "outreach.send_attempt_audit", "seal_id": 4, "rows_sealed": 2,
+             "sealed_at": "2026-12-06T02:38:37.321053+00:00", "digest": digest}] * 2
+    lines = table_lines(rows, list(rows[0]))
+    assert max(map(len, lines)) <= WIDTH, lines
+    text = "\n".join(lines)
+    assert text.count(digest) == 2 and text.count("outreach.send_attempt_audit") == 2, text
+    # a table that fits stays a table
+    assert table_lines([{"a": "x", "b": digest}], ["a", "b"])[1].startswith("-")
 
 
 #: commands that print no data of their own, and why they take no --format json
