@@ -1,8 +1,12 @@
 # Outreach governance core: one-command demo and test run on a clean clone
 # (Debian bookworm, as root or with sudo-free apt).
 #
-#   make demo   packages + venv, then the embedded cluster, migrate, seed, schedule, state
-#   make test   packages + venv, then the pytest suite (its own throwaway cluster)
+#   make demo        packages + venv, then the embedded cluster, migrate, seed, schedule, state;
+#                    idempotent: a second run adds nothing and shows the same state
+#   make demo-fresh  the same on a new, empty cluster (the old one and its data deleted)
+#   make test        packages + venv, then the pytest suite (its own throwaway cluster)
+#   make stop        stop the embedded cluster (its data stays)
+#   make clean       stop it and delete its data
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -14,15 +18,16 @@ APT_PACKAGES := postgresql-15 postgresql-15-pgtap postgresql-15-cron postgresql-
 		prometheus prometheus-postgres-exporter chromium pgbouncer
 COMPANIES ?= 10000
 
-.PHONY: demo test setup packages venv clean-cluster
+.PHONY: demo demo-fresh test setup packages venv stop clean clean-cluster
 
 demo: setup
 	$(PYCTL) db start
 	$(PYCTL) migrate
-	$(PYCTL) seed --companies $(COMPANIES)
+	@# --ensure: the demo companies are created once; a second run adds none
+	$(PYCTL) seed --companies $(COMPANIES) --ensure
 	@# the governance jobs on pg_cron (preloaded by the embedded cluster when
 	@# installed); without pg_cron this says how to enable it and the demo goes on
-	-$(PYCTL) schedule
+	-$(PYCTL) schedule --if-needed
 	$(PYCTL) state
 
 test: setup
@@ -53,5 +58,15 @@ $(VENV)/.installed: pyproject.toml setup.py
 	fi
 	@touch $@
 
-clean-cluster:
+demo-fresh: setup
+	$(PYCTL) db destroy --yes
+	$(MAKE) demo
+
+stop:
 	-$(PYCTL) db stop
+
+clean:
+	-$(PYCTL) db destroy --yes
+
+# (the old name of `make stop`)
+clean-cluster: stop

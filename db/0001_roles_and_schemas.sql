@@ -1,4 +1,4 @@
--- Roles and schemas of the outreach governance core (SPEC §0, §13).
+-- Roles and schemas of the outreach governance core (docs/reference/conventions.md).
 -- Group roles are cluster-wide and NOLOGIN; they are created only when absent
 -- so that several databases of one cluster share them.
 -- Everything below is schema-qualified; what is not (operators, built-in
@@ -27,11 +27,11 @@ CREATE SCHEMA people AUTHORIZATION outreach_owner;
 CREATE SCHEMA company AUTHORIZATION outreach_owner;
 CREATE SCHEMA shq AUTHORIZATION outreach_owner;
 
-COMMENT ON SCHEMA cl IS 'Company Lifecycle authority registry: sovereign company identity (SPEC §1).';
-COMMENT ON SCHEMA outreach IS 'Outreach Execution: the spine, company targets, sub-hubs, hub status, BIT, kill switch, gate (SPEC §1-§6, §11).';
-COMMENT ON SCHEMA people IS 'People Intelligence sub-hub: slots, people and their errors (SPEC §2, §7).';
-COMMENT ON SCHEMA company IS 'Company-level enrichment errors (SPEC §7).';
-COMMENT ON SCHEMA shq IS 'Governance: audit log, error governance, promotion gates, tool canon (SPEC §7-§10).';
+COMMENT ON SCHEMA cl IS 'Company Lifecycle authority registry: sovereign company identity (docs/reference/identity.md).';
+COMMENT ON SCHEMA outreach IS 'Outreach Execution: the spine, company targets, sub-hubs, hub status, BIT, kill switch, gate (docs/reference/identity.md).';
+COMMENT ON SCHEMA people IS 'People Intelligence sub-hub: slots, people and their errors (docs/reference/hubs.md).';
+COMMENT ON SCHEMA company IS 'Company-level enrichment errors (docs/reference/governance.md).';
+COMMENT ON SCHEMA shq IS 'Governance: audit log, error governance, promotion gates, tool canon (docs/reference/governance.md).';
 
 -- Every group role may resolve names in every project schema; what it may do
 -- there is granted object by object.

@@ -1,5 +1,5 @@
--- Identity (SPEC §1): the CL authority registry, the outreach spine and its
--- archives; and the governance audit log (SPEC §10).
+-- Identity (docs/reference/identity.md): the CL authority registry, the outreach spine and its
+-- archives; and the governance audit log (docs/reference/operations.md).
 -- depends: 0001_roles_and_schemas
 -- Everything below is schema-qualified; what is not (operators, built-in
 -- functions and types) binds to pg_catalog and nothing else.
@@ -26,7 +26,7 @@ CREATE TABLE cl.company_identity (
     CONSTRAINT company_identity_bound_at_with_id CHECK ((outreach_id IS NULL) = (outreach_id_bound_at IS NULL))
 );
 COMMENT ON TABLE cl.company_identity IS
-    'CL authority registry: one row per sovereign company. outreach_id is written once by outreach.fn_mint_outreach_id (SPEC §1).';
+    'CL authority registry: one row per sovereign company. outreach_id is written once by outreach.fn_mint_outreach_id (docs/reference/identity.md).';
 COMMENT ON COLUMN cl.company_identity.outreach_id IS 'Bound once by the Golden Rule; never changes or returns to NULL (OG003).';
 
 -- THE SPINE. (outreach_id, company_unique_id) is unique so that every table
@@ -38,7 +38,7 @@ CREATE TABLE outreach.outreach (
     CONSTRAINT outreach_id_company_key UNIQUE (outreach_id, company_unique_id)
 );
 COMMENT ON TABLE outreach.outreach IS
-    'THE SPINE: one outreach record per CL company, minted by outreach.fn_mint_outreach_id (SPEC §1).';
+    'THE SPINE: one outreach record per CL company, minted by outreach.fn_mint_outreach_id (docs/reference/identity.md).';
 
 CREATE TABLE outreach.outreach_archive (
     outreach_id       uuid PRIMARY KEY,
@@ -49,7 +49,7 @@ CREATE TABLE outreach.outreach_archive (
     archived_by       text NOT NULL CHECK (archived_by ~ '\S')
 );
 COMMENT ON TABLE outreach.outreach_archive IS
-    'Spine rows removed by outreach.fn_delete_outreach_cascade, with who and why (SPEC §10).';
+    'Spine rows removed by outreach.fn_delete_outreach_cascade, with who and why (docs/reference/operations.md).';
 
 CREATE TABLE outreach.outreach_orphan_archive (
     outreach_id       uuid PRIMARY KEY,
@@ -60,7 +60,7 @@ CREATE TABLE outreach.outreach_orphan_archive (
     archived_by       text NOT NULL CHECK (archived_by ~ '\S')
 );
 COMMENT ON TABLE outreach.outreach_orphan_archive IS
-    'Spine rows that CL never bound, moved out by outreach.fn_archive_orphans (SPEC §10).';
+    'Spine rows that CL never bound, moved out by outreach.fn_archive_orphans (docs/reference/operations.md).';
 
 CREATE TABLE shq.audit_log (
     audit_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -72,7 +72,7 @@ CREATE TABLE shq.audit_log (
 );
 CREATE INDEX audit_log_event_type_idx ON shq.audit_log (event_type, occurred_at);
 COMMENT ON TABLE shq.audit_log IS
-    'Append-only governance audit trail: governance runs, smoke tests, cascades, manual actions (SPEC §10).';
+    'Append-only governance audit trail: governance runs, smoke tests, cascades, manual actions (docs/reference/operations.md).';
 
 GRANT SELECT ON cl.company_identity TO outreach_cl_authority, outreach_governor;
 GRANT SELECT ON outreach.outreach TO outreach_hub_writer, outreach_governor;

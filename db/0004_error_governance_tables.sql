@@ -1,4 +1,4 @@
--- Error governance tables (SPEC §7, seed 003 §1.1-§1.2): the two enums, the
+-- Error governance tables (docs/reference/governance.md): the two enums, the
 -- registry of governed tables, and the five governed tables with their
 -- archives, all built from the registry so that a sixth table is one more
 -- registry row plus this same shape.
@@ -8,9 +8,9 @@
 SET LOCAL search_path = pg_catalog, pg_temp;
 
 CREATE TYPE shq.error_disposition AS ENUM ('RETRY', 'PARKED', 'ARCHIVED', 'IGNORE', 'RESOLVED');
-COMMENT ON TYPE shq.error_disposition IS 'Where a governed error stands; RETRY and PARKED block promotion (SPEC §7).';
+COMMENT ON TYPE shq.error_disposition IS 'Where a governed error stands; RETRY and PARKED block promotion (docs/reference/governance.md).';
 CREATE TYPE shq.ttl_tier AS ENUM ('SHORT', 'MEDIUM', 'LONG', 'INFINITE');
-COMMENT ON TYPE shq.ttl_tier IS 'How long a governed error lives before TTL archiving: 7, 30, 90 days, never (SPEC §7).';
+COMMENT ON TYPE shq.ttl_tier IS 'How long a governed error lives before TTL archiving: 7, 30, 90 days, never (docs/reference/governance.md).';
 
 CREATE TABLE shq.governed_error_tables (
     table_name    text PRIMARY KEY CHECK (table_name ~ '^[a-z_]+\.[a-z_]+$'),
@@ -21,7 +21,7 @@ CREATE TABLE shq.governed_error_tables (
     display_order integer NOT NULL UNIQUE
 );
 COMMENT ON TABLE shq.governed_error_tables IS
-    'Registry of governed error tables: their archive, owning hub (for promotion blocking), max_retries and archive retention (SPEC §7).';
+    'Registry of governed error tables: their archive, owning hub (for promotion blocking), max_retries and archive retention (docs/reference/governance.md).';
 
 INSERT INTO shq.governed_error_tables (table_name, archive_table, hub_id, max_retries, retention, display_order) VALUES
     ('outreach.dol_errors',            'outreach.dol_errors_archive',            'dol-filings',         5, interval '1 year',  1),
@@ -81,7 +81,7 @@ BEGIN
             v_name || '_next_retry_idx', v_schema, v_name);
         EXECUTE pg_catalog.format(
             'COMMENT ON TABLE %I.%I IS %L', v_schema, v_name,
-            'Governed error table (SPEC §7): RETRY -> PARKED -> escalated; TTL-archived to ' || r.archive_table || '.');
+            'Governed error table (docs/reference/governance.md): RETRY -> PARKED -> escalated; TTL-archived to ' || r.archive_table || '.');
 
         EXECUTE pg_catalog.format($f$
             CREATE TABLE %1$I.%2$I (
@@ -114,7 +114,7 @@ BEGIN
                                   v_aname || '_retention_idx', v_aschema, v_aname);
         EXECUTE pg_catalog.format(
             'COMMENT ON TABLE %I.%I IS %L', v_aschema, v_aname,
-            'Archive of ' || r.table_name || ' (SPEC §7): rows moved here keep every column, plus who/why/when and retention ('
+            'Archive of ' || r.table_name || ' (docs/reference/governance.md): rows moved here keep every column, plus who/why/when and retention ('
             || r.retention::text || ').');
         EXECUTE pg_catalog.format('GRANT SELECT ON %I.%I, %I.%I TO outreach_governor, outreach_hub_writer',
                                   v_schema, v_name, v_aschema, v_aname);

@@ -1,4 +1,4 @@
--- BIT engine (SPEC §4): signal types, append-only signals, sovereign scores.
+-- BIT engine (docs/reference/bit.md): signal types, append-only signals, sovereign scores.
 -- depends: 0003_hubs_targets_subhubs
 -- Everything below is schema-qualified; what is not (operators, built-in
 -- functions and types) binds to pg_catalog and nothing else.
@@ -13,7 +13,7 @@ CREATE TABLE outreach.bit_signal_types (
     description    text
 );
 COMMENT ON TABLE outreach.bit_signal_types IS
-    'BIT signal catalogue: default points and half-life per signal type; NULL half_life_days = no decay (SPEC §4).';
+    'BIT signal catalogue: default points and half-life per signal type; NULL half_life_days = no decay (docs/reference/bit.md).';
 
 -- Half-lives: a verified domain is a standing fact (no decay); a reply or a
 -- news mention goes stale within weeks; renewals and people moves in months.
@@ -40,7 +40,7 @@ CREATE TABLE outreach.bit_signals (
 );
 CREATE INDEX bit_signals_outreach_occurred_idx ON outreach.bit_signals (outreach_id, occurred_at);
 COMMENT ON TABLE outreach.bit_signals IS
-    'Append-only BIT signal events; idempotent on (outreach_id, signal_type, dedup_key) (SPEC §4).';
+    'Append-only BIT signal events; idempotent on (outreach_id, signal_type, dedup_key) (docs/reference/bit.md).';
 
 CREATE TABLE outreach.bit_scores (
     outreach_id       uuid PRIMARY KEY,
@@ -55,7 +55,7 @@ CREATE TABLE outreach.bit_scores (
         REFERENCES outreach.outreach (outreach_id, company_unique_id)
 );
 COMMENT ON TABLE outreach.bit_scores IS
-    'Sovereign: the current BIT score per outreach_id, written only by outreach.fn_refresh_bit_scores (SPEC §4).';
+    'Sovereign: the current BIT score per outreach_id, written only by outreach.fn_refresh_bit_scores (docs/reference/bit.md).';
 
 GRANT SELECT ON outreach.bit_signal_types, outreach.bit_signals, outreach.bit_scores
     TO outreach_hub_writer, outreach_governor;

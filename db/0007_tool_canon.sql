@@ -1,4 +1,4 @@
--- Tool canon guard (SPEC §9, seed 003 §2.1): the tool registry and the
+-- Tool canon guard (docs/reference/operations.md): the tool registry and the
 -- append-only violation log.
 -- depends: 0001_roles_and_schemas
 -- Everything below is schema-qualified; what is not (operators, built-in
@@ -19,7 +19,7 @@ CREATE TABLE shq.tool_registry (
     created_at              timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE shq.tool_registry IS
-    'Tool canon: which tools each hub may call, how, and under which gate state (SPEC §9).';
+    'Tool canon: which tools each hub may call, how, and under which gate state (docs/reference/operations.md).';
 
 CREATE TABLE shq.tool_violations (
     violation_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -36,6 +36,6 @@ CREATE TABLE shq.tool_violations (
     actor              text NOT NULL DEFAULT session_user
 );
 CREATE INDEX tool_violations_tool_idx ON shq.tool_violations (tool_id, occurred_at);
-COMMENT ON TABLE shq.tool_violations IS 'Append-only log of every tool-canon violation (SPEC §9).';
+COMMENT ON TABLE shq.tool_violations IS 'Append-only log of every tool-canon violation (docs/reference/operations.md).';
 
 GRANT SELECT ON shq.tool_registry, shq.tool_violations TO outreach_governor, outreach_hub_writer;

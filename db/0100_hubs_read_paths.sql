@@ -1,4 +1,4 @@
--- Hub model read paths (SPEC §3, §8): indexes the eligibility and readiness views read.
+-- Hub model read paths (docs/reference/hubs.md): indexes the eligibility and readiness views read.
 -- depends: 0007_tool_canon
 
 -- vw_marketing_eligibility joins the "verified person in a filled slot" rollup

@@ -1,4 +1,4 @@
--- Hub model read paths (SPEC §3, §15): THE authoritative view reads every
+-- Hub model read paths (docs/reference/hubs.md): THE authoritative view reads every
 -- table in company_unique_id order and merges them; these covering indexes let
 -- it do so with index-only scans (and bit_scores, keyed by outreach_id, join in
 -- the same order).

@@ -1,4 +1,4 @@
--- Error governance jobs (SPEC §7): indexes the jobs read, built from the registry.
+-- Error governance jobs (docs/reference/governance.md): indexes the jobs read, built from the registry.
 -- depends: 0007_tool_canon
 SET LOCAL search_path = pg_catalog, pg_temp;
 

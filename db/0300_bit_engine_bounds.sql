@@ -1,4 +1,4 @@
--- BIT engine (SPEC §4): value bounds the scoring arithmetic relies on, and room for HOT updates of bit_scores.
+-- BIT engine (docs/reference/bit.md): value bounds the scoring arithmetic relies on, and room for HOT updates of bit_scores.
 -- depends: 0007_tool_canon
 SET LOCAL search_path = pg_catalog, pg_temp;
 

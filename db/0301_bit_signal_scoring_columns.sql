@@ -1,4 +1,4 @@
--- BIT engine (SPEC §4): per-signal values the scoring reads, computed once when the signal is stored.
+-- BIT engine (docs/reference/bit.md): per-signal values the scoring reads, computed once when the signal is stored.
 -- depends: 0300_bit_engine_bounds
 SET LOCAL search_path = pg_catalog, pg_temp;
 

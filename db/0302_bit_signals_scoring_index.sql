@@ -1,4 +1,4 @@
--- BIT engine (SPEC §4): a covering index the full refresh reads instead of the signals' heap.
+-- BIT engine (docs/reference/bit.md): a covering index the full refresh reads instead of the signals' heap.
 -- depends: 0301_bit_signal_scoring_columns
 SET LOCAL search_path = pg_catalog, pg_temp;
 

@@ -1,4 +1,4 @@
--- Kill switch, safety gate, send log and engagement (SPEC §5, §6, §11): keys that hold even where a trigger does not fire, read grants.
+-- Kill switch, safety gate, send log and engagement (docs/reference/gate.md): keys that hold even where a trigger does not fire, read grants.
 -- depends: 0007_tool_canon
 SET LOCAL search_path = pg_catalog, pg_temp;
 
@@ -22,7 +22,7 @@ ALTER TABLE outreach.manual_overrides
     ADD CONSTRAINT manual_overrides_expiry_after_creation CHECK (expires_at IS NULL OR expires_at > created_at);
 
 COMMENT ON COLUMN outreach.manual_overrides.expires_at IS
-    'NULL = until removed; an override is active while removed_at IS NULL and (expires_at IS NULL OR expires_at > now()): expiry needs no job (SPEC §5).';
+    'NULL = until removed; an override is active while removed_at IS NULL and (expires_at IS NULL OR expires_at > now()): expiry needs no job (docs/reference/gate.md).';
 COMMENT ON COLUMN outreach.send_log.gate_audit_id IS
     'The passing, non-dry-run send_attempt_audit row that cleared this send: same company, campaign and channel, at most 15 minutes old, used once, and no kill-switch change for the company since (OG008).';
 

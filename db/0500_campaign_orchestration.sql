@@ -1,4 +1,4 @@
--- Campaign orchestration (SPEC §6): a send's step belongs to its campaign, the planner's and status trigger's indexes, read grants.
+-- Campaign orchestration (docs/reference/gate.md): a send's step belongs to its campaign, the planner's and status trigger's indexes, read grants.
 -- depends: 0007_tool_canon
 
 -- A send_log row that names a sequence step names a step of its own campaign

@@ -1,4 +1,4 @@
--- Tool canon catalogue (SPEC §9, seed 003 §2.1): the tools the hubs may call.
+-- Tool canon catalogue (docs/reference/operations.md): the tools the hubs may call.
 -- depends: 0007_tool_canon
 --
 -- A small, realistic catalogue: free (TIER_0) public sources first, cheap

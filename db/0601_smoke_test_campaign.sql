@@ -1,4 +1,4 @@
--- The SMOKE-TEST campaign that shq.fn_run_smoke_test runs the safety gate against (SPEC §10).
+-- The SMOKE-TEST campaign that shq.fn_run_smoke_test runs the safety gate against (docs/reference/operations.md).
 -- depends: 0600_tool_catalogue
 --
 -- Dry runs only: fn_run_smoke_test calls outreach.fn_safety_gate_check with

@@ -1,4 +1,4 @@
--- Indexes for the cascade deletion and orphan archiving paths (SPEC §10).
+-- Indexes for the cascade deletion and orphan archiving paths (docs/reference/operations.md).
 -- depends: 0601_smoke_test_campaign
 
 -- fn_delete_outreach_cascade step 4 removes every override row (active or

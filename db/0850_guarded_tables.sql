@@ -41,7 +41,7 @@ COMMENT ON COLUMN shq.guarded_tables.triggers IS
     'write_once, send_log, engagement: the names of the hand-written guard triggers (triggers/) the table must carry, ENABLE ALWAYS.';
 
 INSERT INTO shq.guarded_tables (table_name, kind, id_column, writer_hint, triggers) VALUES
-    -- append-only (SPEC §0), and the seal chain's own tables
+    -- append-only (docs/reference/conventions.md), and the seal chain's own tables
     ('outreach.send_attempt_audit',  'append_only', NULL, NULL, NULL),
     ('outreach.override_audit_log',  'append_only', NULL, NULL, NULL),
     ('outreach.bit_signals',         'append_only', NULL, NULL, NULL),
@@ -50,7 +50,7 @@ INSERT INTO shq.guarded_tables (table_name, kind, id_column, writer_hint, trigge
     ('shq.tool_violations',          'append_only', NULL, NULL, NULL),
     ('shq.audit_seals',              'append_only', NULL, NULL, NULL),
     ('shq.audit_seal_tombstones',    'append_only', NULL, NULL, NULL),
-    -- sealed: the append-only tables of SPEC §0, each ordered by a bigint
+    -- sealed: the append-only tables (docs/reference/conventions.md), each ordered by a bigint
     -- identity (send_attempt_audit's key is a uuid: audit_seq orders it)
     ('outreach.bit_signals',         'sealed', 'signal_id', NULL, NULL),
     ('outreach.engagement_events',   'sealed', 'event_id', NULL, NULL),
@@ -58,7 +58,7 @@ INSERT INTO shq.guarded_tables (table_name, kind, id_column, writer_hint, trigge
     ('outreach.send_attempt_audit',  'sealed', 'audit_seq', NULL, NULL),
     ('shq.audit_log',                'sealed', 'audit_id', NULL, NULL),
     ('shq.tool_violations',          'sealed', 'violation_id', NULL, NULL),
-    -- sovereign (SPEC §13), and this registry
+    -- sovereign (docs/reference/conventions.md), and this registry
     ('outreach.company_hub_status',  'sovereign', NULL,
         'Use outreach.fn_set_hub_status or outreach.fn_evaluate_hub_statuses.', NULL),
     ('outreach.manual_overrides',    'sovereign', NULL,
@@ -66,7 +66,7 @@ INSERT INTO shq.guarded_tables (table_name, kind, id_column, writer_hint, trigge
     ('outreach.hub_registry',        'sovereign', NULL, 'Hub definitions change only through a migration.', NULL),
     ('outreach.bit_scores',          'sovereign', NULL, 'Use outreach.fn_refresh_bit_scores.', NULL),
     ('shq.guarded_tables',           'sovereign', NULL, 'The registry of guarded tables changes only through a migration.', NULL),
-    -- sub-hub attachment (SPEC §2)
+    -- sub-hub attachment (docs/reference/hubs.md)
     ('outreach.people',              'attachment', NULL, NULL, NULL),
     ('people.company_slot',          'attachment', NULL, NULL, NULL),
     ('people.people_master',         'attachment', NULL, NULL, NULL),

@@ -1,4 +1,4 @@
--- Tool vendors as they appear in code (seed 003 §2.2): the PyPI package names,
+-- Tool vendors as they appear in code (docs/reference/operations.md): the PyPI package names,
 -- import names and API hosts by which `pyctl scan` ties a hub's code to a vendor.
 -- depends: 0600_tool_catalogue
 --

@@ -1,4 +1,4 @@
--- The DONE checker of each hub (SPEC §8, seed 003 §1.4) as data: which
+-- The DONE checker of each hub (docs/reference/hubs.md) as data: which
 -- shq.fn_check_*_done function decides that a hub is DONE for an outreach_id.
 -- depends: 0003_hubs_targets_subhubs
 --
@@ -15,7 +15,7 @@ CREATE TABLE shq.hub_done_checkers (
     checker text NOT NULL UNIQUE CHECK (checker ~ '^shq\.fn_check_[a-z0-9_]+_done$')
 );
 COMMENT ON TABLE shq.hub_done_checkers IS
-    'Which DONE checker (shq.fn_check_*_done(outreach_id uuid, ...) RETURNS boolean) belongs to which hub of outreach.hub_registry (SPEC §8); read by pyctl scan.';
+    'Which DONE checker (shq.fn_check_*_done(outreach_id uuid, ...) RETURNS boolean) belongs to which hub of outreach.hub_registry (docs/reference/hubs.md); read by pyctl scan.';
 
 INSERT INTO shq.hub_done_checkers (hub_id, checker) VALUES
     ('company-target',      'shq.fn_check_company_target_done'),

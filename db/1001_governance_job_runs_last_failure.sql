@@ -1,5 +1,5 @@
 -- Job health gains each job's last failure: shq.fn_governance_job_runs() returns one more column,
--- and a function's result type cannot be replaced, only dropped and created again (SPEC §12).
+-- and a function's result type cannot be replaced, only dropped and created again (docs/reference/governance.md).
 -- depends: 1000_metrics_monitor_role_snapshot
 SET LOCAL search_path = pg_catalog, pg_temp;
 

@@ -1,4 +1,4 @@
--- BIT engine, SPEC §4, §8, §13: fn_refresh_bit_scores (all companies or a
+-- BIT engine: fn_refresh_bit_scores (all companies or a
 -- list, rows written, equal to fn_compute_bit_score), the incremental
 -- statement trigger touching only the companies of the statement, bit_scores
 -- sovereign (OG005 for every direct write), and shq.fn_check_bit_done.

@@ -1,4 +1,4 @@
--- BIT engine, SPEC §4: the score formula against hand-computed values (decay,
+-- BIT engine: the score formula against hand-computed values (decay,
 -- no decay, sums, the cap, as_of cut-off, future as_of), fn_compute_bit_score
 -- pure with one row always, fn_explain_bit_score adding up to the score.
 BEGIN;

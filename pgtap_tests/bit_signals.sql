@@ -1,4 +1,4 @@
--- BIT engine, SPEC §4: outreach.fn_add_bit_signal — defaults, idempotency on
+-- BIT engine: outreach.fn_add_bit_signal — defaults, idempotency on
 -- dedup_key, minting an unminted CL company, every bad input refused with
 -- nothing changed, bit_signals append-only, and who may add signals.
 BEGIN;

@@ -1,4 +1,4 @@
--- BIT engine, SPEC §4 and §13: the seeded signal types, fn_score_tier on every
+-- BIT engine: the seeded signal types, fn_score_tier on every
 -- boundary, and who may call which BIT function (definer-ness, grants).
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
@@ -17,7 +17,7 @@ SELECT results_eq(
              ('EXECUTIVE_MOVEMENT', 'talent-flow', 'MEDIUM', 15, 90),
              ('NEWS_MENTION', 'blog-content', 'LOW', 5, 30),
              ('SLOT_FILLED', 'people-intelligence', 'MEDIUM', 15, 180)$$,
-    'the six signal types are seeded as SPEC §4 lists them');
+    'the six signal types are seeded as the contract lists them');
 SELECT throws_ok($$INSERT INTO outreach.bit_signal_types (signal_type, source_hub, weight_class, points)
                    VALUES ('T_TOO_MANY', 'company-target', 'LOW', 1000001)$$,
                  '23514', NULL, 'a type with more than 1,000,000 points is refused');

@@ -1,4 +1,4 @@
--- Campaign orchestration, SPEC §6: outreach.fn_create_campaign creates a
+-- Campaign orchestration: outreach.fn_create_campaign creates a
 -- campaign and its ordered steps in one go; every bad input is refused with
 -- its SQLSTATE and leaves nothing behind; only the governor may call it.
 BEGIN;

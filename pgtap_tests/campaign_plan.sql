@@ -1,4 +1,4 @@
--- Campaign orchestration, SPEC §6: outreach.fn_plan_campaign_sends plans who
+-- Campaign orchestration: outreach.fn_plan_campaign_sends plans who
 -- a campaign contacts next: each eligibility exclusion, channel blocks, BIT
 -- ordering, the limit, bad campaigns, bad arguments, roles, and that it writes
 -- nothing. Results are filtered to this file's companies (PLN-*) so the file
@@ -61,7 +61,7 @@ SELECT function_returns('outreach', 'fn_plan_campaign_sends', ARRAY['text', 'int
 SELECT is(pg_get_function_result('outreach.fn_plan_campaign_sends(text, integer, timestamptz)'::regprocedure),
           'TABLE(company_unique_id text, outreach_id uuid, target_id text, sequence_id bigint, step_number integer, '
           'bit_score numeric, effective_tier integer)',
-          'the result columns are SPEC §6''s, sequence_id typed as outreach.sequences.sequence_id (bigint)');
+          'the result columns are the contract''s, sequence_id typed as outreach.sequences.sequence_id (bigint)');
 SELECT function_privs_are('outreach', 'fn_plan_campaign_sends', ARRAY['text', 'integer', 'timestamp with time zone'],
                           role, ARRAY['EXECUTE'], role || ' may plan')
   FROM unnest(ARRAY['outreach_sender', 'outreach_governor']) AS role;

@@ -1,4 +1,4 @@
--- Campaign orchestration, SPEC §6: a multi-step sequence played forward in
+-- Campaign orchestration: a multi-step sequence played forward in
 -- time with p_as_of (who is due when), and the outreach_status transitions of
 -- a send: queued -> active on the first send, -> exhausted once the final step
 -- of every active campaign the target is in was sent; paused and opted_out

@@ -1,4 +1,4 @@
--- Foundation, SPEC §0 and §13: the append-only mechanism (OG004) and the
+-- Foundation: the append-only mechanism (OG004) and the
 -- sovereign-table guard (OG005) hold for every role, the owner and a
 -- superuser included, and survive session_replication_role = replica.
 BEGIN;

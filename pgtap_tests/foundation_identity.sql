@@ -1,4 +1,4 @@
--- Foundation, SPEC §1: the CL registry, write-once identity, the Golden Rule,
+-- Foundation: the CL registry, write-once identity, the Golden Rule,
 -- and alignment. Every attack asserts its SQLSTATE and that nothing changed.
 -- Counts are taken against what the database held before (any other data).
 BEGIN;
@@ -26,7 +26,7 @@ SELECT throws_ok($$SELECT cl.fn_register_company('FND-X', 'x', 'x.example', 'ELI
 SELECT is((SELECT count(*) FROM cl.company_identity WHERE company_unique_id IN ('', 'FND-X')), 0::bigint,
           'refused registrations left no row');
 
--- direct INSERT paths into CL refuse blank ids too (SPEC §16.11)
+-- direct INSERT paths into CL refuse blank ids too (docs/reference/identity.md)
 SELECT throws_ok($$INSERT INTO cl.company_identity (company_unique_id) VALUES ('   ')$$, 'OG001', NULL,
                  'direct INSERT of a whitespace id is OG001');
 SELECT throws_ok($$INSERT INTO cl.company_identity (company_unique_id) VALUES (NULL)$$, 'OG001', NULL,

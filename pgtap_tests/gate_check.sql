@@ -1,4 +1,4 @@
--- Safety gate, SPEC §6 / §16.3: every block reason, the precedence shown by
+-- Safety gate: every block reason, the precedence shown by
 -- stacking two conditions, channel-specific blocks, fail-closed inputs, one
 -- audit row per call (dry runs and internal failures included: the
 -- authoritative view is made to fail on purpose), and the roles.
@@ -6,6 +6,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(67);
 \ir fixtures/company.sql
+\ir fixtures/broken_eligibility_view.sql
 
 -- ---------------------------------------------------------------- helpers
 CREATE FUNCTION pg_temp.opt_out(p_cid text) RETURNS void LANGUAGE sql AS $f$
@@ -146,16 +147,7 @@ SELECT is((SELECT count(*)::int FROM outreach.fn_safety_gate_check(NULL, NULL, N
 -- ---------------------------------------------------------------- fail closed on an internal error
 -- The authoritative view is swapped for one whose read raises; the gate must
 -- give a blocked, audited verdict, not an error and not a pass.
-CREATE FUNCTION outreach._pgtap_gate_boom(p_cid text) RETURNS boolean LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp AS $f$
-BEGIN
-    RAISE EXCEPTION 'authoritative view read failed on purpose (%)', p_cid USING ERRCODE = 'XX000';
-END $f$;
-ALTER VIEW outreach.vw_marketing_eligibility_with_overrides RENAME TO _pgtap_real_eligibility;
-CREATE VIEW outreach.vw_marketing_eligibility_with_overrides AS
-    SELECT r.* FROM outreach._pgtap_real_eligibility r WHERE outreach._pgtap_gate_boom(r.company_unique_id);
-GRANT SELECT ON outreach.vw_marketing_eligibility_with_overrides TO outreach_owner;
-GRANT EXECUTE ON FUNCTION outreach._pgtap_gate_boom(text) TO outreach_owner;
+SELECT pg_temp.break_eligibility_view('raise');
 SELECT throws_ok($$SELECT * FROM outreach.vw_marketing_eligibility_with_overrides WHERE company_unique_id = 'GT-VIEW'$$,
                  'XX000', NULL, 'the swapped view really fails');
 SELECT pg_temp.audits() AS a2 \gset
@@ -171,11 +163,9 @@ SELECT is((SELECT block_reason FROM outreach.fn_safety_gate_check('GT-VIEW', 'GT
 RESET ROLE;
 SELECT is(pg_temp.audits(), :a2 + 2, '... audited as well');
 -- a view that answers twice for one company is broken too
-CREATE OR REPLACE VIEW outreach.vw_marketing_eligibility_with_overrides AS
-    SELECT r.* FROM outreach._pgtap_real_eligibility r CROSS JOIN generate_series(1, 2);
+SELECT pg_temp.break_eligibility_view('twice');
 SELECT is(pg_temp.v('GT-VIEW', 'GT-EM'), 'false/ELIGIBILITY_CHECK_FAILED', 'two view rows for one company: ELIGIBILITY_CHECK_FAILED');
-DROP VIEW outreach.vw_marketing_eligibility_with_overrides;
-ALTER VIEW outreach._pgtap_real_eligibility RENAME TO vw_marketing_eligibility_with_overrides;
+SELECT pg_temp.restore_eligibility_view();
 SELECT is(pg_temp.v('GT-VIEW', 'GT-EM'), 'true/-', 'with the real view back, the same company passes');
 
 -- ---------------------------------------------------------------- one audit row per call, always

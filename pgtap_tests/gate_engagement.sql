@@ -1,4 +1,4 @@
--- Engagement, SPEC §11: events belong to a send and carry its ids (OG006);
+-- Engagement: events belong to a send and carry its ids (OG006);
 -- UNSUBSCRIBE opts the target out (and the gate then blocks it); REPLY adds
 -- one ENGAGEMENT_REPLY BIT signal; the table is append-only; vw_engagement_metrics; roles.
 BEGIN;

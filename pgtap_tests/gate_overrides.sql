@@ -1,4 +1,4 @@
--- Kill switch, SPEC §5: set / replace / remove overrides, their audit rows in the
+-- Kill switch: set / replace / remove overrides, their audit rows in the
 -- same transaction, every validation case (code raised, nothing changed), the
 -- one-active-per-type rule, read-time expiry, the sovereign guard and the roles.
 BEGIN;
@@ -59,7 +59,7 @@ SELECT results_eq(
     $$VALUES ('SET'::text, '$$ || :'first_id' || $$'::text, 'customer asked'::text),
              ('REMOVE', '$$ || :'first_id' || $$', 'replaced by $$ || :'second_id' || $$'),
              ('REPLACE', '$$ || :'second_id' || $$', 'second thoughts')$$,
-    'REPLACE: a REMOVE row for the old and a REPLACE row naming the new (SPEC §16.4)');
+    'REPLACE: a REMOVE row for the old and a REPLACE row naming the new (docs/reference/gate.md)');
 SELECT is((SELECT count(DISTINCT l.occurred_at)::int FROM outreach.override_audit_log l
             WHERE l.company_unique_id = 'KS-A' AND l.action IN ('REMOVE', 'REPLACE')), 1,
           'REPLACE: both audit rows carry the same change timestamp');

@@ -1,4 +1,4 @@
--- Send log, SPEC §6: one gate pass clears exactly one send; a send is refused
+-- Send log: one gate pass clears exactly one send; a send is refused
 -- (OG008) for every wrong audit row; the ids must be the target's (OG006); a
 -- recorded send keeps its clearance; roles.
 BEGIN;

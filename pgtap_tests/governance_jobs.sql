@@ -1,4 +1,4 @@
--- Error governance jobs (SPEC §7): TTL intervals, TTL archiving (what expires, what never does,
+-- Error governance jobs (docs/reference/governance.md): TTL intervals, TTL archiving (what expires, what never does,
 -- archive metadata), auto-park, escalation thresholds and monotonic levels, archive cleanup,
 -- the runner's audit row, the summary views.
 BEGIN;

@@ -1,4 +1,4 @@
--- Error governance (SPEC §7): recording errors and registering retries — defaults, TTL tier
+-- Error governance (docs/reference/governance.md): recording errors and registering retries — defaults, TTL tier
 -- from the failure code, backoff, parking at max_retries, bad input, roles.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;

@@ -1,4 +1,4 @@
--- Error governance (SPEC §7): the registry shq.governed_error_tables is the only list of tables —
+-- Error governance (docs/reference/governance.md): the registry shq.governed_error_tables is the only list of tables —
 -- a sixth table registered in this transaction is recorded, retried, parked, archived, cleaned and
 -- acted on by the unchanged functions; the views' coverage check names it until it gets a branch.
 BEGIN;

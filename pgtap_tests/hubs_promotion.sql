@@ -1,4 +1,4 @@
--- Hubs, SPEC §8: DONE checkers, blocking-error checkers, promotion blockers
+-- Hubs: DONE checkers, blocking-error checkers, promotion blockers
 -- (every one), fn_can_promote_to_hub, the readiness views, and who may call them.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;

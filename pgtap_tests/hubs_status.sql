@@ -1,4 +1,4 @@
--- Hubs, SPEC §3: the hub registry, the sovereign company_hub_status and its
+-- Hubs: the hub registry, the sovereign company_hub_status and its
 -- sanctioned writer fn_set_hub_status (PASS is a promotion: OG007),
 -- fn_evaluate_hub_statuses, vw_sovereign_completion.
 BEGIN;
@@ -144,7 +144,7 @@ SELECT is((SELECT count(*) FROM outreach.vw_sovereign_completion), (SELECT count
           'one row per spine company');
 SELECT columns_are('outreach', 'vw_sovereign_completion',
     ARRAY['company_unique_id', 'outreach_id', 'required_total', 'required_passed', 'optional_passed', 'has_failed_hub',
-          'missing_hubs', 'completion_status'], 'vw_sovereign_completion has exactly the SPEC columns');
+          'missing_hubs', 'completion_status'], 'vw_sovereign_completion has exactly the contract''s columns');
 
 -- ---------------------------------------------------------------- roles
 SELECT is_definer('outreach', 'fn_set_hub_status', ARRAY['text', 'text', 'text', 'text'], 'fn_set_hub_status is SECURITY DEFINER');

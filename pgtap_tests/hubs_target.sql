@@ -1,4 +1,4 @@
--- Hubs, SPEC §2: Company Target creation (TGT-<8>-<n>, idempotent, required
+-- Hubs: Company Target creation (TGT-<8>-<n>, idempotent, required
 -- hub rows), fn_update_company_target, fn_set_outreach_status, bad input, the
 -- sub-hub attachment rule (OG006), and who may call what.
 BEGIN;

@@ -1,4 +1,4 @@
--- Hubs, SPEC §3 and §8: every tier from -1 to 3 reached through the public
+-- Hubs: every tier from -1 to 3 reached through the public
 -- functions alone, each dropping back when its condition breaks; the tier
 -- functions agree with the views; overrides lower and never raise.
 BEGIN;
@@ -147,11 +147,11 @@ SELECT set_eq($$SELECT company_unique_id, computed_tier, tier_reason FROM outrea
               'the two eligibility views agree on computed_tier');
 SELECT columns_are('outreach', 'vw_marketing_eligibility',
     ARRAY['company_unique_id', 'outreach_id', 'eligibility_status', 'outreach_status', 'computed_tier', 'tier_reason',
-          'bit_score', 'score_tier'], 'vw_marketing_eligibility has exactly the SPEC columns');
+          'bit_score', 'score_tier'], 'vw_marketing_eligibility has exactly the contract''s columns');
 SELECT columns_are('outreach', 'vw_marketing_eligibility_with_overrides',
     ARRAY['company_unique_id', 'outreach_id', 'eligibility_status', 'outreach_status', 'computed_tier', 'tier_reason',
           'bit_score', 'score_tier', 'effective_tier', 'marketing_disabled', 'email_blocked', 'phone_blocked',
-          'has_active_override', 'active_override_types'], 'the authoritative view has exactly the SPEC columns');
+          'has_active_override', 'active_override_types'], 'the authoritative view has exactly the contract''s columns');
 SELECT col_type_is('outreach', 'vw_marketing_eligibility_with_overrides', 'computed_tier', 'integer', 'computed_tier is int');
 SELECT col_type_is('outreach', 'vw_marketing_eligibility_with_overrides', 'effective_tier', 'integer', 'effective_tier is int');
 SELECT col_type_is('outreach', 'vw_marketing_eligibility_with_overrides', 'active_override_types', 'text[]', 'types are text[]');

@@ -1,4 +1,4 @@
--- Cascade deletion and orphan archiving, SPEC §10, §16.9, seed 001 §9: the
+-- Cascade deletion and orphan archiving: the
 -- 13 steps in order with the rows each removed (counted per table before and
 -- after), the spine row archived with reason and actor, one audit row, other
 -- companies and shared campaigns untouched; OG009 for CL-bound ids, P0002
@@ -144,7 +144,7 @@ SELECT results_eq($$SELECT step, table_name FROM steps$$,
                            (7, 'outreach.blog'), (8, 'people.people_master'), (9, 'people.company_slot'),
                            (10, 'outreach.people'), (11, 'outreach.dol'), (12, 'outreach.company_target'),
                            (13, 'outreach.outreach')$$,
-                  'thirteen rows, in the order of seed 001 §9, spine last');
+                  'thirteen rows, in the cascade order, spine last');
 SELECT results_eq($$SELECT s.table_name, s.deleted FROM steps s WHERE s.step NOT IN (2, 3) ORDER BY s.step$$,
                   $$SELECT b.table_name, b.n FROM before_orphan b JOIN steps s USING (table_name) ORDER BY s.step$$,
                   'each step reports exactly the rows the record had in its table');

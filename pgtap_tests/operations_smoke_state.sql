@@ -1,4 +1,4 @@
--- Smoke test and live-state figures, SPEC §10, §14, §16.13: random distinct
+-- Smoke test and live-state figures: random distinct
 -- companies, verdicts agreeing with the authoritative views and the gate,
 -- dry-run gate rows only, one SMOKE_TEST audit row; bad sizes 22023; the
 -- state document's counts, on an empty database and with a view missing.

@@ -1,4 +1,4 @@
--- Tool canon guard, SPEC §9: the seeded catalogue, every violation code in
+-- Tool canon guard: the seeded catalogue, every violation code in
 -- the stated order (first failing rule wins), every violation logged once in
 -- the append-only shq.tool_violations, a valid call logs nothing; roles.
 BEGIN;
@@ -36,7 +36,7 @@ SELECT is((SELECT count(*)::int FROM shq.tool_registry r
               AND NOT (r.allowed_hubs <@ ARRAY(SELECT h.hub_id FROM outreach.hub_registry h))), 0,
           '... whose allowed hubs are all hubs of outreach.hub_registry');
 SELECT is(pg_temp.v('TOOL-008', 'company-target', 'ENRICH', '{"domain_verified": true, "mx_present": true}'),
-          'VALID/-/-', 'seed 003 example: TOOL-008 ENRICH for company-target with its gates is valid');
+          'VALID/-/-', 'the contract''s example: TOOL-008 ENRICH for company-target with its gates is valid');
 SELECT is(pg_temp.v('TOOL-010', 'people-intelligence', 'READ'), 'V-TOOL-002/CRITICAL/PARK', 'the banned vendor is refused');
 SELECT is(pg_temp.v('TOOL-009', 'people-intelligence', 'ENRICH', '{"domain_verified": true, "slot_identified": true}'),
           'V-GATE-002/CRITICAL/PARK', 'the approval tool without a reference is refused');

@@ -1,4 +1,4 @@
-"""The BIT engine from Python and the shell (SPEC §4).
+"""The BIT engine from Python and the shell (docs/reference/bit.md).
 
   explain_score(conn, company, as_of=None) -> Explanation
       outreach.fn_explain_bit_score for one company (its company_unique_id,
@@ -24,6 +24,7 @@ from typing import Any
 import psycopg
 
 from pyctl.errors import PyctlError, format_db_error
+from pyctl.output import table_lines
 
 RESOLVE_SQL = """
 SELECT o.outreach_id, o.company_unique_id
@@ -144,21 +145,16 @@ def _num(v: Decimal | None, places: int | None = None) -> str:
 
 def explain_lines(ex: Explanation) -> list[str]:
     """The explanation as text: one line per signal, then the total and score."""
-    lines = [f"BIT score of {ex.company_unique_id} (outreach_id {ex.outreach_id}) as of {ex.as_of.isoformat()}"]
+    lines = [f"BIT score of {ex.company_unique_id} as of {ex.as_of.isoformat(timespec='seconds')}",
+             f"outreach_id {ex.outreach_id}"]
     if not ex.signals:
         lines.append("no signals at or before as_of: score 0 (COLD)")
     else:
-        head = ("signal_id", "signal_type", "occurred_at", "points", "half_life_d", "age_d", "decay", "contribution")
-        rows = [head] + [(str(s.signal_id), s.signal_type, s.occurred_at.isoformat(timespec="seconds"),
-                          _num(s.points), _num(s.half_life_days), _num(s.age_days, 2), _num(s.decay_factor, 6),
-                          _num(s.contribution, 4)) for s in ex.signals]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-        right = {0, 3, 4, 5, 6, 7}
-        for n, r in enumerate(rows):
-            cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))]
-            lines.append("  ".join(cells).rstrip())
-            if n == 0:
-                lines.append("  ".join("-" * w for w in widths))
+        rows = [(str(s.signal_id), s.signal_type, s.occurred_at, _num(s.points),
+                 _num(s.half_life_days), _num(s.age_days, 2), _num(s.decay_factor, 6), _num(s.contribution, 4))
+                for s in ex.signals]
+        lines += table_lines(rows, ["signal_id", "signal_type", "occurred_at", "points", "half_life_d", "age_d",
+                                    "decay", "contribution"], right={0, 3, 4, 5, 6, 7})
         capped = " (capped at 100)" if ex.total > 100 else ""
         lines.append(f"sum of contributions {_num(ex.total, 4)} -> score {_num(ex.score)}{capped}, "
                      f"tier {ex.score_tier}, {ex.signal_count} signal(s)")
@@ -167,9 +163,9 @@ def explain_lines(ex: Explanation) -> list[str]:
     else:
         st = ex.stored
         lines.append(f"outreach.bit_scores: score {_num(st['score'])} ({st['score_tier']}, {st['signal_count']} "
-                     f"signal(s)) as of {st['as_of'].isoformat()}")
-    lines.append("score = LEAST(100, round(sum(points * 0.5 ^ (age_days / half_life_days)), 2));"
-                 " no half-life = no decay")
+                     f"signal(s)) as of {st['as_of'].isoformat(timespec='seconds')}")
+    lines.append("score = LEAST(100, round(sum(points * 0.5 ^ (age_days / half_life_days)), 2))")
+    lines.append("  (a type without a half-life does not decay)")
     return lines
 
 

@@ -1,4 +1,4 @@
-"""Campaign orchestration from Python and the shell (SPEC §6).
+"""Campaign orchestration from Python and the shell (docs/reference/gate.md).
 
   plan_campaign(conn, campaign_id, limit=100, as_of=None) -> list[PlannedSend]
       outreach.fn_plan_campaign_sends: who the campaign should contact next and
@@ -10,9 +10,11 @@
       "status", "steps": [{"template_id", "delay_days"}, ...]}
   create_campaign(conn, spec) -> str
       outreach.fn_create_campaign: the campaign and its steps, one transaction.
+  list_campaigns(conn, status=None) -> list[dict]
+      every campaign with its steps and sends so far.
 
-`pyctl campaign plan` and `pyctl campaign create` (pyctl/commands/campaign.py)
-are thin wrappers of these.
+`pyctl campaign list|plan|create` (pyctl/commands/campaign.py) are thin
+wrappers of these.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from typing import Any
 
 import psycopg
 
+from pyctl.output import table_lines
 from pyctl.errors import PyctlError
 
 PLAN_SQL = ("SELECT company_unique_id, outreach_id, target_id, sequence_id, step_number, bit_score, effective_tier"
@@ -71,6 +74,26 @@ class CampaignSpec:
     status: str = "draft"
 
 
+# ------------------------------------------------------------------ list
+LIST_SQL = """
+SELECT c.campaign_id, c.name, c.channel, c.min_tier, c.status,
+       (SELECT count(*) FROM outreach.sequences q WHERE q.campaign_id = c.campaign_id) AS steps,
+       (SELECT count(*) FROM outreach.send_log l WHERE l.campaign_id = c.campaign_id) AS sends,
+       c.created_at
+  FROM outreach.campaigns c
+ WHERE %(status)s::text IS NULL OR c.status = %(status)s::text
+ ORDER BY c.created_at, c.campaign_id"""
+
+
+def list_campaigns(conn: psycopg.Connection, status: str | None = None) -> list[dict]:
+    """Every campaign (or those in `status`), oldest first, with its number of
+    sequence steps and of sends recorded so far."""
+    from psycopg.rows import dict_row
+
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(LIST_SQL, {"status": status}).fetchall()
+
+
 # ------------------------------------------------------------------ plan
 def plan_campaign(conn: psycopg.Connection, campaign_id: str, limit: int = 100,
                   as_of: datetime | str | None = None) -> list[PlannedSend]:
@@ -103,12 +126,9 @@ def plan_lines(campaign_id: str, plan: list[PlannedSend]) -> list[str]:
     """The plan as a text table."""
     if not plan:
         return [f"campaign {campaign_id}: nobody is due"]
-    head = ("company_unique_id", "target_id", "step", "sequence_id", "bit_score", "tier")
-    rows = [head] + [(p.company_unique_id, p.target_id, str(p.step_number), str(p.sequence_id),
-                      "-" if p.bit_score is None else f"{p.bit_score}", str(p.effective_tier)) for p in plan]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    rows = [(p.company_unique_id, p.target_id, p.step_number, p.sequence_id, p.bit_score, p.effective_tier)
+            for p in plan]
+    lines = table_lines(rows, ["company_unique_id", "target_id", "step", "sequence_id", "bit_score", "tier"])
     lines.append(f"{len(plan)} send(s) planned for campaign {campaign_id}")
     return lines
 

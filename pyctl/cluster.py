@@ -1,6 +1,12 @@
-"""The embedded PostgreSQL 15 cluster behind `pyctl db start|stop|status|url`.
+"""The embedded PostgreSQL 15 cluster behind `pyctl db start|stop|status|url|destroy`.
 
-Its state lives in `<cwd>/.pyctl/cluster.json` (data dir, port, pid). When
+One cluster per project home, wherever in the checkout pyctl runs: the home
+is $PYCTL_HOME when set, else the nearest directory at or above the current
+one that holds the project's marker (db/manifest.txt, the manifest of its
+SQL sources). Outside any checkout, without PYCTL_HOME, pyctl refuses rather
+than start a second, empty cluster somewhere else.
+
+Its state lives in `<home>/.pyctl/cluster.json` (data dir, port, pid). When
 pyctl runs as root the data directory goes under /tmp (PostgreSQL refuses to
 run as root, and a checkout under /root is out of the `postgres` user's
 reach), owned by `postgres`, and initdb/pg_ctl run through `setpriv`.
@@ -27,6 +33,10 @@ from psycopg import sql
 from pyctl.errors import PyctlError
 
 DEFAULT_DB = "outreach"
+#: the variable that names the project home (the directory holding .pyctl/)
+HOME_VAR = "PYCTL_HOME"
+#: what makes a directory the project's home: the manifest of its SQL sources
+MARKER = Path("db") / "manifest.txt"
 SUPERUSER = "postgres"
 PG_MAJOR = "15"
 RUN_AS_POSTGRES = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"]
@@ -146,11 +156,30 @@ def chown_postgres(path: Path) -> None:
             os.chown(os.path.join(root, name), pw.pw_uid, pw.pw_gid, follow_symlinks=False)
 
 
-class Cluster:
-    """The embedded cluster of the project in `cwd` (default: the current directory)."""
+def find_home(start: str | os.PathLike | None = None) -> Path:
+    """The project home: $PYCTL_HOME, else the nearest directory at or above
+    `start` (default: the current directory) holding MARKER."""
+    env = os.environ.get(HOME_VAR)
+    if env:
+        home = Path(env).expanduser().resolve()
+        if not home.is_dir():
+            raise PyctlError(f"{HOME_VAR}={env} is not a directory")
+        return home
+    here = Path(start or os.getcwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / MARKER).is_file():
+            return d
+    raise PyctlError(f"no project here: neither {here} nor a directory above it holds {MARKER} "
+                     f"| hint: run pyctl inside the checkout, set {HOME_VAR} to the directory whose .pyctl/ "
+                     "holds the cluster, or give --dsn / DATABASE_URL")
 
-    def __init__(self, cwd: str | os.PathLike | None = None):
-        self.cwd = Path(cwd or os.getcwd()).resolve()
+
+class Cluster:
+    """The embedded cluster of the project home `home` (default: find_home())."""
+
+    def __init__(self, home: str | os.PathLike | None = None):
+        self.cwd = Path(home).resolve() if home is not None else find_home()
+        self.home = self.cwd
         self.state_dir = self.cwd / ".pyctl"
         self.state_file = self.state_dir / "cluster.json"
         if as_root():
@@ -179,10 +208,19 @@ class Cluster:
         return self.load_state().get("port")
 
     def url(self, dbname: str = DEFAULT_DB) -> str:
+        """The URL of the cluster's port (whether it runs or not: see running_url)."""
         port = self.port
         if port is None:
-            raise PyctlError("the embedded cluster has never been started (run `pyctl db start`)")
+            raise PyctlError(f"the embedded cluster of {self.home} has never been started (run `pyctl db start`)")
         return f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{dbname}"
+
+    def running_url(self, dbname: str = DEFAULT_DB) -> str:
+        """The URL, only while the cluster runs (a clear error, exit 3, otherwise)."""
+        url = self.url(dbname)
+        if not self.is_running():
+            raise PyctlError(f"the embedded cluster of {self.home} is not running (its URL was {url}) "
+                             "| hint: start it with `pyctl db start`", exit_code=3)
+        return url
 
     # ------------------------------------------------------------ probes
     def postmaster_pid(self) -> int | None:
@@ -291,12 +329,24 @@ class Cluster:
         self.save_state(pid=None)
         echo("stopped")
 
+    def destroy(self, echo: Callable[[str], None] = print) -> None:
+        """Stop the cluster and delete it: its data directory and .pyctl/.
+        The next `pyctl db start` initialises a new, empty one."""
+        if self.postmaster_pid() is not None:
+            self.stop(echo)
+        for path in {self.base_dir, self.state_dir}:
+            if path.exists():
+                shutil.rmtree(path)
+                echo(f"removed {path}")
+        echo("destroyed")
+
     def status(self) -> dict:
         """What `pyctl db status` prints."""
         state = self.load_state()
         pid = self.postmaster_pid()
         running = pid is not None and self.accepts_connections()
         return {
+            "home": str(self.home),
             "running": running,
             "pid": pid if running else None,
             "port": state.get("port"),

@@ -23,7 +23,7 @@ import psycopg
 
 from pyctl.policy import PROJECT_SCHEMAS
 
-#: the project tables that live in `public` (SPEC §0), with their sequences
+#: the project tables that live in `public` (docs/reference/conventions.md), with their sequences
 PUBLIC_PATTERN = "shq\\_error\\_log%"
 
 #: what each kind of finding is called in messages

@@ -1,4 +1,4 @@
-"""The marketing safety gate from Python (SPEC §6, seed 004), and the kill switch
+"""The marketing safety gate from Python (docs/reference/gate.md), and the kill switch
 helpers behind `pyctl override` / `pyctl gate`.
 
     gate = MarketingSafetyGate(conn)
@@ -47,7 +47,7 @@ AUTHORITATIVE_VIEW = "outreach.vw_marketing_eligibility_with_overrides"
 CHANNELS = ("EMAIL", "PHONE")
 OVERRIDE_TYPES = ("BLOCK_OUTREACH", "BLOCK_EMAIL", "BLOCK_PHONE", "FORCE_TIER")
 
-GATE_SQL = ("SELECT audit_id, is_eligible, block_reason, computed_tier, effective_tier"
+GATE_SQL = ("SELECT audit_id, is_eligible, block_reason, computed_tier, effective_tier, block_detail"
             " FROM outreach.fn_safety_gate_check(%s::text, %s::text, %s::text, %s::text, %s::boolean)")
 
 
@@ -66,19 +66,29 @@ class GateResult:
     correlation_id: str | None = None
     channel: str | None = None
     dry_run: bool = False
+    #: why, in words (e.g. "unknown company 'NOPE-123'"); None for a pass
+    block_detail: str | None = None
+
+    def verdict(self) -> str:
+        """ELIGIBLE, or BLOCKED (REASON: detail)."""
+        if self.is_eligible:
+            return "ELIGIBLE"
+        return f"BLOCKED ({self.block_reason}" + (f": {self.block_detail})" if self.block_detail else ")")
 
 
 class MarketingSafetyGateError(Exception):
     """A blocked verdict (or a failed check). `result` is the GateResult;
-    `audit_id` and `block_reason` are its fields."""
+    `audit_id`, `block_reason` and `block_detail` are its fields."""
 
     def __init__(self, result: GateResult, message: str | None = None):
         self.result = result
         self.audit_id = result.audit_id
         self.block_reason = result.block_reason
+        self.block_detail = result.block_detail
+        detail = f": {result.block_detail}" if result.block_detail else ""
         super().__init__(message or
                          f"send to {result.company_unique_id} in campaign {result.campaign_id} blocked: "
-                         f"{result.block_reason} (audit_id {result.audit_id})")
+                         f"{result.block_reason}{detail} (audit_id {result.audit_id})")
 
 
 class IneligibleTierError(MarketingSafetyGateError):
@@ -94,7 +104,7 @@ class BlockingOverrideError(MarketingSafetyGateError):
 
 
 class CampaignNotActiveError(MarketingSafetyGateError):
-    """CAMPAIGN_NOT_ACTIVE: the campaign is draft, paused or completed (SPEC §16.3)."""
+    """CAMPAIGN_NOT_ACTIVE: the campaign is draft, paused or completed (docs/reference/gate.md)."""
 
 
 class EligibilityCheckFailedError(MarketingSafetyGateError):
@@ -163,11 +173,20 @@ def check_eligibility(conn: psycopg.Connection, company_unique_id: str | None, c
                       block_reason=row["block_reason"], computed_tier=row["computed_tier"],
                       effective_tier=row["effective_tier"], company_unique_id=company_unique_id,
                       campaign_id=campaign_id, correlation_id=correlation_id, channel=channel,
-                      dry_run=bool(dry_run))
+                      dry_run=bool(dry_run), block_detail=row["block_detail"])
+
+
+def _not_called(e: Exception, company_unique_id, campaign_id, correlation_id, channel, dry_run) -> GateResult:
+    """The blocked verdict of a gate that could not be called (no audit row)."""
+    code = getattr(e, "sqlstate", None)
+    return GateResult(is_eligible=False, audit_id=None, block_reason="ELIGIBILITY_CHECK_FAILED",
+                      computed_tier=None, effective_tier=None, company_unique_id=company_unique_id,
+                      campaign_id=campaign_id, correlation_id=correlation_id, channel=channel, dry_run=bool(dry_run),
+                      block_detail=f"the gate could not be called ({code or type(e).__name__}); no audit row")
 
 
 class MarketingSafetyGate:
-    """HARD_FAIL before any marketing send (seed 004). Reads only
+    """HARD_FAIL before any marketing send (docs/reference/gate.md). Reads only
     outreach.vw_marketing_eligibility_with_overrides, through
     outreach.fn_safety_gate_check; no fallback."""
 
@@ -182,11 +201,8 @@ class MarketingSafetyGate:
         ELIGIBILITY_CHECK_FAILED result with audit_id None."""
         try:
             return check_eligibility(self.conn, company_unique_id, campaign_id, correlation_id, channel, dry_run)
-        except Exception:  # noqa: BLE001 - fail closed
-            return GateResult(is_eligible=False, audit_id=None, block_reason="ELIGIBILITY_CHECK_FAILED",
-                              computed_tier=None, effective_tier=None, company_unique_id=company_unique_id,
-                              campaign_id=campaign_id, correlation_id=correlation_id, channel=channel,
-                              dry_run=bool(dry_run))
+        except Exception as e:  # noqa: BLE001 - fail closed
+            return _not_called(e, company_unique_id, campaign_id, correlation_id, channel, dry_run)
 
     def check_eligibility_or_fail(self, company_unique_id, campaign_id, correlation_id, channel="EMAIL",
                                   dry_run=False) -> GateResult:
@@ -195,10 +211,7 @@ class MarketingSafetyGate:
         try:
             result = check_eligibility(self.conn, company_unique_id, campaign_id, correlation_id, channel, dry_run)
         except Exception as e:  # noqa: BLE001 - any failure is a blocked verdict (fail closed)
-            failed = GateResult(is_eligible=False, audit_id=None, block_reason="ELIGIBILITY_CHECK_FAILED",
-                                computed_tier=None, effective_tier=None, company_unique_id=company_unique_id,
-                                campaign_id=campaign_id, correlation_id=correlation_id, channel=channel,
-                                dry_run=bool(dry_run))
+            failed = _not_called(e, company_unique_id, campaign_id, correlation_id, channel, dry_run)
             raise EligibilityCheckFailedError(
                 failed, f"safety gate check failed for {company_unique_id} ({type(e).__name__}: "
                         f"{' '.join(str(e).split())}); failing closed") from e
@@ -227,6 +240,12 @@ def remove_override(conn: psycopg.Connection, company_unique_id: str, override_t
         return conn.execute(
             "SELECT outreach.remove_marketing_override(%s::text, %s::text, %s::text, %s::text)",
             (company_unique_id, override_type, reason, actor), prepare=False).fetchone()[0]
+
+
+def company_exists(conn: psycopg.Connection, company_unique_id: str) -> bool:
+    """Is the company in CL (cl.company_identity)?"""
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM cl.company_identity WHERE company_unique_id = %s::text)",
+                        (company_unique_id,), prepare=False).fetchone()[0]
 
 
 def list_overrides(conn: psycopg.Connection, company_unique_id: str | None = None,

@@ -1,4 +1,4 @@
-"""Error governance (SPEC §7) and its pg_cron schedule (SPEC §12), from Python.
+"""Error governance (docs/reference/governance.md) and its pg_cron schedule (docs/reference/governance.md), from Python.
 
 Plain functions over a psycopg connection; `pyctl governance ...` and
 `pyctl schedule` are thin wrappers around them, and tests call them directly.
@@ -9,22 +9,25 @@ All the logic is in the database (functions/shq/fn_*error*.sql and friends):
     cleanup_archives(conn)              shq.fn_cleanup_expired_archives()
     archive_error / resolve_error / unpark_error(conn, table, error_id, reason, actor)
     summary(conn), blocking(conn)       the two error views
+    archive_summary(conn)               the archives (shq.fn_error_archive_summary())
+    summary_report(conn)                live by disposition + archived, per table
     schedule(conn)                      CREATE EXTENSION pg_cron when possible, then
                                         shq.fn_schedule_governance_jobs()
     job_health(conn), job_health_lines(conn)   shq.vw_governance_job_health (for `pyctl state`)
 """
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import psycopg
 from psycopg.rows import dict_row
 
 from pyctl.errors import PyctlError, format_db_error
+from pyctl.output import table_lines
 
 #: job names of shq.fn_run_error_governance_jobs(), in the order it runs them
 JOBS = ("park", "archive", "escalate")
+
 #: SQLSTATEs shq.fn_schedule_governance_jobs() raises when pg_cron is unusable
 PG_CRON_MISSING_CODES = ("55000", "42501")
 DEFAULT_BATCH_SIZE = 10_000
@@ -113,6 +116,41 @@ def summary(conn: psycopg.Connection) -> list[dict]:
     return _rows(conn, "SELECT * FROM shq.vw_error_governance_summary ORDER BY table_name, disposition")
 
 
+def archive_summary(conn: psycopg.Connection) -> list[dict]:
+    """shq.fn_error_archive_summary(): archived rows per table and final disposition."""
+    return _rows(conn, "SELECT * FROM shq.fn_error_archive_summary()")
+
+
+def dispositions(conn: psycopg.Connection) -> list[str]:
+    """The values of the enum shq.error_disposition, in its order."""
+    return [r[0] for r in conn.execute("SELECT unnest(enum_range(NULL::shq.error_disposition))::text").fetchall()]
+
+
+def totals(live: Sequence[dict], archived: Sequence[dict], tables: Sequence[str],
+           disposition_names: Sequence[str]) -> list[dict]:
+    """One row per governed table (in `tables` order): live errors by
+    disposition, rows in its archive, and the total, so that an error moved to
+    the archive is still counted (a governance run changes where errors are,
+    not how many)."""
+    out = {t: {"table_name": t, **{d: 0 for d in disposition_names}, "in_archive": 0, "total": 0}
+           for t in dict.fromkeys([*tables, *(r["table_name"] for r in live), *(r["table_name"] for r in archived)])}
+    for r in live:
+        out[r["table_name"]][str(r["disposition"])] += r["errors"]
+        out[r["table_name"]]["total"] += r["errors"]
+    for r in archived:
+        out[r["table_name"]]["in_archive"] += r["archived"]
+        out[r["table_name"]]["total"] += r["archived"]
+    return list(out.values())
+
+
+def summary_report(conn: psycopg.Connection) -> dict:
+    """What `pyctl governance summary` prints: the live view, the archives,
+    and the totals per table (registry order)."""
+    live, archived = summary(conn), archive_summary(conn)
+    tables = [r[0] for r in conn.execute("SELECT table_name FROM shq.governed_error_tables ORDER BY display_order")]
+    return {"live": live, "archive": archived, "totals": totals(live, archived, tables, dispositions(conn))}
+
+
 def blocking(conn: psycopg.Connection, limit: int = 50) -> list[dict]:
     return _rows(conn, "SELECT * FROM shq.vw_blocking_errors_by_outreach"
                        " ORDER BY max_escalation_level DESC, oldest_blocking_at, outreach_id, table_name"
@@ -151,6 +189,21 @@ def schedule(conn: psycopg.Connection, echo: Callable[[str], None] | None = None
         raise
 
 
+def scheduled_as_defined(conn: psycopg.Connection) -> bool:
+    """Is every job of shq._governance_job_specs() registered in pg_cron, by
+    this role, for this database, with its schedule and command? (False
+    whenever pg_cron cannot be read here.)"""
+    if cron_state(conn) != "OK":
+        return False
+    with conn.transaction():
+        missing = conn.execute(
+            "SELECT count(*) FROM shq._governance_job_specs() s"
+            " WHERE NOT EXISTS (SELECT 1 FROM cron.job j WHERE j.jobname = s.job_name AND j.username = current_user"
+            "                      AND j.schedule = s.schedule AND j.command = s.command"
+            "                      AND j.database = current_database() AND j.active)").fetchone()[0]
+    return missing == 0
+
+
 def job_health(conn: psycopg.Connection) -> list[dict]:
     """shq.vw_governance_job_health (works with or without pg_cron)."""
     return _rows(conn, "SELECT * FROM shq.vw_governance_job_health ORDER BY job_name")
@@ -159,8 +212,9 @@ def job_health(conn: psycopg.Connection) -> list[dict]:
 def job_health_lines(conn: psycopg.Connection) -> list[str]:
     """The job health as report lines (for `pyctl schedule --status` and `pyctl state`)."""
     rows = job_health(conn)
-    table = table_lines(rows, ["job_name", "schedule", "status", "last_run_at", "last_success_at",
-                               "failures", "overdue"])
+    # (the last success and failure times are in `--format json` and the state report)
+    table = table_lines(rows, ["job_name", "schedule", "status", "last_run_at", "failures", "overdue"],
+                        headers=["job", "schedule", "status", "last run", "failures", "overdue"])
     states = {r["status"] for r in rows if str(r["status"]).startswith("PG_CRON_")}
     if states:
         table.append(f"pg_cron: {', '.join(sorted(states))} - see `pyctl schedule` for how to enable it")
@@ -168,26 +222,6 @@ def job_health_lines(conn: psycopg.Connection) -> list[str]:
 
 
 # ------------------------------------------------------------------ rendering
-def _cell(v: Any) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, dt.datetime):
-        return v.strftime("%Y-%m-%d %H:%M:%S%z")
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    return str(v)
-
-
-def table_lines(rows: Sequence[dict], columns: Iterable[str]) -> list[str]:
-    """Rows as an aligned text table."""
-    cols = list(columns)
-    cells = [cols] + [[_cell(r.get(c)) for c in cols] for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return lines
-
-
 def run_lines(rows: Sequence[dict]) -> list[str]:
     """The rows of run_jobs as a table plus one totals line."""
     lines = table_lines(rows, ["job", "table_name", "affected"])

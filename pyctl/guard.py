@@ -1,4 +1,4 @@
-"""Tool canon guard (SPEC §9, seed 003 §2.1): Python's way into
+"""Tool canon guard (docs/reference/operations.md): Python's way into
 `shq.fn_validate_tool_invocation`.
 
 The rules live in the database; this module only calls them and turns a

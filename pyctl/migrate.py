@@ -57,7 +57,7 @@ from pyctl.resources import MANIFEST, SQL_ROOT
 #: pg_advisory_xact_lock key of `pyctl migrate` (the bytes of "outreach", as int8)
 ADVISORY_LOCK_KEY = int.from_bytes(b"outreach", "big") & 0x7FFF_FFFF_FFFF_FFFF
 OWNER_ROLE = "outreach_owner"
-#: the two project tables that live in `public` (SPEC §0)
+#: the two project tables that live in `public` (docs/reference/conventions.md)
 PUBLIC_TABLES = ("shq_error_log", "shq_error_log_archive")
 REPEATABLE_DIRS = ("functions", "triggers", "views")
 #: yoyo's bookkeeping tables (its internal schema version 2), kept so that
@@ -184,6 +184,21 @@ def migration_status(dsn: str, root: Path = SQL_ROOT) -> dict:
         "pending": [_migration_file(root, m) for m in migrations if m.hash not in applied],
         "repeatables": [str(p) for p in read_manifest(root)],
     }
+
+
+def not_migrated(dsn: str, root: Path = SQL_ROOT) -> str | None:
+    """What to tell a user whose command met a database that is not (fully)
+    migrated, or None when it is (or when that cannot be told)."""
+    try:
+        st = migration_status(dsn, root)
+    except Exception:  # noqa: BLE001 - cannot tell: the caller's own error stands
+        return None
+    run = "run `pyctl migrate` first (with the same --dsn or DATABASE_URL)"
+    if not st["applied"]:
+        return f"the database is not migrated: {run}"
+    if st["pending"]:
+        return f"the database has {len(st['pending'])} pending migration(s): {run}"
+    return None
 
 
 YOYO_DDL = (

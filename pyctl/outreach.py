@@ -1,4 +1,4 @@
-"""The send loop done right (SPEC §6; seed 004 "Integration"): every send goes
+"""The send loop done right (docs/reference/gate.md): every send goes
 through the marketing safety gate, and only a send that happened is logged.
 
     send_id = execute_send(conn, company_unique_id, campaign_id, sequence_id, perform_send)

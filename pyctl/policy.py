@@ -1,4 +1,4 @@
-"""SPEC §13 as data: what each group role may do to the guarded objects.
+"""The roles of docs/reference/conventions.md as data: what each group role may do to the guarded objects.
 
 `pyctl verify`'s mutation-guard audit lists every role holding INSERT,
 UPDATE, DELETE or TRUNCATE on a sovereign or append-only table, or EXECUTE on

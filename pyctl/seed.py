@@ -700,6 +700,16 @@ def _sends(conn, run: _Run) -> None:
 
 
 # ------------------------------------------------------------------ the run
+def seeded_companies(dsn: str, seed: int = DEFAULT_SEED) -> int:
+    """How many companies of `seed` CL already holds (0 on an unmigrated database)."""
+    with connect(dsn, autocommit=True, application_name="pyctl seed") as conn:
+        if conn.execute("SELECT to_regclass('cl.company_identity') IS NULL").fetchone()[0]:
+            return 0
+        return conn.execute(
+            "SELECT count(*) FROM cl.company_identity WHERE starts_with(company_unique_id, %(p)s)"
+            " AND substr(company_unique_id, length(%(p)s) + 1) ~ '^[0-9]+$'", {"p": prefix(seed)}).fetchone()[0]
+
+
 def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int = BATCH_SIZE,
          workers: int = WORKERS, echo: Callable[[str], None] | None = None,
          progress: Callable[[int], None] | None = None) -> SeedResult:

@@ -1,4 +1,4 @@
-"""`pyctl smoke`: shq.fn_run_smoke_test from a shell (SPEC §10, seed 000 "SMOKE TEST").
+"""`pyctl smoke`: shq.fn_run_smoke_test from a shell (docs/reference/operations.md).
 
 Random companies, their completion status and effective tier from the
 authoritative views, a dry-run safety-gate verdict for each (against the
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pyctl.dsn import connect
 from pyctl.errors import PyctlError
+from pyctl.output import table_lines
 
 DEFAULT_SAMPLE = 5
 COLUMNS = ("company_unique_id", "completion_status", "effective_tier", "is_eligible", "block_reason")
@@ -44,18 +45,14 @@ def run_smoke(dsn: str, sample: int = DEFAULT_SAMPLE) -> SmokeResult:
 
 def render(result: SmokeResult) -> list[str]:
     """A table of the verdicts and one summary line."""
-    header = ["company_unique_id", "completion", "tier", "eligible", "block_reason"]
     rows = [[r["company_unique_id"], r["completion_status"] or "n/a",
              "n/a" if r["effective_tier"] is None else str(r["effective_tier"]),
              "yes" if r["is_eligible"] else "no", r["block_reason"] or "-"] for r in result.rows]
-    lines = []
     if rows:
-        widths = [max(len(x) for x in col) for col in zip(header, *rows)]
-        lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
-        lines.append("  ".join("-" * w for w in widths))
-        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        lines = table_lines(rows, ["company_unique_id", "completion", "tier", "eligible", "block_reason"])
     else:
-        lines.append("no companies in the spine: nothing to sample")
+        lines = ["no companies in the spine: nothing to sample"]
     lines.append(f"smoke test: {len(result.rows)} companies checked, {result.eligible} eligible"
-                 f" (dry-run gate, campaign SMOKE-TEST); audit row {result.audit_id} in shq.audit_log")
+                 f" (dry-run gate, campaign SMOKE-TEST)")
+    lines.append(f"  logged as audit row {result.audit_id} in shq.audit_log")
     return lines

@@ -1,5 +1,5 @@
-"""`pyctl state`: the LIVE SYSTEM STATE report of seed 000, computed from the
-database (SPEC §14, §16.13).
+"""`pyctl state`: the LIVE SYSTEM STATE report, computed from the
+database (docs/operator-guide.md).
 
 The figures come from `shq.fn_live_system_state()` (jsonb) plus a few
 sections read with the caller's own rights (EXTRAS: the pg_cron job health,
@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 
 from pyctl.dsn import connect, redact
+from pyctl.output import table_lines
 from pyctl.errors import format_db_error
 
 FORMATS = ("text", "markdown", "json", "html")
@@ -27,7 +28,7 @@ NA = "n/a"
 TIER_LABELS = {-1: "ineligible / blocked", 0: "in progress", 1: "marketing ready",
                2: "enrichment complete", 3: "campaign ready"}
 
-#: (object, description) of the WHAT IS LIVE table, in seed 000's order
+#: (object, description) of the WHAT IS LIVE table, in the report's order
 COMPONENTS = [
     ("outreach.hub_registry", "hub definitions"),
     ("outreach.company_hub_status", "which hubs are complete for which companies"),
@@ -208,7 +209,7 @@ def component_rows(state: dict) -> list[tuple[str, bool, str]]:
 
 
 def sections(state: dict) -> list[Section]:
-    """The report as sections, in seed 000's order."""
+    """The report as sections, in their order."""
     out: list[Section] = []
     if state.get("not_migrated"):
         out.append(Section("WHAT IS LIVE").note(
@@ -460,14 +461,8 @@ def _header_lines(state: dict) -> list[tuple[str, str]]:
 
 
 def _text_table(header: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    right = [bool(rows) and all(_numeric(r[i]) for r in rows) for i in range(len(header))]
-
-    def line(cells):
-        return indent + "  ".join((str(c).rjust(w) if right[i] else str(c).ljust(w))
-                                  for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-    return [line(header), indent + "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
+    right = [i for i in range(len(header)) if rows and all(_numeric(str(r[i])) for r in rows)]
+    return table_lines(rows, header, indent=indent, right=right)
 
 
 def _numeric(s: str) -> bool:

@@ -1,4 +1,4 @@
-"""The LIVE SYSTEM STATE as a document in seed 000's layout, computed from the
+"""The LIVE SYSTEM STATE as a document in its classic layout, computed from the
 state that `pyctl.state.collect` read from the database: WHAT IS LIVE, WHAT IS
 DEFERRED, WHAT IS FORBIDDEN, WHERE TRUTH LIVES, SANCTIONED WRITERS, CURRENT
 STATE SNAPSHOT, MUTATION GUARD, SMOKE TEST, AUDIT TRAIL.
@@ -102,12 +102,12 @@ def _short(table: str) -> str:
     return table.split(".", 1)[-1]
 
 
-_CONTRACT_REF = re.compile(r"\s*\((?:SPEC|seed)[^()]*(?:\([^()]*\)[^()]*)*\)")
+_CONTRACT_REF = re.compile(r"\s*\((?:docs/)[^()]*(?:\([^()]*\)[^()]*)*\)")
 
 
 def _comment(text: Any) -> str:
-    """A COMMENT ON text for the report: without the references to the
-    project's contract sections, which mean nothing to an operator."""
+    """A COMMENT ON text for the report: without the pointers to the
+    reference pages, which mean nothing in a report."""
     return _CONTRACT_REF.sub("", str(text or "")).strip()
 
 
@@ -374,7 +374,7 @@ def _audit(state: dict) -> DocSection:
 
 
 def document(state: dict) -> Document:
-    """The report in seed 000's layout."""
+    """The report in its classic layout."""
     header = _header_lines(state)
     if state.get("not_migrated"):
         sec = [DocSection(t, [Para(f"{NA}: the database is not migrated (run `pyctl migrate`)")]) for t in SEED_SECTIONS]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 import psycopg
 from psycopg.rows import dict_row
@@ -122,15 +122,3 @@ def ddl_guard_status(dsn: str) -> list[dict]:
         return cur.execute(
             "SELECT evtname AS name, evtevent AS event, evtenabled AS enabled FROM pg_event_trigger"
             " WHERE evtfoid = to_regprocedure('shq.tg_ddl_guard()') ORDER BY 1").fetchall()
-
-
-# ------------------------------------------------------------------ rendering
-def table_lines(rows: list[dict], columns: list[str]) -> list[str]:
-    """A plain text table of `rows` (None shown as -)."""
-    def cell(v: Any) -> str:
-        return "-" if v is None else str(v)
-    widths = [max([len(c)] + [len(cell(r.get(c))) for r in rows]) for c in columns]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(cell(r.get(c)).ljust(w) for c, w in zip(columns, widths)).rstrip() for r in rows]
-    return lines

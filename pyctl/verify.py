@@ -348,7 +348,7 @@ SELECT n.nspname || '.' || p.proname AS fn, p.oid::regprocedure::text AS signatu
 
 
 def check_mutation_guard(conn: psycopg.Connection) -> dict:
-    """SPEC §13: list every holder of a write on a guarded table or EXECUTE on
+    """The role policy (docs/reference/conventions.md): list every holder of a write on a guarded table or EXECUTE on
     a sanctioned writer; fail for each grant pyctl.policy does not allow."""
     check = _check("mutation_guard")
     grants = []
@@ -648,6 +648,21 @@ def write_report(report: dict, path: str | os.PathLike) -> None:
     Path(path).write_text(json.dumps(report, indent=2, default=str) + "\n")
 
 
+def warning_line(w: dict) -> str:
+    """One warning of a check, with its text: a finding (subject, problem),
+    or a plpgsql_check message (function, line, message, detail)."""
+    if "subject" in w:
+        line = f"    warning: {w['subject']}: {w['problem']}"
+        if w.get("dba_statement"):
+            line += f"; a DBA runs: {w['dba_statement']}"
+        return line
+    where = f"{w.get('function')}" + (f" line {w['line']}" if w.get("line") is not None else "")
+    line = f"    warning: {where}: {w.get('message')}"
+    if w.get("detail"):
+        line += f" ({w['detail']})"
+    return line
+
+
 def summary_lines(report: dict) -> list[str]:
     """The readable summary: one line per check, one per offender, warning
     and check that could not run."""
@@ -681,12 +696,8 @@ def summary_lines(report: dict) -> list[str]:
         lines.append(f"{name:15} {state}  {what}  ({check.get('seconds', 0)}s)")
         for f in check["failures"]:
             lines.append(f"    - {f['subject']}: {f['problem']}")
-        if name != "plpgsql_check" or check.get("status") == "not run":
-            for w in check["warnings"]:
-                line = f"    warning: {w['subject']}: {w['problem']}"
-                if w.get("dba_statement"):
-                    line += f"; a DBA runs: {w['dba_statement']}"
-                lines.append(line)
+        for w in check["warnings"]:
+            lines.append(warning_line(w))
     if report.get("skipped"):
         lines.append(f"skipped: {', '.join(report['skipped'])}")
     lines.append(f"verify: {'ok' if report['ok'] else 'FAILED'} in {report.get('seconds', 0)}s")

@@ -1,6 +1,7 @@
 """Helpers shared by the project's tests (plain functions, no fixtures)."""
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+import psycopg.sql
 
 from pyctl.policy import PROJECT_SCHEMAS
 from pyctl.resources import SQL_DIRS, SQL_ROOT
@@ -117,6 +119,27 @@ def copy_project(dst: Path) -> Path:
         else:
             (dst / d).mkdir(parents=True)
     return dst
+
+
+@contextlib.contextmanager
+def seeded_database(admin: psycopg.Connection, template: str, run_pyctl, server_dsn, companies: int,
+                    prefix: str = "seeded"):
+    """A clone of the migrated `template`, seeded with `pyctl seed
+    --companies N` (the demo's seed, so the ids are the demo's), dropped
+    afterwards; yields its name. A failed seed fails the test."""
+    import pytest
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin.execute(psycopg.sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(psycopg.sql.Identifier(name),
+                                                                         psycopg.sql.Identifier(template)))
+    try:
+        p = run_pyctl(["seed", "--companies", str(companies), "--dsn", server_dsn(name)])
+        if p.returncode != 0:
+            pytest.fail(f"pyctl seed failed:\n{output(p)[-3000:]}", pytrace=False)
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        yield name
+    finally:
+        admin.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psycopg.sql.Identifier(name)))
 
 
 def pyctl_executable() -> str:

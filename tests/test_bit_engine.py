@@ -1,4 +1,4 @@
-"""BIT engine, SPEC §4, with real commits and several connections: the score of
+"""BIT engine, with real commits and several connections: the score of
 a refresh equals fn_compute_bit_score and the formula for random signal sets
 (hypothesis), the incremental refresh is one set-based call per statement and
 touches only the companies of that statement, concurrent writers never leave a
@@ -45,7 +45,7 @@ def _computed(conn, oid, as_of="now"):
 
 
 def _reference(signals, half_lives, as_of):
-    """The SPEC formula in exact decimal arithmetic: (score, tier, count, last)."""
+    """The contract's formula in exact decimal arithmetic: (score, tier, count, last)."""
     total, count, last = Decimal(0), 0, None
     for _company_no, type_no, points, occurred in signals:
         if occurred > as_of:

@@ -1,4 +1,4 @@
-"""`pyctl campaign create|plan` and pyctl.campaign (SPEC §6): a campaign file
+"""`pyctl campaign create|plan` and pyctl.campaign (docs/reference/gate.md): a campaign file
 becomes a campaign with its steps; the plan comes out as text or JSON; bad
 campaigns and bad files are one clear line, and the SQL planner says why it
 planned nothing in a NOTICE."""

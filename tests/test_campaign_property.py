@@ -1,4 +1,4 @@
-"""Property test of outreach.fn_plan_campaign_sends (SPEC §6): over random
+"""Property test of outreach.fn_plan_campaign_sends (docs/reference/gate.md): over random
 campaigns (channel, min_tier, step delays), kill-switch overrides, target
 statuses, send histories and planning times:
 

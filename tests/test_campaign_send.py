@@ -1,4 +1,4 @@
-"""pyctl.outreach.execute_send (SPEC §6, seed 004 "Integration"): the gate
+"""pyctl.outreach.execute_send (docs/reference/gate.md): the gate
 first (committed), the provider only on a pass, the send_log row only after
 the provider succeeded, with the gate's audit id; and all of it from 8 threads
 while the kill switch flips."""

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import tempfile
+from pathlib import Path
 
 import click
 import psycopg
@@ -35,8 +36,11 @@ def test_every_command_has_help(run_pyctl, cmd):
 
 # ------------------------------------------------------------------ --dsn
 def leaf_commands(command: click.Command = cli, path: tuple[str, ...] = ()):
-    """(path, command) of every command that does something."""
+    """(path, command) of every command that does something (a group that
+    runs without a subcommand, like `bench`, included)."""
     if isinstance(command, click.Group):
+        if command.invoke_without_command and path:
+            yield path, command
         for name, sub in sorted(command.commands.items()):
             yield from leaf_commands(sub, path + (name,))
     else:
@@ -57,7 +61,9 @@ ARGS = {
     ("campaign", "create"): ["campaign.json"],
 }
 CAMPAIGN_FILE = {"campaign_id": "C", "name": "c", "channel": "EMAIL", "steps": [{"template_id": "t", "delay_days": 0}]}
-DATABASE_COMMANDS = [path for path, _cmd in leaf_commands() if path[0] != "db"]
+#: commands that never open a database (they take --dsn, like every command, and ignore it)
+NO_DATABASE = {("bench", "report"): "renders JSON files"}
+DATABASE_COMMANDS = [path for path, _cmd in leaf_commands() if path[0] != "db" and path not in NO_DATABASE]
 
 
 class Reached(Exception):
@@ -134,22 +140,34 @@ def test_dsn_before_and_after_end_to_end(run_pyctl, dsn):
 
 @pytest.fixture
 def project_cwd():
-    """A temporary working directory under /tmp (reachable by the postgres user)."""
+    """A temporary project home under /tmp (reachable by the postgres user):
+    it holds the project's marker, db/manifest.txt, and a subdirectory."""
     d = tempfile.mkdtemp(prefix="pyctl-cwd-", dir="/tmp")
+    (Path(d) / "db").mkdir()
+    (Path(d) / "db" / "manifest.txt").write_text("# the marker of a project home\n")
+    (Path(d) / "docs" / "deep").mkdir(parents=True)
     yield d
     shutil.rmtree(d, ignore_errors=True)
 
 
-def test_embedded_cluster_start_status_url_stop(run_pyctl, project_cwd):
-    url = None
+def _data_base(project: str) -> str | None:
+    try:
+        return json.loads(open(f"{project}/.pyctl/cluster.json").read())["data_dir"].rsplit("/", 1)[0]
+    except OSError:
+        return None
+
+
+def test_embedded_cluster_start_status_url_stop_destroy(run_pyctl, project_cwd):
+    url, sub, outside = None, f"{project_cwd}/docs/deep", tempfile.mkdtemp(prefix="pyctl-outside-", dir="/tmp")
     try:
         p = run_pyctl(["db", "start"], cwd=project_cwd, timeout=120)
         assert p.returncode == 0, output(p)
         state = json.loads(open(f"{project_cwd}/.pyctl/cluster.json").read())
         assert {"data_dir", "port", "pid"} <= set(state)
 
-        p = run_pyctl(["db", "start"], cwd=project_cwd, timeout=60)  # idempotent
+        p = run_pyctl(["db", "start"], cwd=sub, timeout=60)  # idempotent, and found from a subdirectory
         assert p.returncode == 0 and "already running" in p.stdout, output(p)
+        assert not Path(sub, ".pyctl").exists(), "no second cluster in the subdirectory"
 
         p = run_pyctl(["db", "url"], cwd=project_cwd)
         assert p.returncode == 0, output(p)
@@ -157,23 +175,43 @@ def test_embedded_cluster_start_status_url_stop(run_pyctl, project_cwd):
         assert url == f"postgresql://postgres@127.0.0.1:{state['port']}/outreach"
         with psycopg.connect(url) as c:
             assert c.execute("SELECT current_database()").fetchone()[0] == "outreach"
+        for cwd, env in ((sub, None), (outside, {"PYCTL_HOME": project_cwd})):
+            p = run_pyctl(["db", "url"], cwd=cwd, env=env)
+            assert (p.returncode, p.stdout.strip()) == (0, url), output(p)
 
-        p = run_pyctl(["db", "status"], cwd=project_cwd)
-        assert p.returncode == 0 and "running" in p.stdout and url in p.stdout, output(p)
+        # outside any checkout, without PYCTL_HOME: a refusal, not a new cluster
+        p = run_pyctl(["db", "start"], cwd=outside, timeout=60)
+        assert p.returncode == 1 and "no project here" in p.stderr and "PYCTL_HOME" in p.stderr, output(p)
+        assert not Path(outside, ".pyctl").exists()
+        p = run_pyctl(["state"], cwd=outside)
+        assert p.returncode == 1 and "no project here" in p.stderr and "Traceback" not in output(p), output(p)
 
-        # with no --dsn and no DATABASE_URL, commands use the embedded cluster
-        p = run_pyctl(["migrate", "--status"], cwd=project_cwd, timeout=120)
+        p = run_pyctl(["db", "status"], cwd=sub)
+        assert p.returncode == 0 and "running" in p.stdout and url in p.stdout and project_cwd in p.stdout, output(p)
+
+        # with no --dsn and no DATABASE_URL, commands use the embedded cluster, from any subdirectory
+        p = run_pyctl(["migrate", "--status"], cwd=sub, timeout=120)
         assert p.returncode == 0, output(p)
     finally:
         p = run_pyctl(["db", "stop"], cwd=project_cwd, timeout=120)
+        shutil.rmtree(outside, ignore_errors=True)
     assert p.returncode == 0, output(p)
     p = run_pyctl(["db", "status"], cwd=project_cwd)
-    assert p.returncode != 0 and "stopped" in p.stdout, output(p)
+    assert p.returncode == 3 and "stopped" in p.stdout, output(p)
+    p = run_pyctl(["db", "url"], cwd=project_cwd)
+    assert p.returncode == 3 and p.stdout == "", output(p)
+    assert "not running" in p.stderr and "pyctl db start" in p.stderr and url in p.stderr, output(p)
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(url, connect_timeout=3).close()
-    data_dir = json.loads(open(f"{project_cwd}/.pyctl/cluster.json").read())["data_dir"]
-    if data_dir.startswith("/tmp/pyctl-"):
-        shutil.rmtree(data_dir.rsplit("/", 1)[0], ignore_errors=True)
+
+    base = _data_base(project_cwd)
+    p = run_pyctl(["db", "destroy", "--yes"], cwd=sub, timeout=60)
+    assert p.returncode == 0 and "destroyed" in p.stdout, output(p)
+    assert not Path(project_cwd, ".pyctl").exists() and not Path(base, "data").exists()
+    p = run_pyctl(["db", "url"], cwd=project_cwd)
+    assert p.returncode == 1 and "never been started" in p.stderr, output(p)
+    if base and base.startswith("/tmp/pyctl-"):
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_bench_migrate_runs_and_reports(run_pyctl, server_dsn, tmp_path):

@@ -1,6 +1,6 @@
-"""Foundation, SPEC §1 with real commits and several connections: the Golden
+"""Foundation (identity) with real commits and several connections: the Golden
 Rule under concurrent callers, and the identity rules seen through the roles
-of SPEC §13."""
+of the role policy."""
 from __future__ import annotations
 
 

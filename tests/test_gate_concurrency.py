@@ -1,5 +1,5 @@
 """The gate, the send log and the kill switch under concurrency, with real
-commits (SPEC §5, §6): 8 clients doing gate-and-send in a loop while another
+commits (docs/reference/gate.md): 8 clients doing gate-and-send in a loop while another
 client flips overrides; double use of one verdict; concurrent setters."""
 from __future__ import annotations
 

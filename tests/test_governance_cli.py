@@ -1,4 +1,4 @@
-"""`pyctl governance ...` and `pyctl schedule` without pg_cron (SPEC §7, §12, §14):
+"""`pyctl governance ...` and `pyctl schedule` without pg_cron (docs/reference/governance.md):
 the jobs, committed-batch archiving, operator actions with their audit rows,
 and one clear line for every refusal."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Error governance with real commits and several connections (SPEC §7):
+"""Error governance with real commits and several connections (docs/reference/governance.md):
 every error row ends in exactly one of its table and its archive — with three
 concurrent archivers and a writer, when the archiver's backend is killed
 mid-batch, when a trigger suppresses archive rows, when a lock is held — and

@@ -1,4 +1,4 @@
-"""pg_cron for real (SPEC §12): the harness cluster preloads pg_cron with
+"""pg_cron for real (docs/reference/governance.md): the harness cluster preloads pg_cron with
 cron.database_name = cron_test. This module migrates cron_test, then
 schedules (idempotently), runs the jobs' commands, waits once for a real
 minute-granularity run, and checks the health view and the role rules."""

@@ -1,4 +1,4 @@
-"""Hubs, SPEC §2 and §3 with real commits and several connections: concurrent
+"""Hubs (targets and hub status) with real commits and several connections: concurrent
 target creation, status writers serialised per company, override expiry
 without a job, the refusals seen from login roles, and the bench's measurements."""
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _status(conn, cid, hub):
     return r and r[0]
 
 
-# ------------------------------------------------------------------ §2
+# ------------------------------------------------------------------ targets
 def test_twelve_connections_creating_one_target_get_one_target(conn, new_conn):
     cid = register_company(conn, prefix="HUBC")
     results, errors = race(new_conn, 12, lambda c: _target(c, cid))
@@ -60,7 +60,7 @@ def test_bad_input_commits_nothing(conn):
                         " (SELECT count(*) FROM outreach.company_hub_status)").fetchone() == before
 
 
-# ------------------------------------------------------------------ §3
+# ------------------------------------------------------------------ hub status
 def test_status_writers_of_one_company_are_serialised(conn, new_conn):
     """A promotion that waits for a concurrent demotion of its prerequisite sees
     it, and is refused (OG007), instead of passing on a stale read."""

@@ -1,4 +1,4 @@
-"""Hubs, SPEC §3 and §8, as a property over many companies: the set-based
+"""Hubs (tiers and promotion gates), as a property over many companies: the set-based
 `outreach.fn_evaluate_hub_statuses()` over 10,000 random companies gives
 exactly what the per-company path gives (fn_evaluate_hub_statuses(id) for each
 company, in a clone of the same data), what an independent Python model of the
@@ -99,7 +99,7 @@ def model_statuses(co: Co) -> dict[str, str | None]:
 
 
 def model_tier(co: Co, status: dict[str, str | None]) -> int:
-    """SPEC §3's tier table, first rule that matches."""
+    """The tier table, first rule that matches."""
     if not co.eligible or any(status[h] in ("FAIL", "BLOCKED") for h in REQUIRED):
         return -1
     if any(status[h] != "PASS" for h in REQUIRED):
@@ -244,7 +244,7 @@ def test_set_based_evaluation_matches_per_company_functions_and_the_model(fresh_
     assert after_all == after_each == after_ranges
     assert tiers_all == tiers_each
 
-    # the independent model of SPEC §3/§8
+    # the independent model of the tiers and promotion gates
     mismatches = []
     for co in cos:
         want = model_statuses(co)

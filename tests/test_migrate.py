@@ -1,5 +1,5 @@
 """`pyctl migrate`: fresh install, idempotent re-run, --status, failures that
-leave the database as it was, bad DSNs (SPEC §14)."""
+leave the database as it was, bad DSNs (docs/operator-guide.md)."""
 from __future__ import annotations
 
 import subprocess

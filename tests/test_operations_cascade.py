@@ -1,5 +1,5 @@
 """Cascade deletion and orphan archiving under real commits and several
-connections (SPEC §10): the cascade and the Golden Rule serialise on the CL
+connections (docs/reference/operations.md): the cascade and the Golden Rule serialise on the CL
 row, two cascades of one id, a failing step rolls every step back, and
 fn_archive_orphans as the governor."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Operations from a shell (SPEC §14, §16.13): `pyctl seed` -> `pyctl state` ->
+"""Operations from a shell (docs/operator-guide.md): `pyctl seed` -> `pyctl state` ->
 `pyctl smoke` end to end through the installed CLI; seed refuses a
 non-positive N and an unmigrated database; seed is reproducible and a second
 run adds N more; state works on an empty and on an unmigrated database, in

@@ -1,4 +1,4 @@
-"""Tool canon guard from Python (SPEC §9): pyctl.guard.ToolCanonGuard and the
+"""Tool canon guard from Python (docs/reference/operations.md): pyctl.guard.ToolCanonGuard and the
 enforce_tool_canon decorator. Every violation code, the decorator blocking
 the wrapped call, where it gets its connection, and that violations are
 committed to shq.tool_violations."""

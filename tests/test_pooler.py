@@ -1,5 +1,5 @@
 """Everything a sending service uses works through a transaction-mode
-pgbouncer (SPEC §16.17): the gate, execute_send, the kill switch, mint, BIT
+pgbouncer (docs/operations.md): the gate, execute_send, the kill switch, mint, BIT
 signals, engagement events, the pyctl.gate and pyctl.outreach APIs, with
 several senders while overrides flip; `pyctl migrate` works through it and
 `pyctl verify` refuses it in one line. The pgbouncer is a real one

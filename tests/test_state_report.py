@@ -1,4 +1,4 @@
-"""`pyctl state --format html|markdown`: the LIVE SYSTEM STATE in seed 000's
+"""`pyctl state --format html|markdown`: the LIVE SYSTEM STATE in its classic
 layout. The HTML page is rendered by headless Chromium (Debian package) at a
 phone and a desktop size; the screenshots are kept under
 artifacts/state-report/ for people (and CI) to look at, and the DOM Chromium

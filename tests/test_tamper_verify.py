@@ -35,8 +35,7 @@ FORGED_OVERRIDES = {
 }
 ROWS_PER_SEAL = 40
 
-#: rows in every audited table, through the contract's own functions (SPEC
-#: §1, §2, §5, §6, §9, §11): companies at tier 0, a tier-0 campaign, gate
+#: rows in every audited table, through the contract's own functions: companies at tier 0, a tier-0 campaign, gate
 #: checks (passing ones and blocked ones), sends, engagement, BIT signals,
 #: overrides, a tool violation
 BUILD_SQL = [

@@ -1,4 +1,4 @@
-"""`pyctl verify` (SPEC §13, §14, §16.14, §16.16): passes on a populated
+"""`pyctl verify` (docs/reference/conventions.md): passes on a populated
 database and changes nothing there, reads no row of a project table, names
 every offender, fails on drift from the sources, and builds (and always
 drops) its scratch reference database."""
@@ -71,6 +71,14 @@ def test_verify_passes_on_a_populated_database_and_changes_nothing(seeded, run_p
     assert p.returncode == 0, output(p)[-4000:]
     report = json.loads(report_path.read_text())
     assert report["ok"] is True
+    # every warning of every check is printed with its text (plpgsql_check
+    # warns about the dynamic SQL of a few functions)
+    warnings = [w for check in report["checks"].values() for w in check["warnings"]]
+    printed = [ln for ln in p.stdout.splitlines() if ln.startswith("    warning: ")]
+    assert warnings and len(printed) == len(warnings), p.stdout
+    for w in warnings:
+        text = w.get("problem") or w.get("message")
+        assert any(text in ln and (w.get("subject") or w.get("function")) in ln for ln in printed), w
     # every check is in the report, with what it is and what it found
     assert list(report["checks"]) == [c for c in CHECKS if c != "audit_seals"]
     for name, check in report["checks"].items():

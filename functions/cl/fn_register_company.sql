@@ -1,4 +1,4 @@
--- cl.fn_register_company: CL's own upsert of a sovereign company (SPEC §1).
+-- cl.fn_register_company: CL's own upsert of a sovereign company (docs/reference/identity.md).
 CREATE OR REPLACE FUNCTION cl.fn_register_company(
     p_company_unique_id text,
     p_company_name text,
@@ -40,5 +40,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION cl.fn_register_company(text, text, text, text, text) IS
-    'CL''s upsert of a sovereign company (stands in for the parent hub): re-registering updates name, domain and statuses, never outreach_id (SPEC §1).';
+    'CL''s upsert of a sovereign company (stands in for the parent hub): re-registering updates name, domain and statuses, never outreach_id (docs/reference/identity.md).';
 GRANT EXECUTE ON FUNCTION cl.fn_register_company(text, text, text, text, text) TO outreach_cl_authority;

@@ -1,4 +1,4 @@
--- cl.tg_company_identity__before_write(): identity rules of the CL registry (SPEC §1, §16.11).
+-- cl.tg_company_identity__before_write(): identity rules of the CL registry (docs/reference/identity.md).
 CREATE OR REPLACE FUNCTION cl.tg_company_identity__before_write()
 RETURNS trigger
 LANGUAGE plpgsql

@@ -1,4 +1,4 @@
--- outreach._bit_decay_factor: the one definition of BIT decay (SPEC §4): a signal's weight as of an
+-- outreach._bit_decay_factor: the one definition of BIT decay (docs/reference/bit.md): a signal's weight as of an
 -- instant, 0.5 ^ (age / half-life), in double precision; inlined into every query that scores.
 CREATE OR REPLACE FUNCTION outreach._bit_decay_factor(
     p_as_of_epoch double precision,
@@ -23,6 +23,6 @@ AS $$
                                   64::pg_catalog.float8));
 $$;
 COMMENT ON FUNCTION outreach._bit_decay_factor(double precision, double precision, double precision) IS
-    'Private: the BIT decay factor 0.5 ^ ((as_of - occurred) / seconds per half-life), capped at 64 half-lives, in double precision (SPEC §4). Inlinable.';
+    'Private: the BIT decay factor 0.5 ^ ((as_of - occurred) / seconds per half-life), capped at 64 half-lives, in double precision (docs/reference/bit.md). Inlinable.';
 GRANT EXECUTE ON FUNCTION outreach._bit_decay_factor(double precision, double precision, double precision)
     TO outreach_hub_writer, outreach_governor;

@@ -1,5 +1,5 @@
 -- outreach._bit_divisor_sql: private; the seconds-per-half-life of a signal as a SQL
--- expression (SPEC §4): a CASE over the current signal types, so the hot query joins nothing.
+-- expression (docs/reference/bit.md): a CASE over the current signal types, so the hot query joins nothing.
 CREATE OR REPLACE FUNCTION outreach._bit_divisor_sql()
 RETURNS text
 LANGUAGE sql
@@ -20,4 +20,4 @@ AS $$
       FROM outreach.bit_signal_types t;
 $$;
 COMMENT ON FUNCTION outreach._bit_divisor_sql() IS
-    'Private: a CASE expression giving each signal''s seconds per half-life (outreach._bit_seconds_per_half_life of its type) from outreach.bit_signal_types, for the BIT refresh query (SPEC §4).';
+    'Private: a CASE expression giving each signal''s seconds per half-life (outreach._bit_seconds_per_half_life of its type) from outreach.bit_signal_types, for the BIT refresh query (docs/reference/bit.md).';

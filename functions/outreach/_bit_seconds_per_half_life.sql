@@ -1,5 +1,5 @@
 -- outreach._bit_seconds_per_half_life: a signal type's half-life in seconds, the divisor of the
--- decay (SPEC §4): 86400 * half_life_days, 'Infinity' for a type that does not decay (NULL).
+-- decay (docs/reference/bit.md): 86400 * half_life_days, 'Infinity' for a type that does not decay (NULL).
 CREATE OR REPLACE FUNCTION outreach._bit_seconds_per_half_life(p_half_life_days numeric)
 RETURNS double precision
 LANGUAGE sql
@@ -13,5 +13,5 @@ AS $$
                     'Infinity'::pg_catalog.float8);
 $$;
 COMMENT ON FUNCTION outreach._bit_seconds_per_half_life(numeric) IS
-    'Private: seconds per half-life of a BIT signal type, 86400 * half_life_days as double precision, ''Infinity'' (no decay) for NULL (SPEC §4). Inlinable.';
+    'Private: seconds per half-life of a BIT signal type, 86400 * half_life_days as double precision, ''Infinity'' (no decay) for NULL (docs/reference/bit.md). Inlinable.';
 GRANT EXECUTE ON FUNCTION outreach._bit_seconds_per_half_life(numeric) TO outreach_hub_writer, outreach_governor;

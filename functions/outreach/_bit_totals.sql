@@ -1,5 +1,5 @@
 -- outreach._bit_totals: per company of a list, the sum of its signals' contributions (whole 1e-9
--- points) up to an instant, their count and the latest (SPEC §4): what a score is computed from.
+-- points) up to an instant, their count and the latest (docs/reference/bit.md): what a score is computed from.
 CREATE OR REPLACE FUNCTION outreach._bit_totals(p_outreach_ids uuid[], p_as_of timestamptz)
 RETURNS TABLE (outreach_id uuid, units numeric, signal_count integer, last_signal_at timestamptz)
 LANGUAGE sql
@@ -24,5 +24,5 @@ AS $$
      GROUP BY s.outreach_id;
 $$;
 COMMENT ON FUNCTION outreach._bit_totals(uuid[], timestamptz) IS
-    'Private: per listed company with signals up to p_as_of, the sum of their contributions in whole 1e-9 points, their count and the latest occurred_at (SPEC §4). Inlinable.';
+    'Private: per listed company with signals up to p_as_of, the sum of their contributions in whole 1e-9 points, their count and the latest occurred_at (docs/reference/bit.md). Inlinable.';
 GRANT EXECUTE ON FUNCTION outreach._bit_totals(uuid[], timestamptz) TO outreach_hub_writer, outreach_governor;

@@ -1,4 +1,4 @@
--- outreach._bit_units: a signal's contribution to a BIT score in whole 1e-9 points (SPEC §4):
+-- outreach._bit_units: a signal's contribution to a BIT score in whole 1e-9 points (docs/reference/bit.md):
 -- its points (points_nano) times its decay factor, rounded to an int8 so that sums are exact.
 CREATE OR REPLACE FUNCTION outreach._bit_units(p_points_nano bigint, p_decay_factor double precision)
 RETURNS bigint
@@ -13,5 +13,5 @@ AS $$
     SELECT (p_points_nano::pg_catalog.float8 OPERATOR(pg_catalog.*) p_decay_factor)::pg_catalog.int8;
 $$;
 COMMENT ON FUNCTION outreach._bit_units(bigint, double precision) IS
-    'Private: a BIT signal''s contribution in whole 1e-9 points, points_nano * decay factor rounded to bigint (SPEC §4). Inlinable.';
+    'Private: a BIT signal''s contribution in whole 1e-9 points, points_nano * decay factor rounded to bigint (docs/reference/bit.md). Inlinable.';
 GRANT EXECUTE ON FUNCTION outreach._bit_units(bigint, double precision) TO outreach_hub_writer, outreach_governor;

@@ -1,5 +1,5 @@
--- outreach._cascade_delete_spine_rows: the 13-step cascade of seed 001 §9 for a
--- set of spine rows (SPEC §10). Private: only the two definer functions call it.
+-- outreach._cascade_delete_spine_rows: the 13-step cascade (docs/reference/operations.md) for a
+-- set of spine rows (docs/reference/operations.md). Private: only the two definer functions call it.
 CREATE OR REPLACE FUNCTION outreach._cascade_delete_spine_rows(
     p_outreach_ids uuid[],
     p_archive text,
@@ -11,7 +11,7 @@ VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 -- The caller has locked the spine rows and checked that CL binds none of them.
--- Listed steps (listed = true) are the 13 of seed 001 §9, in that order; the
+-- Listed steps (listed = true) are the 13 of the cascade, in that order; the
 -- other tables that hang off the spine are emptied right before the step
 -- whose table they reference (listed = false), so no foreign key ever fails:
 --   engagement_events  before send_log        (step 1)
@@ -133,4 +133,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach._cascade_delete_spine_rows(uuid[], text, text, text) IS
-    'Internal (no grants): the 13-step cascade of seed 001 §9 for locked, CL-unbound spine rows; the spine rows go to the named archive. Called by fn_delete_outreach_cascade and fn_archive_orphans (SPEC §10).';
+    'Internal (no grants): the 13-step cascade for locked, CL-unbound spine rows; the spine rows go to the named archive. Called by fn_delete_outreach_cascade and fn_archive_orphans (docs/reference/operations.md).';

@@ -1,5 +1,5 @@
 -- outreach._check_override_args: the checks set_marketing_override and remove_marketing_override
--- share (SPEC §5): a non-blank company (OG001), a known override type, a reason and an actor (22023).
+-- share (docs/reference/gate.md): a non-blank company (OG001), a known override type, a reason and an actor (22023).
 CREATE OR REPLACE FUNCTION outreach._check_override_args(p_action text, p_company_unique_id text,
                                                          p_override_type text, p_reason text, p_actor text)
 RETURNS void
@@ -21,4 +21,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach._check_override_args(text, text, text, text, text) IS
-    'Private: OG001 for a blank company, 22023 for an unknown override type or a blank reason or actor, for the kill switch''s functions (SPEC §5).';
+    'Private: OG001 for a blank company, 22023 for an unknown override type or a blank reason or actor, for the kill switch''s functions (docs/reference/gate.md).';

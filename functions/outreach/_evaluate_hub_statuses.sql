@@ -1,5 +1,5 @@
 -- outreach._evaluate_hub_statuses: private; the promotion rounds of
--- fn_evaluate_hub_statuses and fn_evaluate_hub_statuses_range (SPEC §3, §8)
+-- fn_evaluate_hub_statuses and fn_evaluate_hub_statuses_range (docs/reference/hubs.md)
 -- for one company (p_outreach_id and its p_company) or for every company with
 -- p_from <= company_unique_id < p_to (a NULL bound is open). Only those two
 -- SECURITY DEFINER functions call it: it runs as their owner, whom the

@@ -1,4 +1,4 @@
--- outreach._kill_switch_lock: the one home of the kill switch's per-company lock (SPEC §5, §6, §16.17):
+-- outreach._kill_switch_lock: the one home of the kill switch's per-company lock (docs/reference/gate.md):
 -- shared for every verdict and send, exclusive for every override change; always transaction-level.
 CREATE OR REPLACE FUNCTION outreach._kill_switch_lock(p_company_unique_id text, p_exclusive boolean DEFAULT false)
 RETURNS void
@@ -24,5 +24,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach._kill_switch_lock(text, boolean) IS
-    'Internal: takes the company''s kill-switch advisory lock until the end of the transaction, shared (verdicts and sends) or exclusive (override changes); the only place that knows the lock''s key (SPEC §5, §6, §16.17).';
+    'Internal: takes the company''s kill-switch advisory lock until the end of the transaction, shared (verdicts and sends) or exclusive (override changes); the only place that knows the lock''s key (docs/reference/gate.md).';
 GRANT EXECUTE ON FUNCTION outreach._kill_switch_lock(text, boolean) TO outreach_sender;

@@ -1,4 +1,4 @@
--- outreach.fn_add_bit_signal: the sanctioned writer of outreach.bit_signals (SPEC §4):
+-- outreach.fn_add_bit_signal: the sanctioned writer of outreach.bit_signals (docs/reference/bit.md):
 -- records one buyer-intent signal, idempotent on (outreach_id, signal_type, dedup_key).
 CREATE OR REPLACE FUNCTION outreach.fn_add_bit_signal(
     p_company_unique_id text,
@@ -92,5 +92,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_add_bit_signal(text, text, timestamptz, text, numeric) IS
-    'Sanctioned writer of outreach.bit_signals: records a signal (points default to the type''s) and returns its signal_id; a repeated (company, type, dedup_key) returns the existing id. Mints the outreach_id of a CL company that has none. OG001 blank company, OG002 not in CL, 22023 unknown/blank type, NULL or infinite occurred_at, points outside 0..1000000 (SPEC §4). The insert refreshes the company''s bit_scores row (statement trigger).';
+    'Sanctioned writer of outreach.bit_signals: records a signal (points default to the type''s) and returns its signal_id; a repeated (company, type, dedup_key) returns the existing id. Mints the outreach_id of a CL company that has none. OG001 blank company, OG002 not in CL, 22023 unknown/blank type, NULL or infinite occurred_at, points outside 0..1000000 (docs/reference/bit.md). The insert refreshes the company''s bit_scores row (statement trigger).';
 GRANT EXECUTE ON FUNCTION outreach.fn_add_bit_signal(text, text, timestamptz, text, numeric) TO outreach_hub_writer;

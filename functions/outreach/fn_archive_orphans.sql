@@ -1,5 +1,5 @@
 -- outreach.fn_archive_orphans: move every spine row that CL does not bind, with
--- its cascade, to outreach.outreach_orphan_archive (SPEC §10, seed 001 §5, §9).
+-- its cascade, to outreach.outreach_orphan_archive (docs/reference/operations.md).
 CREATE OR REPLACE FUNCTION outreach.fn_archive_orphans(p_actor text)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -46,5 +46,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_archive_orphans(text) IS
-    'Moves every spine row CL does not bind (with its sub-hub rows, in the cascade order) to outreach_orphan_archive; returns how many spine rows moved; writes one OUTREACH_ORPHANS_ARCHIVED audit row (SPEC §10).';
+    'Moves every spine row CL does not bind (with its sub-hub rows, in the cascade order) to outreach_orphan_archive; returns how many spine rows moved; writes one OUTREACH_ORPHANS_ARCHIVED audit row (docs/reference/operations.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_archive_orphans(text) TO outreach_governor;

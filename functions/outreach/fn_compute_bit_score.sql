@@ -1,4 +1,4 @@
--- outreach.fn_compute_bit_score: the BIT score of one company as of an instant (SPEC §4),
+-- outreach.fn_compute_bit_score: the BIT score of one company as of an instant (docs/reference/bit.md),
 -- computed from its signals; pure: reads only, writes nothing.
 CREATE OR REPLACE FUNCTION outreach.fn_compute_bit_score(
     p_outreach_id uuid,
@@ -25,5 +25,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_compute_bit_score(uuid, timestamptz) IS
-    'BIT score of one company as of p_as_of: LEAST(100, round(sum(points * 0.5 ^ (age_days / half_life_days)), 2)) over its signals with occurred_at <= as_of, its tier, signal count and latest signal. Pure (writes nothing); always one row (0, COLD, 0, NULL without signals or for an unknown id); 22023 for a NULL or infinite as_of (SPEC §4).';
+    'BIT score of one company as of p_as_of: LEAST(100, round(sum(points * 0.5 ^ (age_days / half_life_days)), 2)) over its signals with occurred_at <= as_of, its tier, signal count and latest signal. Pure (writes nothing); always one row (0, COLD, 0, NULL without signals or for an unknown id); 22023 for a NULL or infinite as_of (docs/reference/bit.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_compute_bit_score(uuid, timestamptz) TO outreach_hub_writer, outreach_governor;

@@ -1,5 +1,5 @@
 -- outreach.fn_create_campaign: a campaign and its ordered sequence steps, in
--- one transaction, validated (SPEC §6, campaign orchestration).
+-- one transaction, validated (campaign orchestration).
 CREATE OR REPLACE FUNCTION outreach.fn_create_campaign(
     p_campaign_id text,
     p_name text,
@@ -33,7 +33,7 @@ BEGIN
     END IF;
     IF p_min_tier IS NULL OR p_min_tier NOT BETWEEN 0 AND 3 THEN
         RAISE EXCEPTION 'invalid min_tier: %', coalesce(p_min_tier::text, 'NULL')
-            USING ERRCODE = '22023', HINT = 'min_tier is 0..3 (SPEC §16.3).';
+            USING ERRCODE = '22023', HINT = 'min_tier is 0..3 (docs/reference/gate.md).';
     END IF;
     IF p_status IS NULL OR p_status NOT IN ('draft', 'active', 'paused', 'completed') THEN
         RAISE EXCEPTION 'invalid campaign status: %', coalesce(p_status, 'NULL')
@@ -79,5 +79,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_create_campaign(text, text, text, jsonb, integer, text) IS
-    'Creates a campaign and its steps (a JSON array in send order: {"template_id", "delay_days"}; step n+1 is due delay_days after step n was sent) in one transaction. Bad input 22023, an existing campaign_id 23505; nothing is written on error (SPEC §6).';
+    'Creates a campaign and its steps (a JSON array in send order: {"template_id", "delay_days"}; step n+1 is due delay_days after step n was sent) in one transaction. Bad input 22023, an existing campaign_id 23505; nothing is written on error (docs/reference/gate.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_create_campaign(text, text, text, jsonb, integer, text) TO outreach_governor;

@@ -1,5 +1,5 @@
 -- outreach.fn_create_company_target: the company's Company Target, created once
--- with IN_PROGRESS hub rows for every required hub (SPEC §2, §3).
+-- with IN_PROGRESS hub rows for every required hub (docs/reference/hubs.md).
 CREATE OR REPLACE FUNCTION outreach.fn_create_company_target(p_company_unique_id text)
 RETURNS text
 LANGUAGE plpgsql
@@ -44,5 +44,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_create_company_target(text) IS
-    'Mints the outreach_id if needed and creates the Company Target TGT-<first 8 chars>-<n> (idempotent: returns the existing target_id), with IN_PROGRESS company_hub_status rows for every required hub. OG001 blank, OG002 unknown company (SPEC §2).';
+    'Mints the outreach_id if needed and creates the Company Target TGT-<first 8 chars>-<n> (idempotent: returns the existing target_id), with IN_PROGRESS company_hub_status rows for every required hub. OG001 blank, OG002 unknown company (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_create_company_target(text) TO outreach_hub_writer;

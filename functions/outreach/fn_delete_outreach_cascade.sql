@@ -1,5 +1,5 @@
 -- outreach.fn_delete_outreach_cascade: delete one spine record and everything
--- hanging off it in the 13-step order of seed 001 §9 (SPEC §10, §16.9).
+-- hanging off it in the 13-step cascade order (docs/reference/operations.md).
 CREATE OR REPLACE FUNCTION outreach.fn_delete_outreach_cascade(
     p_outreach_id uuid,
     p_reason text,
@@ -80,5 +80,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_delete_outreach_cascade(uuid, text, text) IS
-    'Deletes one CL-unbound spine record in the 13-step order of seed 001 §9 (one row per step, 0 where nothing went), copies the spine row to outreach_archive (archive_reason, archived_by) and writes an OUTREACH_CASCADE_DELETE audit row. OG009 while CL binds the id; P0002 unknown id; 22023 blank reason/actor (SPEC §10).';
+    'Deletes one CL-unbound spine record in the 13-step cascade order (one row per step, 0 where nothing went), copies the spine row to outreach_archive (archive_reason, archived_by) and writes an OUTREACH_CASCADE_DELETE audit row. OG009 while CL binds the id; P0002 unknown id; 22023 blank reason/actor (docs/reference/operations.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_delete_outreach_cascade(uuid, text, text) TO outreach_governor;

@@ -1,5 +1,5 @@
 -- outreach.fn_evaluate_hub_statuses: promote to PASS every hub whose gate now
--- passes, set-based over all companies (or one outreach_id) (SPEC §3, §8).
+-- passes, set-based over all companies (or one outreach_id) (docs/reference/hubs.md).
 CREATE OR REPLACE FUNCTION outreach.fn_evaluate_hub_statuses(p_outreach_id uuid DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql
@@ -26,5 +26,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_evaluate_hub_statuses(uuid) IS
-    'Sets PASS for every hub whose promotion gate now passes (DONE, no blocking errors, prerequisites PASS), for all companies when NULL, set-based, prerequisites first; returns the rows changed. Never demotes. OG002 for an outreach_id not in the spine (SPEC §3, §8).';
+    'Sets PASS for every hub whose promotion gate now passes (DONE, no blocking errors, prerequisites PASS), for all companies when NULL, set-based, prerequisites first; returns the rows changed. Never demotes. OG002 for an outreach_id not in the spine (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_evaluate_hub_statuses(uuid) TO outreach_hub_writer;

@@ -1,7 +1,7 @@
 -- outreach.fn_evaluate_hub_statuses_range: fn_evaluate_hub_statuses(NULL) for
 -- the companies with p_from <= company_unique_id < p_to only (a NULL bound is
 -- open), so that disjoint ranges can be evaluated by concurrent sessions, one
--- core each (pyctl seed does). Not in the SPEC; an extension of §3.
+-- core each (pyctl seed does). Not in the contract: an extension of the hub evaluation.
 CREATE OR REPLACE FUNCTION outreach.fn_evaluate_hub_statuses_range(p_from text, p_to text)
 RETURNS integer
 LANGUAGE plpgsql

@@ -1,4 +1,4 @@
--- outreach.fn_explain_bit_score: why a company has its BIT score (SPEC §4):
+-- outreach.fn_explain_bit_score: why a company has its BIT score (docs/reference/bit.md):
 -- one row per counted signal with its base points, decay factor and contribution.
 CREATE OR REPLACE FUNCTION outreach.fn_explain_bit_score(
     p_outreach_id uuid,
@@ -36,5 +36,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_explain_bit_score(uuid, timestamptz) IS
-    'Explains a BIT score: one row per signal with occurred_at <= p_as_of (oldest first): type, occurred_at, base points, half_life_days (NULL = no decay), age_days, decay_factor = 0.5 ^ (age_days / half_life_days), contribution = points * decay_factor; LEAST(100, round(sum(contribution), 2)) is the score. No rows for an unknown id; 22023 for a NULL or infinite as_of (SPEC §4).';
+    'Explains a BIT score: one row per signal with occurred_at <= p_as_of (oldest first): type, occurred_at, base points, half_life_days (NULL = no decay), age_days, decay_factor = 0.5 ^ (age_days / half_life_days), contribution = points * decay_factor; LEAST(100, round(sum(contribution), 2)) is the score. No rows for an unknown id; 22023 for a NULL or infinite as_of (docs/reference/bit.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_explain_bit_score(uuid, timestamptz) TO outreach_hub_writer, outreach_governor;

@@ -1,4 +1,4 @@
--- outreach.fn_mint_outreach_id: the Golden Rule (SPEC §1, seed 001 §4).
+-- outreach.fn_mint_outreach_id: the Golden Rule (docs/reference/identity.md).
 CREATE OR REPLACE FUNCTION outreach.fn_mint_outreach_id(p_company_unique_id text)
 RETURNS uuid
 LANGUAGE plpgsql
@@ -52,5 +52,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_mint_outreach_id(text) IS
-    'The Golden Rule: returns the company''s outreach_id, minting it (spine row + one write to CL, one transaction) when absent. OG001 blank, OG002 unknown, OG003 conflicting binding (SPEC §1).';
+    'The Golden Rule: returns the company''s outreach_id, minting it (spine row + one write to CL, one transaction) when absent. OG001 blank, OG002 unknown, OG003 conflicting binding (docs/reference/identity.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_mint_outreach_id(text) TO outreach_hub_writer;

@@ -1,5 +1,5 @@
 -- outreach.fn_plan_campaign_sends: who a campaign should contact next, and the
--- sequence step due for each (SPEC §6, campaign orchestration; seed 001 COMPUTE pass).
+-- sequence step due for each (campaign orchestration, docs/reference/gate.md).
 CREATE OR REPLACE FUNCTION outreach.fn_plan_campaign_sends(
     p_campaign_id text,
     p_limit integer DEFAULT 100,
@@ -93,6 +93,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_plan_campaign_sends(text, integer, timestamptz) IS
-    'The companies an active campaign should contact next and the step due for each: effective_tier >= min_tier, ELIGIBLE, not blocked on the campaign''s channel, outreach_status queued/active, step 1 if never sent, else the next step once delay_days (of that next step) have passed since the previous step was sent; BIT score DESC NULLS LAST, then company id. Reads the authoritative view, writes nothing. Unknown/inactive/stepless campaign: empty, with a NOTICE; p_limit < 1: 22023 (SPEC §6).';
+    'The companies an active campaign should contact next and the step due for each: effective_tier >= min_tier, ELIGIBLE, not blocked on the campaign''s channel, outreach_status queued/active, step 1 if never sent, else the next step once delay_days (of that next step) have passed since the previous step was sent; BIT score DESC NULLS LAST, then company id. Reads the authoritative view, writes nothing. Unknown/inactive/stepless campaign: empty, with a NOTICE; p_limit < 1: 22023 (docs/reference/gate.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_plan_campaign_sends(text, integer, timestamptz)
     TO outreach_sender, outreach_governor;

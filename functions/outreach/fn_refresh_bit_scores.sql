@@ -1,4 +1,4 @@
--- outreach.fn_refresh_bit_scores: the sanctioned writer of outreach.bit_scores (SPEC §4):
+-- outreach.fn_refresh_bit_scores: the sanctioned writer of outreach.bit_scores (docs/reference/bit.md):
 -- set-based recomputation of the decayed BIT scores of every company or of a given list.
 CREATE OR REPLACE FUNCTION outreach.fn_refresh_bit_scores(
     p_outreach_ids uuid[] DEFAULT NULL,
@@ -240,5 +240,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_refresh_bit_scores(uuid[], timestamptz) IS
-    'Sanctioned writer of outreach.bit_scores: recomputes, set-based, the decayed BIT score of every spine company (NULL) or of the listed outreach_ids (ids not in the spine are skipped; an empty list does nothing) as of p_as_of, and upserts one row per company; returns the rows written. 22023 for a NULL or infinite as_of (SPEC §4).';
+    'Sanctioned writer of outreach.bit_scores: recomputes, set-based, the decayed BIT score of every spine company (NULL) or of the listed outreach_ids (ids not in the spine are skipped; an empty list does nothing) as of p_as_of, and upserts one row per company; returns the rows written. 22023 for a NULL or infinite as_of (docs/reference/bit.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_refresh_bit_scores(uuid[], timestamptz) TO outreach_hub_writer;

@@ -1,4 +1,4 @@
--- outreach.fn_safety_gate_check: the marketing safety gate (SPEC §6, §16.3, seed 004).
+-- outreach.fn_safety_gate_check: the marketing safety gate (docs/reference/gate.md).
 -- Reads only the authoritative view and the campaign row; one send_attempt_audit row per call; fails closed.
 CREATE OR REPLACE FUNCTION outreach.fn_safety_gate_check(
     p_company_unique_id text,
@@ -6,7 +6,8 @@ CREATE OR REPLACE FUNCTION outreach.fn_safety_gate_check(
     p_correlation_id text,
     p_channel text DEFAULT 'EMAIL',
     p_dry_run boolean DEFAULT false)
-RETURNS TABLE (audit_id uuid, is_eligible boolean, block_reason text, computed_tier integer, effective_tier integer)
+RETURNS TABLE (audit_id uuid, is_eligible boolean, block_reason text, computed_tier integer, effective_tier integer,
+               block_detail text)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
@@ -28,15 +29,25 @@ DECLARE
     v_has_campaign boolean := false;
     v_err_state   text;
     v_err_msg     text;
+    v_detail      text;
 BEGIN
     -- Everything that can go wrong happens inside this block; whatever it is,
     -- the verdict is ELIGIBILITY_CHECK_FAILED and the audit row below is still
     -- written (fail closed). query_canceled is caught too: a statement or lock
     -- timeout is a blocked verdict, not a missing audit row.
     BEGIN
-        -- "blank" (SPEC §16.1) is spelled out here rather than calling
+        -- "blank" (docs/reference/conventions.md) is spelled out here rather than calling
         -- shq.fn_is_blank: a function with a pinned search_path is never
         -- inlined, and this is the hot path.
+        -- The campaign first: an unknown company raises below, and the
+        -- detail of a failed check still knows whether the campaign exists.
+        IF NOT (p_campaign_id IS NULL OR p_campaign_id !~ '\S') THEN
+            SELECT c.channel, c.status, c.min_tier
+              INTO v_c_channel, v_c_status, v_c_min_tier
+              FROM outreach.campaigns c
+             WHERE c.campaign_id = p_campaign_id;
+            v_has_campaign := FOUND;
+        END IF;
         IF NOT (p_company_unique_id IS NULL OR p_company_unique_id !~ '\S') THEN
             -- Shared side of the kill switch's per-company lock (see
             -- set_marketing_override): no override change is in flight while
@@ -50,13 +61,6 @@ BEGIN
             -- STRICT: no row (unknown company) or two rows (a broken view) raise,
             -- and both end as ELIGIBILITY_CHECK_FAILED below
             v_has_company := true;
-        END IF;
-        IF NOT (p_campaign_id IS NULL OR p_campaign_id !~ '\S') THEN
-            SELECT c.channel, c.status, c.min_tier
-              INTO v_c_channel, v_c_status, v_c_min_tier
-              FROM outreach.campaigns c
-             WHERE c.campaign_id = p_campaign_id;
-            v_has_campaign := FOUND;
         END IF;
 
         IF NOT coalesce(
@@ -100,19 +104,71 @@ BEGIN
         END IF;
     END;
 
+    -- Why, in words (blocked verdicts only: a pass costs nothing more). For
+    -- ELIGIBILITY_CHECK_FAILED the first failed check, in the order below, so
+    -- that a typo reads differently from a real failure.
+    IF v_reason = 'ELIGIBILITY_CHECK_FAILED' THEN
+        v_detail := CASE
+            WHEN p_company_unique_id IS NULL OR p_company_unique_id !~ '\S' THEN 'company id is blank'
+            WHEN p_campaign_id IS NULL OR p_campaign_id !~ '\S' THEN 'campaign id is blank'
+            WHEN p_correlation_id IS NULL OR p_correlation_id !~ '\S' THEN 'correlation id is blank'
+            WHEN p_channel IS NULL OR p_channel NOT IN ('EMAIL', 'PHONE') THEN
+                format('channel %s is not EMAIL/PHONE',
+                       CASE WHEN p_channel IS NULL THEN 'NULL'
+                            WHEN p_channel ~ '^[[:alnum:]_-]+$' THEN p_channel
+                            ELSE quote_literal(p_channel) END)
+            WHEN v_err_state = 'P0002' THEN format('unknown company %L', p_company_unique_id)
+            WHEN v_err_state = 'P0003' THEN
+                format('company %L is in the eligibility view more than once', p_company_unique_id)
+            WHEN v_err_state IS NOT NULL THEN format('internal error %s: %s', v_err_state, left(v_err_msg, 200))
+            WHEN NOT v_has_campaign THEN format('unknown campaign %L', p_campaign_id)
+            WHEN p_channel <> v_c_channel THEN format('campaign channel is %s, not %s', v_c_channel, p_channel)
+            WHEN p_dry_run IS NULL THEN 'dry-run flag is NULL'
+            WHEN current_setting('transaction_isolation') <> 'read committed' THEN
+                format('transaction isolation is %s, not read committed', current_setting('transaction_isolation'))
+            ELSE format('missing data for company %L: %s is NULL', p_company_unique_id,
+                        concat_ws(', ',
+                                  CASE WHEN v_eligibility IS NULL THEN 'eligibility_status' END,
+                                  CASE WHEN v_status IS NULL THEN 'outreach_status (no Company Target?)' END,
+                                  CASE WHEN v_computed IS NULL THEN 'computed_tier' END,
+                                  CASE WHEN v_effective IS NULL THEN 'effective_tier' END,
+                                  CASE WHEN v_disabled IS NULL THEN 'marketing_disabled' END,
+                                  CASE WHEN v_email_blk IS NULL THEN 'email_blocked' END,
+                                  CASE WHEN v_phone_blk IS NULL THEN 'phone_blocked' END,
+                                  CASE WHEN v_c_status IS NULL THEN 'campaign status' END,
+                                  CASE WHEN v_c_min_tier IS NULL THEN 'campaign min_tier' END))
+        END;
+    ELSIF v_reason IS NOT NULL THEN
+        v_detail := CASE v_reason
+            WHEN 'CAMPAIGN_NOT_ACTIVE' THEN format('campaign %L is %s', p_campaign_id, v_c_status)
+            WHEN 'COMPANY_INELIGIBLE' THEN format('CL eligibility_status is %s', v_eligibility)
+            WHEN 'INELIGIBLE_TIER' THEN
+                CASE WHEN v_computed < 0 THEN 'computed tier is -1: a required hub is FAIL or BLOCKED'
+                     ELSE format('a FORCE_TIER override caps the tier at -1 (computed tier %s)', v_computed) END
+            WHEN 'MARKETING_DISABLED' THEN 'an active BLOCK_OUTREACH override'
+            WHEN 'BLOCKING_OVERRIDE' THEN format('an active BLOCK_%s override', p_channel)
+            WHEN 'OPTED_OUT' THEN 'outreach_status is opted_out'
+            WHEN 'TIER_BELOW_CAMPAIGN_MINIMUM' THEN
+                format('effective tier %s is below the campaign minimum %s', v_effective, v_c_min_tier)
+        END;
+    END IF;
+
     audit_id := gen_random_uuid();
     INSERT INTO outreach.send_attempt_audit (audit_id, company_unique_id, campaign_id, correlation_id, channel,
-                                             computed_tier, effective_tier, was_blocked, block_reason, is_dry_run)
+                                             computed_tier, effective_tier, was_blocked, block_reason, is_dry_run,
+                                             block_detail)
     VALUES (audit_id, p_company_unique_id, p_campaign_id, p_correlation_id, p_channel,
             v_computed, v_effective, v_reason IS NOT NULL, v_reason,
-            coalesce(p_dry_run, true));   -- an unknown dry-run flag can never clear a send
+            coalesce(p_dry_run, true),    -- an unknown dry-run flag can never clear a send
+            v_detail);
     is_eligible := v_reason IS NULL;
     block_reason := v_reason;
     computed_tier := v_computed;
     effective_tier := v_effective;
+    block_detail := v_detail;
     RETURN NEXT;
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_safety_gate_check(text, text, text, text, boolean) IS
-    'The marketing safety gate: one verdict (audit_id, is_eligible, block_reason, computed_tier, effective_tier) from vw_marketing_eligibility_with_overrides and the campaign, and exactly one send_attempt_audit row per call. Never raises for a verdict; fails closed to ELIGIBILITY_CHECK_FAILED. Block reasons, first that applies: ELIGIBILITY_CHECK_FAILED, CAMPAIGN_NOT_ACTIVE, COMPANY_INELIGIBLE, INELIGIBLE_TIER, MARKETING_DISABLED, BLOCKING_OVERRIDE, OPTED_OUT, TIER_BELOW_CAMPAIGN_MINIMUM (SPEC §6, §16.3).';
+    'The marketing safety gate: one verdict (audit_id, is_eligible, block_reason, computed_tier, effective_tier, block_detail) from vw_marketing_eligibility_with_overrides and the campaign, and exactly one send_attempt_audit row per call. Never raises for a verdict; fails closed to ELIGIBILITY_CHECK_FAILED, with block_detail saying which check failed. Block reasons, first that applies: ELIGIBILITY_CHECK_FAILED, CAMPAIGN_NOT_ACTIVE, COMPANY_INELIGIBLE, INELIGIBLE_TIER, MARKETING_DISABLED, BLOCKING_OVERRIDE, OPTED_OUT, TIER_BELOW_CAMPAIGN_MINIMUM (docs/reference/gate.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_safety_gate_check(text, text, text, text, boolean) TO outreach_sender;

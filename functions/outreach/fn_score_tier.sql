@@ -1,4 +1,4 @@
--- outreach.fn_score_tier: the BIT score tier of a score, the one home of the cut-offs (SPEC §4):
+-- outreach.fn_score_tier: the BIT score tier of a score, the one home of the cut-offs (docs/reference/bit.md):
 -- < 25 COLD, < 50 WARM, < 75 HOT, else BURNING; NULL (and NaN) -> NULL.
 CREATE OR REPLACE FUNCTION outreach.fn_score_tier(p_score numeric)
 RETURNS text
@@ -18,6 +18,6 @@ AS $$
            END;
 $$;
 COMMENT ON FUNCTION outreach.fn_score_tier(numeric) IS
-    'BIT score tier: < 25 COLD, < 50 WARM, < 75 HOT, else BURNING; NULL or NaN -> NULL (SPEC §4). Immutable, inlinable.';
+    'BIT score tier: < 25 COLD, < 50 WARM, < 75 HOT, else BURNING; NULL or NaN -> NULL (docs/reference/bit.md). Immutable, inlinable.';
 GRANT EXECUTE ON FUNCTION outreach.fn_score_tier(numeric)
     TO outreach_reader, outreach_hub_writer, outreach_governor, outreach_sender, outreach_override_admin;

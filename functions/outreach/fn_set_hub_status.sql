@@ -1,5 +1,5 @@
 -- outreach.fn_set_hub_status: the sanctioned writer of outreach.company_hub_status
--- (SPEC §3, §8): PASS is a promotion and raises OG007 while the hub's gate fails.
+-- (docs/reference/hubs.md): PASS is a promotion and raises OG007 while the hub's gate fails.
 CREATE OR REPLACE FUNCTION outreach.fn_set_hub_status(
     p_company_unique_id text,
     p_hub_id text,
@@ -67,5 +67,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_set_hub_status(text, text, text, text) IS
-    'Sanctioned writer of company_hub_status (upsert). PASS is a promotion: OG007 while shq.fn_can_promote_to_hub is false (HINT lists the blockers). OG001 blank id, OG002 unknown company, 22023 unknown hub or status (SPEC §3).';
+    'Sanctioned writer of company_hub_status (upsert). PASS is a promotion: OG007 while shq.fn_can_promote_to_hub is false (HINT lists the blockers). OG001 blank id, OG002 unknown company, 22023 unknown hub or status (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_set_hub_status(text, text, text, text) TO outreach_hub_writer;

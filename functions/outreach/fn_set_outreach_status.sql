@@ -1,5 +1,5 @@
 -- outreach.fn_set_outreach_status: move a Company Target's outreach_status
--- (SPEC §2): queued, active, exhausted, paused, opted_out, with a reason.
+-- (docs/reference/hubs.md): queued, active, exhausted, paused, opted_out, with a reason.
 CREATE OR REPLACE FUNCTION outreach.fn_set_outreach_status(p_target_id text, p_status text, p_reason text)
 RETURNS void
 LANGUAGE plpgsql
@@ -32,5 +32,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_set_outreach_status(text, text, text) IS
-    'Sets the target''s outreach_status (queued | active | exhausted | paused | opted_out) and status_reason. 22023 blank target, bad status or blank reason; OG002 unknown target (SPEC §2).';
+    'Sets the target''s outreach_status (queued | active | exhausted | paused | opted_out) and status_reason. 22023 blank target, bad status or blank reason; OG002 unknown target (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_set_outreach_status(text, text, text) TO outreach_hub_writer;

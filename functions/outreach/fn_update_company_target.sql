@@ -1,5 +1,5 @@
 -- outreach.fn_update_company_target: record the Company Target's execution
--- results (SPEC §2); p_completed stamps imo_completed_at.
+-- results (docs/reference/hubs.md); p_completed stamps imo_completed_at.
 CREATE OR REPLACE FUNCTION outreach.fn_update_company_target(
     p_target_id text,
     p_execution_status text,
@@ -41,5 +41,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_update_company_target(text, text, text, text, numeric, boolean) IS
-    'Sets execution_status, email_method, email_pattern, confidence_score; p_completed stamps imo_completed_at (false leaves it as it is). 22023 blank target or bad status/score, OG002 unknown target (SPEC §2).';
+    'Sets execution_status, email_method, email_pattern, confidence_score; p_completed stamps imo_completed_at (false leaves it as it is). 22023 blank target or bad status/score, OG002 unknown target (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_update_company_target(text, text, text, text, numeric, boolean) TO outreach_hub_writer;

@@ -1,4 +1,4 @@
--- outreach.remove_marketing_override: the kill switch's sanctioned remover (SPEC §5):
+-- outreach.remove_marketing_override: the kill switch's sanctioned remover (docs/reference/gate.md):
 -- marks the company's active override of a type removed, audited in the same transaction.
 CREATE OR REPLACE FUNCTION outreach.remove_marketing_override(
     p_company_unique_id text,
@@ -49,5 +49,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.remove_marketing_override(text, text, text, text) IS
-    'Kill switch: removes the company''s active override of the type (removed_at/by, remove_reason, a REMOVE audit row); returns rows removed, 0 when none was active. OG001 blank company, OG002 not in CL, 22023 bad type/reason/actor (SPEC §5).';
+    'Kill switch: removes the company''s active override of the type (removed_at/by, remove_reason, a REMOVE audit row); returns rows removed, 0 when none was active. OG001 blank company, OG002 not in CL, 22023 bad type/reason/actor (docs/reference/gate.md).';
 GRANT EXECUTE ON FUNCTION outreach.remove_marketing_override(text, text, text, text) TO outreach_override_admin;

@@ -1,4 +1,4 @@
--- outreach.set_marketing_override: the kill switch's sanctioned writer (SPEC §5, §16.4):
+-- outreach.set_marketing_override: the kill switch's sanctioned writer (docs/reference/gate.md):
 -- sets (or replaces) one override of a company, audited in the same transaction.
 CREATE OR REPLACE FUNCTION outreach.set_marketing_override(
     p_company_unique_id text,
@@ -39,7 +39,7 @@ BEGIN
     -- One kill-switch change per company at a time. The safety gate and the
     -- send_log guard take the same lock in shared mode, so a verdict never
     -- straddles a change, and the change's timestamp (taken after the lock)
-    -- orders it against every verdict and send (SPEC §6).
+    -- orders it against every verdict and send (docs/reference/gate.md).
     PERFORM outreach._kill_switch_lock(p_company_unique_id, p_exclusive => true);
     v_now := clock_timestamp();
     -- checked against the change's own timestamp (after any wait for the lock)
@@ -71,7 +71,7 @@ BEGIN
         VALUES (v_old_id, p_company_unique_id, 'REMOVE', p_override_type, v_old_cap, v_old_exp,
                 'replaced by ' || v_new_id::text, p_actor, v_now);
     END IF;
-    -- REPLACE names the new override when it takes over an active one (SPEC §16.4);
+    -- REPLACE names the new override when it takes over an active one (docs/reference/gate.md);
     -- an expired leftover is closed above and the new one is a plain SET.
     INSERT INTO outreach.override_audit_log (override_id, company_unique_id, action, override_type, tier_cap,
                                              expires_at, reason, actor, occurred_at)
@@ -81,6 +81,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.set_marketing_override(text, text, text, text, integer, timestamptz) IS
-    'Kill switch: sets an override (BLOCK_OUTREACH, BLOCK_EMAIL, BLOCK_PHONE, FORCE_TIER with tier_cap -1..3), replacing the company''s not-removed one of that type (REMOVE + REPLACE audit rows), else SET; returns the new override_id. OG001 blank company, OG002 not in CL, 22023 bad type/reason/actor/cap/expiry (SPEC §5).';
+    'Kill switch: sets an override (BLOCK_OUTREACH, BLOCK_EMAIL, BLOCK_PHONE, FORCE_TIER with tier_cap -1..3), replacing the company''s not-removed one of that type (REMOVE + REPLACE audit rows), else SET; returns the new override_id. OG001 blank company, OG002 not in CL, 22023 bad type/reason/actor/cap/expiry (docs/reference/gate.md).';
 GRANT EXECUTE ON FUNCTION outreach.set_marketing_override(text, text, text, text, integer, timestamptz)
     TO outreach_override_admin;

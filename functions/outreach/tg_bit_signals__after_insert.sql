@@ -1,4 +1,4 @@
--- outreach.tg_bit_signals__after_insert(): incremental BIT refresh (SPEC §4).
+-- outreach.tg_bit_signals__after_insert(): incremental BIT refresh (docs/reference/bit.md).
 -- Statement-level AFTER INSERT with a transition table: one set-based refresh per statement.
 CREATE OR REPLACE FUNCTION outreach.tg_bit_signals__after_insert()
 RETURNS trigger
@@ -20,4 +20,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_bit_signals__after_insert() IS
-    'Trigger (statement-level AFTER INSERT on outreach.bit_signals, transition table new_signals): refreshes the bit_scores of exactly the companies the statement inserted signals for, as of now(), in one call of outreach.fn_refresh_bit_scores (SPEC §4).';
+    'Trigger (statement-level AFTER INSERT on outreach.bit_signals, transition table new_signals): refreshes the bit_scores of exactly the companies the statement inserted signals for, as of now(), in one call of outreach.fn_refresh_bit_scores (docs/reference/bit.md).';

@@ -1,4 +1,4 @@
--- outreach.tg_engagement_events__after_insert(): what an engagement event does (SPEC §11):
+-- outreach.tg_engagement_events__after_insert(): what an engagement event does (docs/reference/gate.md):
 -- UNSUBSCRIBE opts the target out (the gate then blocks it), REPLY adds an ENGAGEMENT_REPLY BIT signal.
 CREATE OR REPLACE FUNCTION outreach.tg_engagement_events__after_insert()
 RETURNS trigger
@@ -25,4 +25,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_engagement_events__after_insert() IS
-    'Trigger: an UNSUBSCRIBE event sets its target''s outreach_status to opted_out; a REPLY event adds an ENGAGEMENT_REPLY BIT signal at the event''s occurred_at, dedup key event:<event_id> (SPEC §11).';
+    'Trigger: an UNSUBSCRIBE event sets its target''s outreach_status to opted_out; a REPLY event adds an ENGAGEMENT_REPLY BIT signal at the event''s occurred_at, dedup key event:<event_id> (docs/reference/gate.md).';

@@ -1,5 +1,5 @@
 -- outreach.tg_engagement_events__before_insert(): an engagement event belongs to a send
--- and carries that send's ids (SPEC §11): OG006 otherwise; omitted ids are filled in.
+-- and carries that send's ids (docs/reference/gate.md): OG006 otherwise; omitted ids are filled in.
 CREATE OR REPLACE FUNCTION outreach.tg_engagement_events__before_insert()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -39,4 +39,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_engagement_events__before_insert() IS
-    'Trigger: an engagement event must name an existing send and carry its outreach_id, company_unique_id and target_id (OG006); omitted ids are copied from the send (SPEC §11).';
+    'Trigger: an engagement event must name an existing send and carry its outreach_id, company_unique_id and target_id (OG006); omitted ids are copied from the send (docs/reference/gate.md).';

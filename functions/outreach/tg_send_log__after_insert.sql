@@ -1,5 +1,5 @@
 -- outreach.tg_send_log__after_insert(): the outreach_status transitions of a
--- send (SPEC §6, campaign orchestration). Statement-level AFTER INSERT, NEW TABLE new_sends.
+-- send (campaign orchestration). Statement-level AFTER INSERT, NEW TABLE new_sends.
 CREATE OR REPLACE FUNCTION outreach.tg_send_log__after_insert()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -60,4 +60,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_send_log__after_insert() IS
-    'Trigger (AFTER INSERT ON send_log, per statement): a queued/active/exhausted target turns ''exhausted'' when the final step of every active campaign it has sends in was sent to it, else ''active'' (so ''active'' on its first send); paused and opted_out targets never change (SPEC §6).';
+    'Trigger (AFTER INSERT ON send_log, per statement): a queued/active/exhausted target turns ''exhausted'' when the final step of every active campaign it has sends in was sent to it, else ''active'' (so ''active'' on its first send); paused and opted_out targets never change (docs/reference/gate.md).';

@@ -1,4 +1,4 @@
--- outreach.tg_send_log__before_insert(): no send without the gate (SPEC §6): OG008 unless
+-- outreach.tg_send_log__before_insert(): no send without the gate (docs/reference/gate.md): OG008 unless
 -- gate_audit_id is a fresh, passing, unused, matching verdict; OG006 unless the ids are the target's.
 CREATE OR REPLACE FUNCTION outreach.tg_send_log__before_insert()
 RETURNS trigger
@@ -133,4 +133,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_send_log__before_insert() IS
-    'Trigger: a send_log row needs a passing, non-dry-run verdict of outreach.fn_safety_gate_check for the same company, campaign and channel, at most 15 minutes old, not used before, with no kill-switch change for the company since and the target not opted out (OG008); its ids must be its Company Target''s (OG006; outreach_id/target_id are filled in when omitted) (SPEC §6).';
+    'Trigger: a send_log row needs a passing, non-dry-run verdict of outreach.fn_safety_gate_check for the same company, campaign and channel, at most 15 minutes old, not used before, with no kill-switch change for the company since and the target not opted out (OG008); its ids must be its Company Target''s (OG006; outreach_id/target_id are filled in when omitted) (docs/reference/gate.md).';

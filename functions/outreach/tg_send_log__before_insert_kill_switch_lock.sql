@@ -1,5 +1,5 @@
 -- outreach.tg_send_log__before_insert_kill_switch_lock(): a send takes its company's
--- kill-switch lock (shared) before any other lock of the insert (SPEC §5, §6).
+-- kill-switch lock (shared) before any other lock of the insert (docs/reference/gate.md).
 CREATE OR REPLACE FUNCTION outreach.tg_send_log__before_insert_kill_switch_lock()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -19,4 +19,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_send_log__before_insert_kill_switch_lock() IS
-    'Trigger (BEFORE INSERT ON send_log, per row, first): takes the company''s kill-switch advisory lock in shared mode before any row lock, one lock order with the gate and the override functions (SPEC §5, §6).';
+    'Trigger (BEFORE INSERT ON send_log, per row, first): takes the company''s kill-switch advisory lock in shared mode before any row lock, one lock order with the gate and the override functions (docs/reference/gate.md).';

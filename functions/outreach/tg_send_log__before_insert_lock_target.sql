@@ -1,5 +1,5 @@
 -- outreach.tg_send_log__before_insert_lock_target(): a send locks its Company Target
--- first, so that concurrent sends to one target queue and its status transition sees them all (SPEC §6).
+-- first, so that concurrent sends to one target queue and its status transition sees them all (docs/reference/gate.md).
 CREATE OR REPLACE FUNCTION outreach.tg_send_log__before_insert_lock_target()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -27,4 +27,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_send_log__before_insert_lock_target() IS
-    'Trigger (BEFORE INSERT ON send_log, per row, before the gate guard): locks the send''s Company Target FOR NO KEY UPDATE so concurrent sends to one target serialise and the status transition (tg_send_log__after_insert) computes from every committed send (SPEC §6).';
+    'Trigger (BEFORE INSERT ON send_log, per row, before the gate guard): locks the send''s Company Target FOR NO KEY UPDATE so concurrent sends to one target serialise and the status transition (tg_send_log__after_insert) computes from every committed send (docs/reference/gate.md).';

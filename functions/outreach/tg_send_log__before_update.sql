@@ -1,5 +1,5 @@
 -- outreach.tg_send_log__before_update(): a recorded send keeps the clearance it was
--- recorded with (SPEC §6): its company, target, campaign, channel and verdict never change.
+-- recorded with (docs/reference/gate.md): its company, target, campaign, channel and verdict never change.
 CREATE OR REPLACE FUNCTION outreach.tg_send_log__before_update()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -20,4 +20,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_send_log__before_update() IS
-    'Trigger: refuses (OG008) an UPDATE that would move a send_log row to another company, target, campaign, channel or verdict (SPEC §6).';
+    'Trigger: refuses (OG008) an UPDATE that would move a send_log row to another company, target, campaign, channel or verdict (docs/reference/gate.md).';

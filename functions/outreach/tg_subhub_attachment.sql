@@ -1,5 +1,5 @@
 -- outreach.tg_subhub_attachment(): the one attachment rule of every sub-hub
--- table (SPEC §2): a row belongs to a Company Target, and its outreach_id and
+-- table (docs/reference/hubs.md): a row belongs to a Company Target, and its outreach_id and
 -- company_unique_id are that target's. BEFORE INSERT OR UPDATE, per row.
 CREATE OR REPLACE FUNCTION outreach.tg_subhub_attachment()
 RETURNS trigger
@@ -49,4 +49,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_subhub_attachment() IS
-    'Trigger: raises OG006 for a sub-hub row without a Company Target or whose outreach_id/company_unique_id disagree with the target''s (SPEC §2).';
+    'Trigger: raises OG006 for a sub-hub row without a Company Target or whose outreach_id/company_unique_id disagree with the target''s (docs/reference/hubs.md).';

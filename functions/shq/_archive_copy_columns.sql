@@ -1,5 +1,5 @@
 -- shq._archive_copy_columns: the columns an archived error row copies from its governed table
--- (SPEC §7, seed 003 §1.2). Private helper: every column both tables have, minus the archive metadata.
+-- (docs/reference/governance.md). Private helper: every column both tables have, minus the archive metadata.
 CREATE OR REPLACE FUNCTION shq._archive_copy_columns(p_table text, p_archive text)
 RETURNS text
 LANGUAGE sql
@@ -17,4 +17,4 @@ AS $$
                                    'final_disposition', 'retention_expires_at']::name[]);
 $$;
 COMMENT ON FUNCTION shq._archive_copy_columns(text, text) IS
-    'Private: quoted list of the columns an archive row copies from its governed error table (all shared columns but the archive metadata) (SPEC §7).';
+    'Private: quoted list of the columns an archive row copies from its governed error table (all shared columns but the archive metadata) (docs/reference/governance.md).';

@@ -1,4 +1,4 @@
--- shq._audit_error_action: the shq.audit_log row of a manual error governance action (SPEC §10).
+-- shq._audit_error_action: the shq.audit_log row of a manual error governance action (docs/reference/operations.md).
 -- Private helper, called inside the SECURITY DEFINER action in its transaction.
 CREATE OR REPLACE FUNCTION shq._audit_error_action(
     p_event_type text, p_table text, p_error_id bigint, p_reason text, p_actor text,
@@ -14,4 +14,4 @@ AS $$
                                'session_user', session_user::text));
 $$;
 COMMENT ON FUNCTION shq._audit_error_action(text, text, bigint, text, text, shq.error_disposition, shq.error_disposition) IS
-    'Private: appends the audit row of a manual archive/resolve/un-park (actor = the named actor; details: table, id, reason, from/to disposition, session user) (SPEC §10).';
+    'Private: appends the audit row of a manual archive/resolve/un-park (actor = the named actor; details: table, id, reason, from/to disposition, session user) (docs/reference/operations.md).';

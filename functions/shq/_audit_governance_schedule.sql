@@ -1,5 +1,5 @@
 -- shq._audit_governance_schedule: the shq.audit_log row of `pyctl schedule` /
--- shq.fn_schedule_governance_jobs() (SPEC §10, §12); fixed event type, so it cannot forge others.
+-- shq.fn_schedule_governance_jobs() (docs/reference/operations.md); fixed event type, so it cannot forge others.
 CREATE OR REPLACE FUNCTION shq._audit_governance_schedule(p_details jsonb)
 RETURNS void
 LANGUAGE sql
@@ -10,5 +10,5 @@ AS $$
     VALUES ('GOVERNANCE_JOBS_SCHEDULED', coalesce(p_details, '{}'::jsonb));
 $$;
 COMMENT ON FUNCTION shq._audit_governance_schedule(jsonb) IS
-    'Private: appends the GOVERNANCE_JOBS_SCHEDULED audit row (its time is the baseline of the job health overdue check) (SPEC §12).';
+    'Private: appends the GOVERNANCE_JOBS_SCHEDULED audit row (its time is the baseline of the job health overdue check) (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq._audit_governance_schedule(jsonb) TO outreach_governor;

@@ -1,5 +1,5 @@
 -- shq._check_reason_actor: the reason and actor of a manual action (an override, a cascade deletion,
--- an operator's error action) must not be blank (SPEC §0, §16.1). Raises 22023 naming the argument.
+-- an operator's error action) must not be blank (docs/reference/conventions.md). Raises 22023 naming the argument.
 CREATE OR REPLACE FUNCTION shq._check_reason_actor(p_action text, p_reason text, p_actor text)
 RETURNS void
 LANGUAGE plpgsql
@@ -22,5 +22,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq._check_reason_actor(text, text, text) IS
-    'Private: 22023 when a manual action''s reason or actor is blank (SPEC §16.1).';
+    'Private: 22023 when a manual action''s reason or actor is blank (docs/reference/conventions.md).';
 GRANT EXECUTE ON FUNCTION shq._check_reason_actor(text, text, text) TO outreach_override_admin, outreach_governor;

@@ -1,5 +1,5 @@
 -- shq._computed_tier: one company's computed_tier, read from outreach.vw_marketing_eligibility
--- (SPEC §3, §8); NULL for an unknown or NULL outreach_id. The three tier functions compare it.
+-- (docs/reference/hubs.md); NULL for an unknown or NULL outreach_id. The three tier functions compare it.
 CREATE OR REPLACE FUNCTION shq._computed_tier(p_outreach_id uuid)
 RETURNS integer
 LANGUAGE sql
@@ -16,5 +16,5 @@ AS $$
      WHERE o.outreach_id = p_outreach_id;
 $$;
 COMMENT ON FUNCTION shq._computed_tier(uuid) IS
-    'Private: the computed_tier of outreach.vw_marketing_eligibility for one outreach_id (NULL when unknown); the one lookup behind shq.fn_is_tier1/2/3_* (SPEC §8, §16.6).';
+    'Private: the computed_tier of outreach.vw_marketing_eligibility for one outreach_id (NULL when unknown); the one lookup behind shq.fn_is_tier1/2/3_* (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION shq._computed_tier(uuid) TO outreach_governor;

@@ -1,4 +1,4 @@
--- shq._each_governed_table: the loop the error governance jobs share (SPEC §7): one statement per
+-- shq._each_governed_table: the loop the error governance jobs share (docs/reference/governance.md): one statement per
 -- table of the registry shq.governed_error_tables, in its order, with the rows each one affected.
 CREATE OR REPLACE FUNCTION shq._each_governed_table(p_statement text, p_on_archive boolean DEFAULT false)
 RETURNS TABLE (table_name text, affected bigint)
@@ -26,4 +26,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq._each_governed_table(text, boolean) IS
-    'Private: runs a governance job''s statement template (%1$I.%2$I = the table, or its archive) once per governed error table, in registry order; one row per table with the rows affected (SPEC §7).';
+    'Private: runs a governance job''s statement template (%1$I.%2$I = the table, or its archive) once per governed error table, in registry order; one row per table with the rows affected (docs/reference/governance.md).';

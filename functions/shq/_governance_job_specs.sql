@@ -1,4 +1,4 @@
--- shq._governance_job_specs: the pg_cron jobs of the governance core, by name (SPEC §12):
+-- shq._governance_job_specs: the pg_cron jobs of the governance core, by name (docs/reference/governance.md):
 -- schedule, command and period (for the overdue check). The one list scheduling and health read.
 CREATE OR REPLACE FUNCTION shq._governance_job_specs()
 RETURNS TABLE (job_name text, schedule text, command text, period interval)
@@ -29,5 +29,5 @@ AS $$
      WHERE to_regprocedure('shq.fn_refresh_metrics_snapshot()') IS NOT NULL;
 $$;
 COMMENT ON FUNCTION shq._governance_job_specs() IS
-    'Private: the governance core''s pg_cron jobs (name, cron schedule in GMT, command, period): error governance daily, archive cleanup weekly, cron history prune daily, audit sealing daily when shq.fn_seal_audit_tables exists, metric snapshots every 5 minutes when shq.fn_refresh_metrics_snapshot exists (SPEC §12).';
+    'Private: the governance core''s pg_cron jobs (name, cron schedule in GMT, command, period): error governance daily, archive cleanup weekly, cron history prune daily, audit sealing daily when shq.fn_seal_audit_tables exists, metric snapshots every 5 minutes when shq.fn_refresh_metrics_snapshot exists (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq._governance_job_specs() TO outreach_governor, outreach_reader;

@@ -1,5 +1,5 @@
 -- shq._governed_table: resolve an error table name against the registry shq.governed_error_tables
--- (SPEC §7, §16.2). Private helper of the error governance functions: blank or unknown name -> 22023.
+-- (docs/reference/governance.md). Private helper of the error governance functions: blank or unknown name -> 22023.
 CREATE OR REPLACE FUNCTION shq._governed_table(p_error_table text)
 RETURNS shq.governed_error_tables
 LANGUAGE plpgsql
@@ -35,4 +35,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq._governed_table(text) IS
-    'Private: the registry row of a governed error table (schema-qualified name); 22023 when blank or unknown (SPEC §7).';
+    'Private: the registry row of a governed error table (schema-qualified name); 22023 when blank or unknown (docs/reference/governance.md).';

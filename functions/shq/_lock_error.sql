@@ -1,5 +1,5 @@
 -- shq._lock_error: lock one governed error row for a manual action and return its disposition
--- (SPEC §7). Private helper: NULL id -> 22023; unknown id -> P0002 (via shq._missing_error).
+-- (docs/reference/governance.md). Private helper: NULL id -> 22023; unknown id -> P0002 (via shq._missing_error).
 CREATE OR REPLACE FUNCTION shq._lock_error(p_reg shq.governed_error_tables, p_error_id bigint)
 RETURNS shq.error_disposition
 LANGUAGE plpgsql
@@ -23,4 +23,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq._lock_error(shq.governed_error_tables, bigint) IS
-    'Private: locks a governed error row FOR UPDATE and returns its disposition; P0002 when it does not exist (SPEC §7).';
+    'Private: locks a governed error row FOR UPDATE and returns its disposition; P0002 when it does not exist (docs/reference/governance.md).';

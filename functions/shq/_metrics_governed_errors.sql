@@ -1,5 +1,5 @@
 -- shq._metrics_governed_errors: governed errors by table, disposition and escalation level, with the
--- oldest created_at of each group (monitoring, SPEC §7; docs/monitoring.md).
+-- oldest created_at of each group (monitoring; docs/monitoring.md).
 CREATE OR REPLACE FUNCTION shq._metrics_governed_errors()
 RETURNS TABLE (table_name text, disposition text, escalation_level integer, errors bigint,
                oldest_created_at timestamptz)

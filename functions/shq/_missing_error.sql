@@ -1,5 +1,5 @@
 -- shq._missing_error: raise the "no such error" exception of the error governance functions
--- (SPEC §7). Private helper: P0002 (no_data_found), saying whether the row was archived.
+-- (docs/reference/governance.md). Private helper: P0002 (no_data_found), saying whether the row was archived.
 CREATE OR REPLACE FUNCTION shq._missing_error(p_reg shq.governed_error_tables, p_error_id bigint)
 RETURNS void
 LANGUAGE plpgsql
@@ -27,4 +27,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq._missing_error(shq.governed_error_tables, bigint) IS
-    'Private: raises P0002 for an error_id not in its governed table, naming the archive when it was archived (SPEC §7).';
+    'Private: raises P0002 for an error_id not in its governed table, naming the archive when it was archived (docs/reference/governance.md).';

@@ -1,5 +1,5 @@
 -- shq._pg_cron_database: the database pg_cron runs jobs from (cron.database_name), NULL when
--- pg_cron is not loaded (SPEC §12). Private helper; readable by roles that cannot read the setting.
+-- pg_cron is not loaded (docs/reference/governance.md). Private helper; readable by roles that cannot read the setting.
 CREATE OR REPLACE FUNCTION shq._pg_cron_database()
 RETURNS text
 LANGUAGE plpgsql
@@ -24,5 +24,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq._pg_cron_database() IS
-    'Private: cron.database_name (or, for roles that may not read it, the pg_cron launcher''s database); NULL when pg_cron is not loaded (SPEC §12).';
+    'Private: cron.database_name (or, for roles that may not read it, the pg_cron launcher''s database); NULL when pg_cron is not loaded (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq._pg_cron_database() TO outreach_governor, outreach_reader;

@@ -1,4 +1,4 @@
--- shq._pg_cron_state: can this session schedule/see pg_cron jobs here (SPEC §12)? 'OK' or why not:
+-- shq._pg_cron_state: can this session schedule/see pg_cron jobs here (docs/reference/governance.md)? 'OK' or why not:
 -- PG_CRON_NOT_LOADED, PG_CRON_OTHER_DATABASE, PG_CRON_NOT_INSTALLED, PG_CRON_NO_ACCESS.
 CREATE OR REPLACE FUNCTION shq._pg_cron_state()
 RETURNS text
@@ -26,5 +26,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq._pg_cron_state() IS
-    'Private: OK when pg_cron is loaded, this is cron.database_name, the extension exists and the role may use schema cron; else which of these fails (SPEC §12).';
+    'Private: OK when pg_cron is loaded, this is cron.database_name, the extension exists and the role may use schema cron; else which of these fails (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq._pg_cron_state() TO outreach_governor, outreach_reader;

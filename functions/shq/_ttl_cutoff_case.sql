@@ -1,5 +1,5 @@
 -- shq._ttl_cutoff_case: a SQL CASE giving, for a row's ttl_tier, the created_at before which it has
--- expired (SPEC §7). Private helper: the cutoffs come from shq.fn_get_ttl_interval at p_as_of.
+-- expired (docs/reference/governance.md). Private helper: the cutoffs come from shq.fn_get_ttl_interval at p_as_of.
 CREATE OR REPLACE FUNCTION shq._ttl_cutoff_case(p_column text, p_as_of timestamptz)
 RETURNS text
 LANGUAGE sql
@@ -22,4 +22,4 @@ AS $$
       FROM unnest(enum_range(NULL::shq.ttl_tier)) AS t(tier);
 $$;
 COMMENT ON FUNCTION shq._ttl_cutoff_case(text, timestamptz) IS
-    'Private: CASE expression mapping a ttl_tier column to its expiry cutoff at p_as_of (NULL for INFINITE), for TTL archiving (SPEC §7).';
+    'Private: CASE expression mapping a ttl_tier column to its expiry cutoff at p_as_of (NULL for INFINITE), for TTL archiving (docs/reference/governance.md).';

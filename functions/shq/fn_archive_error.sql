@@ -1,5 +1,5 @@
 -- shq.fn_archive_error: an operator archives one governed error now, whatever its disposition
--- (SPEC §7): moved to the archive with reason MANUAL in one statement, audited.
+-- (docs/reference/governance.md): moved to the archive with reason MANUAL in one statement, audited.
 CREATE OR REPLACE FUNCTION shq.fn_archive_error(p_error_table text, p_error_id bigint, p_reason text, p_actor text)
 RETURNS shq.error_disposition
 LANGUAGE plpgsql
@@ -43,5 +43,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_archive_error(text, bigint, text, text) IS
-    'Operator action: moves one governed error (any disposition, PARKED included) to its archive with archive_reason MANUAL and archived_by = p_actor, and writes an ERROR_MANUAL_ARCHIVE audit row; returns ARCHIVED. Unknown table or blank reason/actor 22023, unknown error_id P0002 (SPEC §7).';
+    'Operator action: moves one governed error (any disposition, PARKED included) to its archive with archive_reason MANUAL and archived_by = p_actor, and writes an ERROR_MANUAL_ARCHIVE audit row; returns ARCHIVED. Unknown table or blank reason/actor 22023, unknown error_id P0002 (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_archive_error(text, bigint, text, text) TO outreach_governor;

@@ -1,5 +1,5 @@
 -- shq.fn_archive_expired_errors_batched: TTL archiving of every governed error table with an explicit
--- batch size (SPEC §7); shq.fn_archive_expired_errors() is this with the default batch.
+-- batch size (docs/reference/governance.md); shq.fn_archive_expired_errors() is this with the default batch.
 CREATE OR REPLACE FUNCTION shq.fn_archive_expired_errors_batched(
     p_batch_size integer DEFAULT 10000,
     p_max_batches integer DEFAULT NULL)
@@ -117,5 +117,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_archive_expired_errors_batched(integer, integer) IS
-    'TTL archiving in batches of p_batch_size rows (at most p_max_batches per table; NULL: all): rows past their TTL by created_at, not PARKED, not INFINITE, move to the archive with TTL_EXPIRED, one DELETE..RETURNING -> INSERT statement per batch, FOR UPDATE SKIP LOCKED, lock_timeout 1s; inserted = deleted checked per batch. One call is one transaction (SPEC §7).';
+    'TTL archiving in batches of p_batch_size rows (at most p_max_batches per table; NULL: all): rows past their TTL by created_at, not PARKED, not INFINITE, move to the archive with TTL_EXPIRED, one DELETE..RETURNING -> INSERT statement per batch, FOR UPDATE SKIP LOCKED, lock_timeout 1s; inserted = deleted checked per batch. One call is one transaction (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_archive_expired_errors_batched(integer, integer) TO outreach_governor;

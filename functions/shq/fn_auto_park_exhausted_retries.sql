@@ -1,5 +1,5 @@
 -- shq.fn_auto_park_exhausted_retries: park every RETRY error whose retries are exhausted
--- (SPEC §7, §16.7): retry_count >= max_retries -> PARKED, park_reason MAX_RETRIES_EXCEEDED.
+-- (docs/reference/governance.md): retry_count >= max_retries -> PARKED, park_reason MAX_RETRIES_EXCEEDED.
 CREATE OR REPLACE FUNCTION shq.fn_auto_park_exhausted_retries()
 RETURNS TABLE (table_name text, affected bigint)
 LANGUAGE sql
@@ -23,5 +23,5 @@ AS $$
            AND t.disposition = 'RETRY' AND t.retry_count >= t.max_retries$q$);
 $$;
 COMMENT ON FUNCTION shq.fn_auto_park_exhausted_retries() IS
-    'Parks RETRY errors with retry_count >= max_retries (PARKED, MAX_RETRIES_EXCEEDED, parked_at, retry_exhausted); one row per governed table (SPEC §7, §16.7).';
+    'Parks RETRY errors with retry_count >= max_retries (PARKED, MAX_RETRIES_EXCEEDED, parked_at, retry_exhausted); one row per governed table (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_auto_park_exhausted_retries() TO outreach_governor;

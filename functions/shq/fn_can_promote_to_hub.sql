@@ -1,5 +1,5 @@
 -- shq.fn_can_promote_to_hub: may the hub be set to PASS for this outreach_id?
--- Its DONE check holds, it has no blocking errors, its prerequisites are PASS (SPEC §8).
+-- Its DONE check holds, it has no blocking errors, its prerequisites are PASS (docs/reference/hubs.md).
 CREATE OR REPLACE FUNCTION shq.fn_can_promote_to_hub(p_outreach_id uuid, p_target_hub text)
 RETURNS boolean
 LANGUAGE plpgsql
@@ -29,5 +29,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_can_promote_to_hub(uuid, text) IS
-    'True when the hub''s DONE check holds, it has no blocking (RETRY/PARKED) errors and its prerequisite hubs (hub_registry) are PASS; false for an unknown outreach_id; 22023 for an unknown hub (SPEC §8).';
+    'True when the hub''s DONE check holds, it has no blocking (RETRY/PARKED) errors and its prerequisite hubs (hub_registry) are PASS; false for an unknown outreach_id; 22023 for an unknown hub (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_can_promote_to_hub(uuid, text) TO outreach_governor;

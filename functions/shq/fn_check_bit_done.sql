@@ -1,4 +1,4 @@
--- shq.fn_check_bit_done: the bit-engine hub's DONE check (SPEC §8, §4): the
+-- shq.fn_check_bit_done: the bit-engine hub's DONE check (docs/reference/hubs.md): the
 -- company has a refreshed score (outreach.bit_scores) from at least one signal.
 CREATE OR REPLACE FUNCTION shq.fn_check_bit_done(p_outreach_id uuid)
 RETURNS boolean
@@ -13,5 +13,5 @@ AS $$
                       AND bs.signal_count > 0);
 $$;
 COMMENT ON FUNCTION shq.fn_check_bit_done(uuid) IS
-    'DONE checker of the bit-engine hub: outreach.bit_scores holds a score with signal_count > 0 for the id; false for an unknown or NULL id, never raises (SPEC §8).';
+    'DONE checker of the bit-engine hub: outreach.bit_scores holds a score with signal_count > 0 for the id; false for an unknown or NULL id, never raises (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_check_bit_done(uuid) TO outreach_governor, outreach_hub_writer;

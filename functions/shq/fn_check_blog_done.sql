@@ -1,4 +1,4 @@
--- shq.fn_check_blog_done: Blog / Content is DONE when its outreach.blog row exists (SPEC §8).
+-- shq.fn_check_blog_done: Blog / Content is DONE when its outreach.blog row exists (docs/reference/hubs.md).
 -- False for an unknown or NULL outreach_id; never raises.
 CREATE OR REPLACE FUNCTION shq.fn_check_blog_done(p_outreach_id uuid)
 RETURNS boolean
@@ -9,5 +9,5 @@ AS $$
     SELECT coalesce((SELECT d.blog_done FROM shq._done_states d WHERE d.outreach_id = p_outreach_id), false);
 $$;
 COMMENT ON FUNCTION shq.fn_check_blog_done(uuid) IS
-    'DONE checker: Blog / Content is DONE when its outreach.blog row exists; false for an unknown id (SPEC §8).';
+    'DONE checker: Blog / Content is DONE when its outreach.blog row exists; false for an unknown id (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_check_blog_done(uuid) TO outreach_governor;

@@ -1,5 +1,5 @@
 -- shq.fn_check_people_done: People Intelligence is DONE when at least
--- p_min_slots people.company_slot rows are filled (SPEC §8). Never raises.
+-- p_min_slots people.company_slot rows are filled (docs/reference/hubs.md). Never raises.
 CREATE OR REPLACE FUNCTION shq.fn_check_people_done(p_outreach_id uuid, p_min_slots integer DEFAULT 1)
 RETURNS boolean
 LANGUAGE sql
@@ -11,5 +11,5 @@ AS $$
                        FROM shq._done_states d WHERE d.outreach_id = p_outreach_id), false);
 $$;
 COMMENT ON FUNCTION shq.fn_check_people_done(uuid, integer) IS
-    'DONE checker: filled people.company_slot rows >= p_min_slots (default 1; NULL means 1); false for an unknown id (SPEC §8).';
+    'DONE checker: filled people.company_slot rows >= p_min_slots (default 1; NULL means 1); false for an unknown id (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_check_people_done(uuid, integer) TO outreach_governor;

@@ -1,4 +1,4 @@
--- shq.fn_check_spine_alignment: the alignment rule of seed 001 §4 (SPEC §1).
+-- shq.fn_check_spine_alignment: the alignment rule (docs/reference/identity.md).
 CREATE OR REPLACE FUNCTION shq.fn_check_spine_alignment()
 RETURNS TABLE (spine_count bigint, cl_bound_count bigint, is_aligned boolean,
                spine_without_cl bigint, cl_without_spine bigint)
@@ -22,5 +22,5 @@ AS $$
       FROM s, c, sw, cw;
 $$;
 COMMENT ON FUNCTION shq.fn_check_spine_alignment() IS
-    'Alignment rule: spine rows = CL rows with a bound outreach_id, and each side matches the other (SPEC §1).';
+    'Alignment rule: spine rows = CL rows with a bound outreach_id, and each side matches the other (docs/reference/identity.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_check_spine_alignment() TO outreach_governor;

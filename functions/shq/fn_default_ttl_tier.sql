@@ -1,5 +1,5 @@
 -- shq.fn_default_ttl_tier: the TTL tier a failure code gets when the caller names none
--- (SPEC §7): RATE_LIMIT, TIMEOUT -> SHORT; VALIDATION_ERROR, MISSING_DATA -> MEDIUM; else LONG.
+-- (docs/reference/governance.md): RATE_LIMIT, TIMEOUT -> SHORT; VALIDATION_ERROR, MISSING_DATA -> MEDIUM; else LONG.
 CREATE OR REPLACE FUNCTION shq.fn_default_ttl_tier(p_failure_code text)
 RETURNS shq.ttl_tier
 LANGUAGE sql
@@ -16,5 +16,5 @@ AS $$
            END;
 $$;
 COMMENT ON FUNCTION shq.fn_default_ttl_tier(text) IS
-    'Default TTL tier of a failure code: RATE_LIMIT/TIMEOUT SHORT, VALIDATION_ERROR/MISSING_DATA MEDIUM, anything else LONG (SPEC §7).';
+    'Default TTL tier of a failure code: RATE_LIMIT/TIMEOUT SHORT, VALIDATION_ERROR/MISSING_DATA MEDIUM, anything else LONG (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_default_ttl_tier(text) TO outreach_governor, outreach_hub_writer, outreach_reader;

@@ -1,5 +1,5 @@
--- shq.fn_escalate_stale_parked_errors: raise the escalation level of long-parked errors (SPEC §7,
--- seed 003 §1.3) to shq.fn_escalation_level_due; a level never decreases.
+-- shq.fn_escalate_stale_parked_errors: raise the escalation level of long-parked errors
+-- (docs/reference/governance.md) to shq.fn_escalation_level_due; a level never decreases.
 CREATE OR REPLACE FUNCTION shq.fn_escalate_stale_parked_errors()
 RETURNS TABLE (table_name text, affected bigint)
 LANGUAGE sql
@@ -27,5 +27,5 @@ AS $$
            AND t.escalation_level < shq.fn_escalation_level_due(t.parked_at, now())$q$);
 $$;
 COMMENT ON FUNCTION shq.fn_escalate_stale_parked_errors() IS
-    'Escalates PARKED errors by time parked to shq.fn_escalation_level_due(parked_at) (levels 1, 2, 3 after shq.fn_escalation_threshold); only raises a level (never lowers), setting escalated_at when it rises; one row per governed table (SPEC §7).';
+    'Escalates PARKED errors by time parked to shq.fn_escalation_level_due(parked_at) (levels 1, 2, 3 after shq.fn_escalation_threshold); only raises a level (never lowers), setting escalated_at when it rises; one row per governed table (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_escalate_stale_parked_errors() TO outreach_governor;

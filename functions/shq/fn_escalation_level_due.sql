@@ -1,5 +1,5 @@
 -- shq.fn_escalation_level_due: the escalation level a PARKED error has earned by p_as_of
--- (SPEC §7): 0, or the highest level whose shq.fn_escalation_threshold it has been parked for.
+-- (docs/reference/governance.md): 0, or the highest level whose shq.fn_escalation_threshold it has been parked for.
 CREATE OR REPLACE FUNCTION shq.fn_escalation_level_due(p_parked_at timestamptz,
                                                        p_as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS integer
@@ -18,5 +18,5 @@ AS $$
            END;
 $$;
 COMMENT ON FUNCTION shq.fn_escalation_level_due(timestamptz, timestamptz) IS
-    'The escalation level due to an error parked at p_parked_at, as of p_as_of (default now()): 3, 2 or 1 once parked for shq.fn_escalation_threshold of that level, else 0 (also for a NULL parked_at). What shq.fn_escalate_stale_parked_errors raises levels to, and what synthetic data should carry (SPEC §7). Inlinable.';
+    'The escalation level due to an error parked at p_parked_at, as of p_as_of (default now()): 3, 2 or 1 once parked for shq.fn_escalation_threshold of that level, else 0 (also for a NULL parked_at). What shq.fn_escalate_stale_parked_errors raises levels to, and what synthetic data should carry (docs/reference/governance.md). Inlinable.';
 GRANT EXECUTE ON FUNCTION shq.fn_escalation_level_due(timestamptz, timestamptz) TO outreach_governor, outreach_reader;

@@ -1,5 +1,5 @@
 -- shq.fn_escalation_threshold: how long a governed error stays PARKED before it reaches an
--- escalation level (SPEC §7, seed 003 §1.3): the one home of the 24 h / 72 h / 7 days thresholds.
+-- escalation level (docs/reference/governance.md): the one home of the 24 h / 72 h / 7 days thresholds.
 CREATE OR REPLACE FUNCTION shq.fn_escalation_threshold(p_level integer)
 RETURNS interval
 LANGUAGE sql
@@ -16,5 +16,5 @@ AS $$
            END;
 $$;
 COMMENT ON FUNCTION shq.fn_escalation_threshold(integer) IS
-    'Time parked after which a PARKED error reaches escalation level 1 (24 hours), 2 (72 hours) or 3 (7 days); NULL for any other level (SPEC §7). Immutable, inlinable.';
+    'Time parked after which a PARKED error reaches escalation level 1 (24 hours), 2 (72 hours) or 3 (7 days); NULL for any other level (docs/reference/governance.md). Immutable, inlinable.';
 GRANT EXECUTE ON FUNCTION shq.fn_escalation_threshold(integer) TO outreach_governor, outreach_reader;

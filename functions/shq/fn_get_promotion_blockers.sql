@@ -1,5 +1,5 @@
 -- shq.fn_get_promotion_blockers: every blocker of every hub of one outreach_id
--- (SPEC §8, §16.8); a single UNKNOWN_OUTREACH_ID row for an id not in the spine.
+-- (docs/reference/hubs.md); a single UNKNOWN_OUTREACH_ID row for an id not in the spine.
 CREATE OR REPLACE FUNCTION shq.fn_get_promotion_blockers(p_outreach_id uuid)
 RETURNS TABLE (hub_id text, blocker_type text, detail text)
 LANGUAGE sql
@@ -22,5 +22,5 @@ AS $$
     ORDER BY 1 NULLS FIRST, 2, 3;
 $$;
 COMMENT ON FUNCTION shq.fn_get_promotion_blockers(uuid) IS
-    'Every promotion blocker of the outreach_id, per hub: NOT_DONE, BLOCKING_ERRORS, PREREQUISITE_NOT_PASSED (one row per unmet prerequisite); UNKNOWN_OUTREACH_ID alone for an id not in the spine (SPEC §8, §16.8).';
+    'Every promotion blocker of the outreach_id, per hub: NOT_DONE, BLOCKING_ERRORS, PREREQUISITE_NOT_PASSED (one row per unmet prerequisite); UNKNOWN_OUTREACH_ID alone for an id not in the spine (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_get_promotion_blockers(uuid) TO outreach_governor;

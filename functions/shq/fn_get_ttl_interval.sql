@@ -1,5 +1,5 @@
--- shq.fn_get_ttl_interval: how long a governed error lives before TTL archiving (SPEC §7,
--- seed 003 §1.3): SHORT 7 days, MEDIUM 30, LONG 90, INFINITE never (NULL).
+-- shq.fn_get_ttl_interval: how long a governed error lives before TTL archiving
+-- (docs/reference/governance.md): SHORT 7 days, MEDIUM 30, LONG 90, INFINITE never (NULL).
 CREATE OR REPLACE FUNCTION shq.fn_get_ttl_interval(p_ttl_tier shq.ttl_tier)
 RETURNS interval
 LANGUAGE sql
@@ -14,6 +14,6 @@ AS $$
            END;
 $$;
 COMMENT ON FUNCTION shq.fn_get_ttl_interval(shq.ttl_tier) IS
-    'TTL of a governed error by tier: SHORT 7 days, MEDIUM 30, LONG 90, INFINITE NULL (never expires) (SPEC §7).';
+    'TTL of a governed error by tier: SHORT 7 days, MEDIUM 30, LONG 90, INFINITE NULL (never expires) (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_get_ttl_interval(shq.ttl_tier)
     TO outreach_governor, outreach_hub_writer, outreach_reader;

@@ -1,5 +1,5 @@
 -- shq.fn_governance_catalogue: what the database itself says about its guards, writers, readers
--- and audit trail: the FORBIDDEN / TRUTH / WRITERS / AUDIT parts of the LIVE SYSTEM STATE (seed 000).
+-- and audit trail: the FORBIDDEN / TRUTH / WRITERS / AUDIT parts of the LIVE SYSTEM STATE (docs/operator-guide.md).
 CREATE OR REPLACE FUNCTION shq.fn_governance_catalogue()
 RETURNS jsonb
 LANGUAGE sql

@@ -1,5 +1,5 @@
 -- shq.fn_governance_job_runs: each governance pg_cron job with its last run, last success, runs and
--- failures of the last 30 days, last failure (SPEC §12); rows say why when pg_cron is not available.
+-- failures of the last 30 days, last failure (docs/reference/governance.md); rows say why when pg_cron is not available.
 CREATE OR REPLACE FUNCTION shq.fn_governance_job_runs()
 RETURNS TABLE (job_name text, schedule text, period interval, cron_state text, job_id bigint,
                active boolean, username text, last_run_at timestamptz, last_status text,
@@ -49,5 +49,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_governance_job_runs() IS
-    'Each governance pg_cron job visible to the caller (pg_cron shows a role its own jobs): job id, active, last run and status, last success, runs and failures in 30 days, last failure; cron_state says why nothing is visible when pg_cron is missing (SPEC §12).';
+    'Each governance pg_cron job visible to the caller (pg_cron shows a role its own jobs): job id, active, last run and status, last success, runs and failures in 30 days, last failure; cron_state says why nothing is visible when pg_cron is missing (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_governance_job_runs() TO outreach_governor, outreach_reader;

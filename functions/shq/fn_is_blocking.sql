@@ -1,5 +1,5 @@
--- shq.fn_is_blocking: does a governed error in this disposition block its hub's promotion (SPEC §7,
--- §8)? RETRY and PARKED do; the one definition the blocking-error views read.
+-- shq.fn_is_blocking: does a governed error in this disposition block its hub's promotion
+-- (docs/reference/governance.md)? RETRY and PARKED do; the one definition the blocking-error views read.
 CREATE OR REPLACE FUNCTION shq.fn_is_blocking(p_disposition shq.error_disposition)
 RETURNS boolean
 LANGUAGE sql
@@ -13,6 +13,6 @@ AS $$
     SELECT p_disposition OPERATOR(pg_catalog.=) ANY ('{RETRY,PARKED}'::shq.error_disposition[]);
 $$;
 COMMENT ON FUNCTION shq.fn_is_blocking(shq.error_disposition) IS
-    'True for the dispositions that block promotion, RETRY and PARKED (SPEC §7). Immutable, inlinable.';
+    'True for the dispositions that block promotion, RETRY and PARKED (docs/reference/governance.md). Immutable, inlinable.';
 GRANT EXECUTE ON FUNCTION shq.fn_is_blocking(shq.error_disposition)
     TO outreach_governor, outreach_reader, outreach_hub_writer;

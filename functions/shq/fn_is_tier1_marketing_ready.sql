@@ -1,5 +1,5 @@
 -- shq.fn_is_tier1_marketing_ready: computed_tier >= 1 in outreach.vw_marketing_eligibility
--- (marketing ready: every required hub PASS; SPEC §3, §8, §16.6). False for an unknown or NULL outreach_id.
+-- (marketing ready: every required hub PASS). False for an unknown or NULL outreach_id.
 CREATE OR REPLACE FUNCTION shq.fn_is_tier1_marketing_ready(p_outreach_id uuid)
 RETURNS boolean
 LANGUAGE sql
@@ -9,5 +9,5 @@ AS $$
     SELECT coalesce(shq._computed_tier(p_outreach_id) >= 1, false);
 $$;
 COMMENT ON FUNCTION shq.fn_is_tier1_marketing_ready(uuid) IS
-    'True iff the company''s computed_tier >= 1 (marketing ready: every required hub PASS), read from outreach.vw_marketing_eligibility so the two agree by construction; false for an unknown id (SPEC §8, §16.6).';
+    'True iff the company''s computed_tier >= 1 (marketing ready: every required hub PASS), read from outreach.vw_marketing_eligibility so the two agree by construction; false for an unknown id (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_is_tier1_marketing_ready(uuid) TO outreach_governor;

@@ -1,5 +1,5 @@
 -- shq.fn_is_tier2_enrichment_complete: computed_tier >= 2 in outreach.vw_marketing_eligibility
--- (enrichment complete: every hub PASS; SPEC §3, §8, §16.6). False for an unknown or NULL outreach_id.
+-- (enrichment complete: every hub PASS). False for an unknown or NULL outreach_id.
 CREATE OR REPLACE FUNCTION shq.fn_is_tier2_enrichment_complete(p_outreach_id uuid)
 RETURNS boolean
 LANGUAGE sql
@@ -9,5 +9,5 @@ AS $$
     SELECT coalesce(shq._computed_tier(p_outreach_id) >= 2, false);
 $$;
 COMMENT ON FUNCTION shq.fn_is_tier2_enrichment_complete(uuid) IS
-    'True iff the company''s computed_tier >= 2 (enrichment complete: every hub PASS), read from outreach.vw_marketing_eligibility so the two agree by construction; false for an unknown id (SPEC §8, §16.6).';
+    'True iff the company''s computed_tier >= 2 (enrichment complete: every hub PASS), read from outreach.vw_marketing_eligibility so the two agree by construction; false for an unknown id (docs/reference/hubs.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_is_tier2_enrichment_complete(uuid) TO outreach_governor;

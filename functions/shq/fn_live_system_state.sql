@@ -1,5 +1,5 @@
--- shq.fn_live_system_state: the figures of the LIVE SYSTEM STATE report of
--- seed 000, computed in the database (SPEC §10, §14 `pyctl state`, §16.13).
+-- shq.fn_live_system_state: the figures of the LIVE SYSTEM STATE report,
+-- computed in the database (docs/reference/operations.md, `pyctl state`).
 CREATE OR REPLACE FUNCTION shq.fn_live_system_state()
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -204,5 +204,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_live_system_state() IS
-    'The LIVE SYSTEM STATE figures of seed 000 as one jsonb document: row counts, which objects are live, hubs by status, companies, completion, tier distribution, overrides, BIT, campaigns, blocked send attempts of the last 24 h by reason, error governance, job health, last smoke test, spine alignment; a section whose view is missing is null (SPEC §10, §14).';
+    'The LIVE SYSTEM STATE figures as one jsonb document: row counts, which objects are live, hubs by status, companies, completion, tier distribution, overrides, BIT, campaigns, blocked send attempts of the last 24 h by reason, error governance, job health, last smoke test, spine alignment; a section whose view is missing is null (docs/reference/operations.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_live_system_state() TO outreach_governor;

@@ -1,4 +1,4 @@
--- shq.fn_record_error: record a governed error (SPEC §7, seed 003 §1.1): disposition RETRY,
+-- shq.fn_record_error: record a governed error (docs/reference/governance.md): disposition RETRY,
 -- ttl_tier from the failure code unless given, max_retries from the registry, first retry in 5 min.
 CREATE OR REPLACE FUNCTION shq.fn_record_error(
     p_error_table text,
@@ -39,6 +39,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_record_error(text, uuid, text, text, jsonb, shq.ttl_tier) IS
-    'Records an error in a governed error table (schema-qualified name): RETRY, ttl_tier from the failure code when NULL, max_retries from shq.governed_error_tables, next_retry_at now()+5 min; returns error_id. Unknown table or blank failure_code: 22023 (SPEC §7).';
+    'Records an error in a governed error table (schema-qualified name): RETRY, ttl_tier from the failure code when NULL, max_retries from shq.governed_error_tables, next_retry_at now()+5 min; returns error_id. Unknown table or blank failure_code: 22023 (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_record_error(text, uuid, text, text, jsonb, shq.ttl_tier)
     TO outreach_hub_writer, outreach_governor;

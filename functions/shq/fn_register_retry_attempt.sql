@@ -1,4 +1,4 @@
--- shq.fn_register_retry_attempt: the outcome of one retry of a governed error (SPEC §7, §16.7):
+-- shq.fn_register_retry_attempt: the outcome of one retry of a governed error (docs/reference/governance.md):
 -- success -> RESOLVED; failure -> backoff 5 min x 2^retry_count (max 24 h), PARKED at max_retries.
 CREATE OR REPLACE FUNCTION shq.fn_register_retry_attempt(p_error_table text, p_error_id bigint, p_succeeded boolean)
 RETURNS shq.error_disposition
@@ -71,5 +71,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_register_retry_attempt(text, bigint, boolean) IS
-    'Registers one retry of a RETRY error: success -> RESOLVED (resolved_at); failure -> retry_count+1, next_retry_at = now() + 5 min x 2^retry_count (max 24 h), PARKED with MAX_RETRIES_EXCEEDED at max_retries. Returns the new disposition. Unknown table 22023, unknown error_id P0002, error not in RETRY 22023 (SPEC §7).';
+    'Registers one retry of a RETRY error: success -> RESOLVED (resolved_at); failure -> retry_count+1, next_retry_at = now() + 5 min x 2^retry_count (max 24 h), PARKED with MAX_RETRIES_EXCEEDED at max_retries. Returns the new disposition. Unknown table 22023, unknown error_id P0002, error not in RETRY 22023 (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_register_retry_attempt(text, bigint, boolean) TO outreach_hub_writer, outreach_governor;

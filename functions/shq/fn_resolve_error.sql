@@ -1,4 +1,4 @@
--- shq.fn_resolve_error: an operator marks one governed error RESOLVED (SPEC §7), from
+-- shq.fn_resolve_error: an operator marks one governed error RESOLVED (docs/reference/governance.md), from
 -- RETRY, PARKED or IGNORE; it stops blocking promotion and expires by its TTL. Audited.
 CREATE OR REPLACE FUNCTION shq.fn_resolve_error(p_error_table text, p_error_id bigint, p_reason text, p_actor text)
 RETURNS shq.error_disposition
@@ -27,5 +27,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_resolve_error(text, bigint, text, text) IS
-    'Operator action: marks one governed error RESOLVED (resolved_at now) from RETRY, PARKED or IGNORE, and writes an ERROR_MANUAL_RESOLVE audit row; returns RESOLVED. Already RESOLVED, unknown table, blank reason/actor 22023; unknown error_id P0002 (SPEC §7).';
+    'Operator action: marks one governed error RESOLVED (resolved_at now) from RETRY, PARKED or IGNORE, and writes an ERROR_MANUAL_RESOLVE audit row; returns RESOLVED. Already RESOLVED, unknown table, blank reason/actor 22023; unknown error_id P0002 (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_resolve_error(text, bigint, text, text) TO outreach_governor;

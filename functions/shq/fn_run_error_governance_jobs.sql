@@ -1,4 +1,4 @@
--- shq.fn_run_error_governance_jobs: the daily error governance run (SPEC §7, seed 003 §4.1): park
+-- shq.fn_run_error_governance_jobs: the daily error governance run (docs/reference/governance.md): park
 -- exhausted retries, archive expired errors, escalate stale parked ones; one shq.audit_log row.
 CREATE OR REPLACE FUNCTION shq.fn_run_error_governance_jobs()
 RETURNS TABLE (job text, table_name text, affected bigint)
@@ -47,5 +47,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_run_error_governance_jobs() IS
-    'The daily error governance run: park exhausted retries, archive expired errors, escalate stale parked errors (one row per job and governed table), and one ERROR_GOVERNANCE_RUN row in shq.audit_log with the counts; one transaction (SPEC §7).';
+    'The daily error governance run: park exhausted retries, archive expired errors, escalate stale parked errors (one row per job and governed table), and one ERROR_GOVERNANCE_RUN row in shq.audit_log with the counts; one transaction (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_run_error_governance_jobs() TO outreach_governor;

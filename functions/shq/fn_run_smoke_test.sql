@@ -1,5 +1,5 @@
 -- shq.fn_run_smoke_test: end-to-end check of the live pipeline on a few random
--- companies (SPEC §10, seed 000 "SMOKE TEST").
+-- companies (docs/reference/operations.md).
 CREATE OR REPLACE FUNCTION shq.fn_run_smoke_test(p_sample_size integer DEFAULT 5)
 RETURNS TABLE (company_unique_id text, completion_status text, effective_tier integer,
                is_eligible boolean, block_reason text)
@@ -60,5 +60,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_run_smoke_test(integer) IS
-    'Smoke test: p_sample_size (1..1000, default 5) random spine companies, their completion status and effective tier from the authoritative views, a dry-run safety-gate verdict against the SMOKE-TEST campaign; writes one SMOKE_TEST shq.audit_log row (SPEC §10).';
+    'Smoke test: p_sample_size (1..1000, default 5) random spine companies, their completion status and effective tier from the authoritative views, a dry-run safety-gate verdict against the SMOKE-TEST campaign; writes one SMOKE_TEST shq.audit_log row (docs/reference/operations.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_run_smoke_test(integer) TO outreach_governor;

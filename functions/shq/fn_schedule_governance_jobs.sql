@@ -1,5 +1,5 @@
 -- shq.fn_schedule_governance_jobs: register the governance core's pg_cron jobs, idempotently by name
--- (SPEC §12). SECURITY INVOKER: pg_cron runs a job as the role that scheduled it.
+-- (docs/reference/governance.md). SECURITY INVOKER: pg_cron runs a job as the role that scheduled it.
 CREATE OR REPLACE FUNCTION shq.fn_schedule_governance_jobs()
 RETURNS TABLE (job_name text, job_id bigint, schedule text, command text)
 LANGUAGE plpgsql
@@ -53,5 +53,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_schedule_governance_jobs() IS
-    'Registers (idempotently, by job name) the pg_cron jobs: outreach-error-governance-daily, outreach-archive-cleanup-weekly, outreach-cron-history-prune-daily (30 days of cron.job_run_details), and the audit sealing job when present; jobs run as the calling role. Without pg_cron in this database: 55000 with a HINT saying how to enable it (SPEC §12).';
+    'Registers (idempotently, by job name) the pg_cron jobs: outreach-error-governance-daily, outreach-archive-cleanup-weekly, outreach-cron-history-prune-daily (30 days of cron.job_run_details), and the audit sealing job when present; jobs run as the calling role. Without pg_cron in this database: 55000 with a HINT saying how to enable it (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_schedule_governance_jobs() TO outreach_governor;

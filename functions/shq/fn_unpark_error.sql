@@ -1,5 +1,5 @@
 -- shq.fn_unpark_error: an operator sends one PARKED error back to RETRY with its retry count reset
--- (SPEC §7); the next retry is due in 5 minutes. Audited.
+-- (docs/reference/governance.md); the next retry is due in 5 minutes. Audited.
 CREATE OR REPLACE FUNCTION shq.fn_unpark_error(p_error_table text, p_error_id bigint, p_reason text, p_actor text)
 RETURNS shq.error_disposition
 LANGUAGE plpgsql
@@ -33,5 +33,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_unpark_error(text, bigint, text, text) IS
-    'Operator action: sends a PARKED error back to RETRY (retry_count 0, park fields cleared, next retry in 5 min; escalation_level kept) and writes an ERROR_MANUAL_UNPARK audit row; returns RETRY. Not PARKED, unknown table, blank reason/actor 22023; unknown error_id P0002 (SPEC §7).';
+    'Operator action: sends a PARKED error back to RETRY (retry_count 0, park fields cleared, next retry in 5 min; escalation_level kept) and writes an ERROR_MANUAL_UNPARK audit row; returns RETRY. Not PARKED, unknown table, blank reason/actor 22023; unknown error_id P0002 (docs/reference/governance.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_unpark_error(text, bigint, text, text) TO outreach_governor;

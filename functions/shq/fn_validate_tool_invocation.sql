@@ -1,4 +1,4 @@
--- shq.fn_validate_tool_invocation: the tool canon guard (SPEC §9, seed 003 §2.1).
+-- shq.fn_validate_tool_invocation: the tool canon guard (docs/reference/operations.md).
 -- First failing rule wins; every violation is appended to shq.tool_violations.
 CREATE OR REPLACE FUNCTION shq.fn_validate_tool_invocation(
     p_tool_id text,
@@ -76,6 +76,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.fn_validate_tool_invocation(text, text, text, jsonb, boolean, text) IS
-    'Tool canon guard: V-TOOL-001 unregistered, V-TOOL-002 banned, V-SCOPE-001 hub, V-TYPE-001 interaction, V-TOOL-003 API key, V-GATE-001 gate state, V-GATE-002 approval (first failing rule); every violation is appended to shq.tool_violations (SPEC §9).';
+    'Tool canon guard: V-TOOL-001 unregistered, V-TOOL-002 banned, V-SCOPE-001 hub, V-TYPE-001 interaction, V-TOOL-003 API key, V-GATE-001 gate state, V-GATE-002 approval (first failing rule); every violation is appended to shq.tool_violations (docs/reference/operations.md).';
 GRANT EXECUTE ON FUNCTION shq.fn_validate_tool_invocation(text, text, text, jsonb, boolean, text)
     TO outreach_governor;

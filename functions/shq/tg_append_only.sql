@@ -1,4 +1,4 @@
--- shq.tg_append_only(): the one append-only mechanism (SPEC §0).
+-- shq.tg_append_only(): the one append-only mechanism (docs/reference/conventions.md).
 -- Statement-level BEFORE UPDATE / DELETE / TRUNCATE on every append-only
 -- table, ENABLE ALWAYS so session_replication_role = replica does not skip it.
 CREATE OR REPLACE FUNCTION shq.tg_append_only()
@@ -8,7 +8,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     -- The one sanctioned exception: outreach.fn_delete_outreach_cascade, running
-    -- as the owner, deletes a removed company's rows (SPEC §10, audited there).
+    -- as the owner, deletes a removed company's rows (audited there).
     IF TG_OP = 'DELETE'
        AND current_user = 'outreach_owner'
        AND 'outreach.fn_delete_outreach_cascade' = ANY (
@@ -23,4 +23,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.tg_append_only() IS
-    'Trigger: raises OG004 on UPDATE, DELETE or TRUNCATE of an append-only table, for every role (SPEC §0).';
+    'Trigger: raises OG004 on UPDATE, DELETE or TRUNCATE of an append-only table, for every role (docs/reference/conventions.md).';

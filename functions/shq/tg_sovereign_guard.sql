@@ -1,4 +1,4 @@
--- shq.tg_sovereign_guard(): the mutation guard of the sovereign tables (SPEC §13).
+-- shq.tg_sovereign_guard(): the mutation guard of the sovereign tables (docs/reference/conventions.md).
 -- Statement-level BEFORE INSERT / UPDATE / DELETE / TRUNCATE, ENABLE ALWAYS.
 CREATE OR REPLACE FUNCTION shq.tg_sovereign_guard()
 RETURNS trigger
@@ -35,4 +35,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION shq.tg_sovereign_guard() IS
-    'Trigger: raises OG005 for any write to a sovereign table that does not come from its sanctioned function, whoever the role (SPEC §13).';
+    'Trigger: raises OG005 for any write to a sovereign table that does not come from its sanctioned function, whoever the role (docs/reference/conventions.md).';

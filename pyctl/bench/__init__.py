@@ -1,4 +1,4 @@
-"""`pyctl bench`: the budgets of SPEC §15, each a figure compared with a floor
+"""`pyctl bench`: the budgets of the contract (docs/benchmarks.md), each a figure compared with a floor
 measured in the same run on the same server.
 
 A benchmark is a function registered with `@benchmark(name, budget_text)`
@@ -20,6 +20,12 @@ The context gives a fresh scratch database, created on the target server and
 migrated (dropped afterwards), connection helpers, the `quick` flag,
 `seed(n)` (n companies of the data builder, pyctl.seed) and `run_clients`
 (N client threads for T seconds, counting transactions).
+
+The report (`run`) also says where and when it was measured: the machine
+(CPU, cores, memory), the PostgreSQL version and the date. A `--quick` run is
+a smoke run: small data and short runs, so its ratios say the benchmarks run,
+not whether the budgets hold; only a benchmark that failed to run fails it.
+pyctl.bench.report renders one or more reports as the benchmarks page.
 """
 from __future__ import annotations
 
@@ -37,6 +43,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from pyctl import output
 from pyctl.dsn import connect, with_dbname
 from pyctl.errors import PyctlError, format_db_error
 from pyctl.seed import DEFAULT_SEED, add_overrides, seed
@@ -253,10 +260,37 @@ class Runner:
         self.admin.close()
 
 
+def machine() -> dict:
+    """The machine a run measures: CPU model, cores, memory (the cgroup limit
+    counts), operating system."""
+    import os
+    import platform
+
+    from pyctl.cluster import memory_mb
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    mem = memory_mb()
+    return {"cpu": cpu, "cores": cores, "memory_gb": None if mem is None else round(mem / 1024, 1),
+            "os": f"{platform.system()} {platform.release()}"}
+
+
 def run(server_dsn: str, only: list[str] | None = None, quick: bool = False,
         echo: Callable[[str], None] | None = None, root: Path | str = SQL_ROOT) -> dict:
     """Run the registered benchmarks (all, or those named in `only`) and
-    return {"quick", "server_version", "results": [...]}."""
+    return {"quick", "date", "machine", "server_version", "results": [...],
+    "ok", "failed_to_run"}. Each result has "error" true when the benchmark
+    could not run; "ok" is true when every figure is within its budget."""
+    import datetime as dt
+
+    started = dt.datetime.now(dt.timezone.utc)
     echo = echo or (lambda _m: None)
     registry = load_benchmarks()
     if only:
@@ -278,8 +312,9 @@ def run(server_dsn: str, only: list[str] | None = None, quick: bool = False,
             t0 = time.perf_counter()
             try:
                 out = dict(b.fn(ctx) or {})
+                out.setdefault("error", False)
             except Exception as e:  # noqa: BLE001 - one broken benchmark must not hide the others
-                out = {"ok": False, "note": f"error: {_describe(e)}"}
+                out = {"ok": False, "error": True, "note": f"error: {_describe(e)}"}
                 if not isinstance(e, (psycopg.Error, PyctlError)):
                     out["traceback"] = traceback.format_exc(limit=5)
             finally:
@@ -291,8 +326,9 @@ def run(server_dsn: str, only: list[str] | None = None, quick: bool = False,
             results.append(res)
     finally:
         runner.drop_all()
-    return {"quick": quick, "server_version": version, "results": results,
-            "ok": all(r["ok"] for r in results)}
+    return {"quick": quick, "date": started.isoformat(timespec="seconds"), "machine": machine(),
+            "server_version": version, "results": results, "ok": all(r["ok"] for r in results),
+            "failed_to_run": [r["name"] for r in results if r.get("error")]}
 
 
 def _fmt(v: Any) -> str:
@@ -303,17 +339,35 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+#: what a --quick run says first and last: its ratios are not the budgets
+QUICK_NOTE = ["SMOKE RUN (--quick): small data and short runs. The ratios show that the benchmarks",
+              "run; they are not the budgets, which only a full `pyctl bench` measures."]
+
+
+def verdict(r: dict, quick: bool) -> str:
+    """A result's last column: ok, over (budget), or error (did not run)."""
+    if r.get("error"):
+        return "error"
+    if r["ok"]:
+        return "ok"
+    return "over (smoke)" if quick else "OVER"
+
+
 def table_lines(report: dict) -> list[str]:
-    """One table: benchmark, figure, floor, ratio, budget, ok."""
-    rows = [("benchmark", "figure", "floor", "ratio", "budget", "ok")]
+    """One table: benchmark, figure, floor, ratio, budget, and whether it is
+    within budget; a --quick run says that it is a smoke run."""
+    quick = bool(report.get("quick"))
+    rows = []
     for r in report["results"]:
         unit = f" {r['unit']}" if r.get("unit") else ""
         rows.append((r["name"], _fmt(r["figure"]) + unit, _fmt(r["floor"]) + (unit if r["floor"] is not None else ""),
-                     _fmt(r["ratio"]), r["budget"], "ok" if r["ok"] else "FAIL"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+                     _fmt(r["ratio"]), r["budget"], verdict(r, quick)))
+    lines = []
+    lines += output.table_lines(rows, ["benchmark", "figure", "floor", "ratio", "budget",
+                                       "smoke" if quick else "within budget"], right=())
     for r in report["results"]:
         if r.get("note"):
             lines.append(f"{r['name']}: {r['note']}")
+    if quick:
+        lines += ["", *QUICK_NOTE]
     return lines

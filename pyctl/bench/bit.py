@@ -1,4 +1,4 @@
-"""BIT engine benchmarks (SPEC §4, §15).
+"""BIT engine benchmarks (docs/reference/bit.md).
 
 bit_refresh   `outreach.fn_refresh_bit_scores()` over 1M signals (and the
               seed's own) across 100k seeded companies (every company

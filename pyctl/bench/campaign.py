@@ -1,4 +1,4 @@
-"""Campaign orchestration benchmark (SPEC §6): planning a campaign
+"""Campaign orchestration benchmark (docs/reference/gate.md): planning a campaign
 over 1M companies with p_limit 10,000, against a full scan of the
 authoritative view measured in the same run.
 

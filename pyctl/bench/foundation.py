@@ -1,4 +1,4 @@
-"""Foundation benchmarks: `pyctl migrate` on an empty database (SPEC §15) and
+"""Foundation benchmarks: `pyctl migrate` on an empty database (docs/benchmarks.md) and
 the minting of outreach ids against a plain indexed INSERT."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Gate benchmark (SPEC §15): safety-gate checks per second, with their audit
+"""Gate benchmark (docs/benchmarks.md): safety-gate checks per second, with their audit
 row, 4 clients, 100k companies, against a pgbench-style floor measured in the
 same run: one indexed SELECT plus one INSERT on plain tables, in one statement
 (one round trip and one transaction, as a gate call is).

@@ -1,4 +1,4 @@
-"""Error governance benchmark (SPEC §15): shq.fn_archive_expired_errors() over
+"""Error governance benchmark (docs/benchmarks.md): shq.fn_archive_expired_errors() over
 1M expired rows against the single-statement floor, measured in the same run,
 while a probe keeps writing to the same table to show that no lock anyone
 needs is held over 1 s."""

@@ -1,4 +1,4 @@
-"""Hub-model benchmarks (SPEC §3, §15): a full scan of THE authoritative view
+"""Hub-model benchmarks (docs/reference/hubs.md): a full scan of THE authoritative view
 `outreach.vw_marketing_eligibility_with_overrides` against a GROUP BY over
 `outreach.company_hub_status` alone (budget ≤ 3 × floor), and a single-company
 lookup in that view.

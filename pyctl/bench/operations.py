@@ -1,4 +1,4 @@
-"""Operations benchmark (SPEC §15): `pyctl seed --companies 1000000` in at
+"""Operations benchmark (docs/benchmarks.md): `pyctl seed --companies 1000000` in at
 most 120 s. The full run seeds 1,000,000 companies into the migrated scratch
 database; --quick seeds 50,000 and extrapolates linearly (stated in the note)."""
 from __future__ import annotations

@@ -16,14 +16,17 @@ import click
 from pyctl import dsn as dsn_module
 
 DSN_HELP = ("database URL, accepted before or after any subcommand (default: $DATABASE_URL, "
-            "else the embedded cluster under .pyctl/, started when needed)")
+            "else the embedded cluster of the checkout or of $PYCTL_HOME, started when needed)")
 IGNORED_DSN_HELP = "ignored: `pyctl db` manages the embedded cluster (accepted so every command takes --dsn)"
 _KEY = "pyctl.dsn"
+_COMMAND_KEY = "pyctl.command"
 
 
 def _remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     # ctx.meta is shared by the whole chain of contexts, and a subcommand's
-    # options are parsed after its parent's: the last --dsn given wins
+    # options are parsed after its parent's: the last --dsn given wins, and
+    # the last command seen is the one that runs
+    ctx.meta[_COMMAND_KEY] = ctx.command
     if value is not None:
         ctx.meta[_KEY] = value
 
@@ -41,6 +44,12 @@ def add_dsn_option(command: click.Command, ignored: bool = False) -> None:
 def given_dsn() -> str | None:
     """The --dsn of the command line (wherever it stood), if any."""
     return click.get_current_context().meta.get(_KEY)
+
+
+def running_command() -> click.Command | None:
+    """The (sub)command being run, once its options were parsed."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_COMMAND_KEY) if ctx is not None else None
 
 
 def database_url(start: bool = True) -> str:

@@ -6,8 +6,10 @@ import click
 
 from pyctl.commands import database_url
 from pyctl.errors import PyctlError
+from pyctl.migrate import not_migrated
+from pyctl.output import echo_data, echo_json, format_option, table_lines
 from pyctl.tamper import (chain_heads, compare_heads, ddl_guard_status, heads_document, install_ddl_guard,
-                          load_heads, seal, table_lines, verify_seals)
+                          load_heads, seal, verify_seals)
 
 
 @click.group("audit")
@@ -16,7 +18,7 @@ def command():
 
 
 @command.command("head")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option()
 def head(fmt):
     """Print the latest chain head of every audited table (store it outside
     the database; `pyctl audit verify --heads FILE` checks it later)."""
@@ -35,9 +37,13 @@ def head(fmt):
               help="seconds to wait for transactions that may still hold unsealed ids")
 @click.option("--max-rows", type=click.IntRange(min=1), default=250_000, show_default=True,
               help="rows per seal at most")
-def seal_cmd(max_wait, max_rows):
+@format_option()
+def seal_cmd(max_wait, max_rows, fmt):
     """Seal every final row not sealed yet (what the scheduled job does)."""
     rows = seal(database_url(), max_wait, max_rows)
+    if fmt == "json":
+        echo_json(rows)
+        return
     if not rows:
         click.echo("nothing to seal")
         return
@@ -50,7 +56,8 @@ def seal_cmd(max_wait, max_rows):
 @click.option("--table", default=None, help="only this audited table (schema-qualified)")
 @click.option("--heads", "heads_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="chain heads stored earlier (`pyctl audit head --format json`): each must still be in its chain")
-def verify_cmd(table, heads_path):
+@format_option()
+def verify_cmd(table, heads_path, fmt):
     """Recompute every seal; fail on any broken one (and on a stored head
     that is no longer in its chain)."""
     dsn = database_url()
@@ -58,28 +65,36 @@ def verify_cmd(table, heads_path):
     rows = verify_seals(dsn, table)
     if stored is not None:
         rows += compare_heads(dsn, stored)
-    for line in table_lines(rows, ["table_name", "seal_id", "status", "detail"]):
-        click.echo(line)
     bad = [r for r in rows if r["status"] != "OK"]
+    echo_data(fmt, rows, lambda: table_lines(rows, ["table_name", "seal_id", "status", "detail"]))
     if bad:
         raise PyctlError(f"audit seals: {len(bad)} problem(s): "
                          + "; ".join(f"{r['table_name']} seal {r['seal_id']} {r['status']}" for r in bad))
-    click.echo("audit seals: ok")
+    if fmt == "text":
+        click.echo("audit seals: ok")
 
 
 @command.command("guard")
 @click.option("--install", is_flag=True, help="create or repair the event triggers (needs a superuser)")
-def guard_cmd(install):
+@format_option()
+def guard_cmd(install, fmt):
     """Show (or --install) the DDL guard's event triggers."""
     dsn = database_url()
-    if install:
-        outcome = install_ddl_guard(dsn)
-        click.echo(f"DDL guard: {outcome}")
+    outcome = install_ddl_guard(dsn) if install else None
     rows = ddl_guard_status(dsn)
-    if rows:
-        for line in table_lines(rows, ["name", "event", "enabled"]):
-            click.echo(line)
-    if len(rows) != 3 or any(r["enabled"] != "A" for r in rows):
+    installed = len(rows) == 3 and all(r["enabled"] == "A" for r in rows)
+    if fmt == "json":
+        echo_json({"installed": installed, "install_outcome": outcome, "event_triggers": rows})
+    else:
+        if outcome is not None:
+            click.echo(f"DDL guard: {outcome}")
+        if rows:
+            for line in table_lines(rows, ["name", "event", "enabled"]):
+                click.echo(line)
+    if not installed and not_migrated(dsn):
+        raise PyctlError(not_migrated(dsn))
+    if not installed:
         raise PyctlError("the DDL guard is not fully installed (3 event triggers, ENABLE ALWAYS): a superuser "
                          "runs `pyctl audit guard --install` or SELECT shq.fn_install_ddl_guard()")
-    click.echo("DDL guard: installed (3 event triggers, ENABLE ALWAYS)")
+    if fmt == "text":
+        click.echo("DDL guard: installed (3 event triggers, ENABLE ALWAYS)")

@@ -5,6 +5,7 @@ from pyctl import metrics as m
 from pyctl.commands import database_url
 from pyctl.dsn import connect
 from pyctl.errors import PyctlError
+from pyctl.output import echo_data, format_option
 
 
 def _connect():
@@ -19,11 +20,16 @@ def command():
 
 @command.command("show")
 @click.option("--timing", is_flag=True, help="also print how long each family took (on stderr)")
-def show(timing):
-    """Every metric now, in the Prometheus text format (what postgres_exporter exports)."""
+@format_option(choices=("prometheus", "json"))
+def show(timing, fmt):
+    """Every metric now, in the Prometheus text format (what postgres_exporter
+    exports), or as JSON samples."""
     with _connect() as conn:
         samples, seconds = m.scrape_timed(conn)
-    click.echo(m.exposition(samples), nl=False)
+    if fmt == "json":
+        echo_data(fmt, [{"metric": name, "labels": labels, "value": value} for name, labels, value in samples], [])
+    else:
+        click.echo(m.exposition(samples), nl=False)
     if timing:
         for name, s in seconds.items():
             click.echo(f"{name}: {s * 1000:.1f} ms", err=True)
@@ -31,14 +37,17 @@ def show(timing):
 
 
 @command.command("refresh")
-def refresh():
+@format_option()
+def refresh(fmt):
     """Refresh the metric snapshots now (shq.fn_refresh_metrics_snapshot();
     pg_cron does it every 5 minutes once `pyctl schedule` ran). Run it as the
     role that scheduled the pg_cron jobs, or the job health is kept as is."""
     with _connect() as conn:
         rows = m.refresh_snapshot(conn)
-    for name, refreshed, ms, detail in rows:
-        click.echo(f"{name}: " + (f"refreshed in {ms} ms" if refreshed else f"not refreshed ({detail})"))
+    echo_data(fmt, [{"snapshot": name, "refreshed": refreshed, "ms": ms, "detail": detail}
+                    for name, refreshed, ms, detail in rows],
+              [f"{name}: " + (f"refreshed in {ms} ms" if refreshed else f"not refreshed ({detail})")
+               for name, refreshed, ms, detail in rows])
 
 
 @command.command("queries")

@@ -1,16 +1,16 @@
-"""`pyctl override set|remove|list`: the kill switch from a shell (SPEC §5, §14).
+"""`pyctl override set|remove|list`: the kill switch from a shell (docs/reference/gate.md).
 The work is in pyctl.gate (set_override, remove_override, list_overrides)."""
 from __future__ import annotations
 
 import getpass
-import json
 
 import click
 
 from pyctl.commands import database_url
 from pyctl.dsn import connect
 from pyctl.errors import PyctlError
-from pyctl.gate import OVERRIDE_TYPES, list_overrides, remove_override, set_override
+from pyctl.gate import OVERRIDE_TYPES, company_exists, list_overrides, remove_override, set_override
+from pyctl.output import echo_data, format_option, table_lines
 
 
 def _default_actor() -> str:
@@ -69,7 +69,9 @@ def _change_options(verb: str):
 @click.option("--expires-at", "--expires", "expires_at", default=None,
               help="when it stops applying (a timestamp PostgreSQL understands); default: until removed")
 @click.option("--expires-in", "expires_in", default=None, help="or: an interval from now, e.g. '2 days'")
-def set_command(company, override_type, company_opt, type_opt, reason, actor, tier_cap, expires_at, expires_in):
+@format_option()
+def set_command(company, override_type, company_opt, type_opt, reason, actor, tier_cap, expires_at, expires_in,
+                fmt):
     """Set an override for COMPANY (replacing an active one of the same TYPE)."""
     company = _company(company, company_opt)
     otype = _type(override_type, type_opt)
@@ -81,51 +83,46 @@ def set_command(company, override_type, company_opt, type_opt, reason, actor, ti
         oid = set_override(conn, company, otype, reason, actor, tier_cap, expires_at)
     cap = f" (tier cap {tier_cap})" if tier_cap is not None else ""
     until = f" until {expires_at}" if expires_at else ""
-    click.echo(f"override set: {otype}{cap} on {company}{until}, by {actor}")
-    click.echo(f"override_id: {oid}")
+    echo_data(fmt, {"override_id": oid, "company_unique_id": company, "override_type": otype, "tier_cap": tier_cap,
+                    "expires_at": expires_at, "reason": reason, "actor": actor},
+              [f"override set: {otype}{cap} on {company}{until}, by {actor}", f"override_id: {oid}"])
 
 
 @command.command("remove")
 @_change_options("removes")
-def remove_command(company, override_type, company_opt, type_opt, reason, actor):
+@format_option()
+def remove_command(company, override_type, company_opt, type_opt, reason, actor, fmt):
     """Remove COMPANY's active override of TYPE."""
     company = _company(company, company_opt)
     otype = _type(override_type, type_opt)
     with connect(database_url(), autocommit=True) as conn:
         n = remove_override(conn, company, otype, reason, actor)
-    if n:
-        click.echo(f"override removed: {otype} on {company}, by {actor}")
-    else:
-        click.echo(f"no active {otype} override on {company}: nothing removed")
-    click.echo(f"removed: {n}")
+    said = (f"override removed: {otype} on {company}, by {actor}" if n
+            else f"no active {otype} override on {company}: nothing removed")
+    echo_data(fmt, {"company_unique_id": company, "override_type": otype, "removed": n, "reason": reason,
+                    "actor": actor}, [said, f"removed: {n}"])
 
 
-def _fmt(v) -> str:
-    return "-" if v is None else str(v)
+#: the columns of `override list` as text (--format json adds the ids, creation and removal times)
+LIST_COLUMNS = ["company_unique_id", "override_type", "tier_cap", "state", "expires_at", "created_by", "reason"]
+LIST_HEADERS = ["company", "type", "cap", "state", "expires", "by", "reason"]
 
 
 @command.command("list")
 @click.argument("company", required=False)
 @click.option("--company", "company_opt", default=None, help="only this company (instead of the COMPANY argument)")
 @click.option("--all", "include_all", is_flag=True, help="also removed and expired overrides")
-@click.option("--json", "as_json", is_flag=True, help="print JSON")
-def list_command(company, company_opt, include_all, as_json):
-    """List active overrides (of COMPANY, or all companies)."""
-    company = company or company_opt
+@format_option(json_alias=True)
+def list_command(company, company_opt, include_all, fmt):
+    """List active overrides (of COMPANY, or all companies), newest first."""
+    company = _company(company, company_opt) if (company or company_opt) else None
     with connect(database_url(), autocommit=True) as conn:
         rows = list_overrides(conn, company, include_all)
-    if as_json:
-        click.echo(json.dumps(rows, default=str, indent=2))
+        if company is not None and not rows and not company_exists(conn, company):
+            raise PyctlError(f"OG002: company {company!r} is not in cl.company_identity | hint: check the id; "
+                             "`pyctl override list` without COMPANY lists every company's overrides")
+    if fmt == "json" or rows:
+        echo_data(fmt, rows, lambda: table_lines(rows, LIST_COLUMNS, headers=LIST_HEADERS)
+                  + [f"{len(rows)} override(s)"])
         return
-    if not rows:
-        click.echo("no " + ("" if include_all else "active ") + "overrides" + (f" for {company}" if company else ""))
-        return
-    cols = ["company_unique_id", "override_type", "tier_cap", "state", "expires_at", "created_by", "created_at",
-            "reason", "override_id"]
-    table = [cols] + [[_fmt(r[c]) for c in cols] for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
-    for n, row in enumerate(table):
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
-        if n == 0:
-            click.echo("  ".join("-" * w for w in widths))
-    click.echo(f"{len(rows)} override(s)")
+    click.echo("no " + ("" if include_all else "active ") + "overrides" + (f" for {company}" if company else ""))

@@ -12,7 +12,7 @@ from pyctl.state import FORMATS, state_report
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="write the report to this file instead of printing it")
 def command(fmt_name, output):
-    """The LIVE SYSTEM STATE report (seed 000), computed from the database:
+    """The LIVE SYSTEM STATE report (docs/operator-guide.md), computed from the database:
     what is live, hub statuses, tier distribution, overrides, BIT scores,
     blocked send attempts of the last 24 h, error governance, job health and
     spine alignment."""

@@ -1,5 +1,5 @@
-"""`pyctl scan`: static CI checks of the code that calls this database (seed
-000's mutation guard test, seed 003 §2.2's ci_enforcement_checks), driven by
+"""`pyctl scan`: static CI checks of the code that calls this database (the
+mutation guard test and the CI enforcement checks of docs/scan.md), driven by
 the rules the database enforces at run time.
 
     from pyctl.scan import load_rules, run

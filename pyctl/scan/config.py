@@ -22,7 +22,7 @@
     [scan]
     exclude = ["tests/fixtures/**"]
 
-The defaults are seed 000's lists. Globs: `*` within one path segment, `**`
+The defaults are the lists of the live system's mutation guard. Globs: `*` within one path segment, `**`
 any number of segments, a trailing `/` means everything below.
 """
 from __future__ import annotations
@@ -88,7 +88,7 @@ class ScanConfig:
     hub_paths: dict[str, str] = field(default_factory=dict)
     done_definitions: str | None = DEFAULT_DONE_DEFINITIONS
     exclude: list[str] = field(default_factory=list)
-    source: str = "defaults (seed 000)"
+    source: str = "defaults (docs/operator-guide.md)"
 
     def is_read_only(self, rel: str) -> bool:
         return any(matches(rel, p) for p in self.read_only)

@@ -1,5 +1,5 @@
 """The scan's reports: text for people, JSON (ci_enforcement_report.json,
-seed 003 §2.2's name) for tools, SARIF 2.1.0 for code-scanning UIs."""
+the name CI tooling expects) for tools, SARIF 2.1.0 for code-scanning UIs."""
 from __future__ import annotations
 
 import hashlib

@@ -1,14 +1,14 @@
 """The rules of `pyctl scan`: code, name, severity, the CI check it belongs to
-(seed 003 §2.2's names), and the help that `pyctl scan --help`, the reports
+(the names of docs/scan.md), and the help that `pyctl scan --help`, the reports
 and the docs print. The one list of them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: severities, most severe first (seed 003 §2.1's ViolationSeverity)
+#: severities, most severe first (the ViolationSeverity of the tool canon)
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
 
-#: the checks of seed 003 §2.2 (plus seed 000's mutation guard), in report order
+#: the CI enforcement checks (and the mutation guard), in report order
 CHECKS = ("check_illegal_writers", "check_banned_libraries", "check_banned_imports",
           "check_tool_registry_coverage", "check_done_state_contracts", "check_scan_itself")
 
@@ -21,7 +21,7 @@ class Rule:
     check: str
     summary: str
     hint: str
-    #: the tool-canon violation code of SPEC §9 the rule corresponds to, if any
+    #: the tool-canon violation code (docs/reference/operations.md) the rule corresponds to, if any
     violation_code: str | None = None
 
 

@@ -1,4 +1,4 @@
--- outreach.send_log: a send moves its target's outreach_status, queued -> active -> exhausted (SPEC §6).
+-- outreach.send_log: a send moves its target's outreach_status, queued -> active -> exhausted (docs/reference/gate.md).
 CREATE OR REPLACE TRIGGER trg_send_log_500_status_transition
     AFTER INSERT ON outreach.send_log
     REFERENCING NEW TABLE AS new_sends

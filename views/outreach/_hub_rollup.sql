@@ -1,4 +1,4 @@
--- outreach._hub_rollup: company_hub_status aggregated once per company (SPEC §3),
+-- outreach._hub_rollup: company_hub_status aggregated once per company (docs/reference/hubs.md),
 -- one pass, no join: is_required comes from hub_registry once per query (InitPlan).
 CREATE OR REPLACE VIEW outreach._hub_rollup AS
 SELECT chs.company_unique_id,
@@ -21,4 +21,4 @@ SELECT chs.company_unique_id,
   FROM outreach.company_hub_status chs
  GROUP BY chs.company_unique_id;
 COMMENT ON VIEW outreach._hub_rollup IS
-    'Internal: per company with hub rows: hubs at PASS, optional hubs at PASS (required at PASS = passed - optional_passed), required hubs at FAIL/BLOCKED, the hub_ids at PASS, and every hub row as hub_ids[k] at hub_statuses[k] (SPEC §3).';
+    'Internal: per company with hub rows: hubs at PASS, optional hubs at PASS (required at PASS = passed - optional_passed), required hubs at FAIL/BLOCKED, the hub_ids at PASS, and every hub row as hub_ids[k] at hub_statuses[k] (docs/reference/hubs.md).';

@@ -1,9 +1,9 @@
 -- outreach._hub_totals: how many hubs are required and optional, and which
--- required hubs exist in display order (SPEC §3). One row; internal.
+-- required hubs exist in display order (docs/reference/hubs.md). One row; internal.
 CREATE OR REPLACE VIEW outreach._hub_totals AS
 SELECT count(*) FILTER (WHERE hr.is_required)                                  AS required_total,
        count(*) FILTER (WHERE NOT hr.is_required)                              AS optional_total,
        coalesce(array_agg(hr.hub_id ORDER BY hr.display_order) FILTER (WHERE hr.is_required), '{}') AS required_hubs
   FROM outreach.hub_registry hr;
 COMMENT ON VIEW outreach._hub_totals IS
-    'Internal: one row with required_total, optional_total and the required hub ids in display order (SPEC §3).';
+    'Internal: one row with required_total, optional_total and the required hub ids in display order (docs/reference/hubs.md).';

@@ -1,5 +1,5 @@
 -- outreach._verified_people: companies with at least one filled people.company_slot
--- seating a people.people_master person whose email is verified (tier 3, SPEC §3).
+-- seating a people.people_master person whose email is verified (tier 3).
 CREATE OR REPLACE VIEW outreach._verified_people AS
 SELECT s.company_unique_id
   FROM people.company_slot s
@@ -8,4 +8,4 @@ SELECT s.company_unique_id
                 WHERE pm.slot_id = s.slot_id AND pm.outreach_id = s.outreach_id AND pm.email_verified)
  GROUP BY s.company_unique_id;
 COMMENT ON VIEW outreach._verified_people IS
-    'Internal: the companies meeting tier 3''s people rule: a verified person in a filled slot (SPEC §3).';
+    'Internal: the companies meeting tier 3''s people rule: a verified person in a filled slot (docs/reference/hubs.md).';

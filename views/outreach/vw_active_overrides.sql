@@ -1,4 +1,4 @@
--- outreach.vw_active_overrides: the kill-switch overrides in force right now (SPEC §5),
+-- outreach.vw_active_overrides: the kill-switch overrides in force right now (docs/reference/gate.md),
 -- for operators: not removed and not expired (expiry is read-time, no job).
 CREATE OR REPLACE VIEW outreach.vw_active_overrides AS
 SELECT mo.override_id,
@@ -13,5 +13,5 @@ SELECT mo.override_id,
  WHERE mo.removed_at IS NULL
    AND (mo.expires_at IS NULL OR mo.expires_at > now());
 COMMENT ON VIEW outreach.vw_active_overrides IS
-    'Operators: the active kill-switch overrides (not removed, not expired), one row each: who set which override, why, and until when (SPEC §5).';
+    'Operators: the active kill-switch overrides (not removed, not expired), one row each: who set which override, why, and until when (docs/reference/gate.md).';
 GRANT SELECT ON outreach.vw_active_overrides TO outreach_override_admin, outreach_governor, outreach_reader;

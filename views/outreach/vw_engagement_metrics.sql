@@ -1,4 +1,4 @@
--- outreach.vw_engagement_metrics: sends and engagement per Company Target (SPEC §11).
+-- outreach.vw_engagement_metrics: sends and engagement per Company Target (docs/reference/gate.md).
 -- One row per target (zeros where nothing was sent); a summary view.
 CREATE OR REPLACE VIEW outreach.vw_engagement_metrics AS
 SELECT t.outreach_id,
@@ -30,5 +30,5 @@ SELECT t.outreach_id,
          GROUP BY ee.outreach_id
        ) e ON e.outreach_id = t.outreach_id;
 COMMENT ON VIEW outreach.vw_engagement_metrics IS
-    'Summary: per Company Target (outreach_id), sends and engagement events by type (opens, clicks, replies, bounces, unsubscribes; events counted, not distinct sends), with company_unique_id, target_id, last_sent_at, last_event_at (SPEC §11).';
+    'Summary: per Company Target (outreach_id), sends and engagement events by type (opens, clicks, replies, bounces, unsubscribes; events counted, not distinct sends), with company_unique_id, target_id, last_sent_at, last_event_at (docs/reference/gate.md).';
 GRANT SELECT ON outreach.vw_engagement_metrics TO outreach_reader, outreach_sender, outreach_governor;

@@ -1,4 +1,4 @@
--- outreach.vw_marketing_eligibility: computed_tier per spine company (SPEC §3),
+-- outreach.vw_marketing_eligibility: computed_tier per spine company (docs/reference/hubs.md),
 -- before overrides. THE one definition of the tier rule: shq.fn_is_tier*_ read this view.
 -- Every input is merged in company_unique_id order (indexes of db/0100, 0101).
 CREATE OR REPLACE VIEW outreach.vw_marketing_eligibility AS
@@ -6,7 +6,7 @@ SELECT o.company_unique_id,
        o.outreach_id,
        ci.eligibility_status,
        ct.outreach_status,
-       -- SPEC §3, first rule that matches. The same five conditions, in the same
+       -- The tier table (docs/reference/hubs.md), first rule that matches. The same five conditions, in the same
        -- order, give tier_reason below; written twice rather than derived one
        -- from the other so that each column evaluates them once per row.
        CASE
@@ -41,5 +41,5 @@ SELECT o.company_unique_id,
   LEFT JOIN outreach.bit_scores bs
          ON bs.company_unique_id = o.company_unique_id AND bs.outreach_id = o.outreach_id;
 COMMENT ON VIEW outreach.vw_marketing_eligibility IS
-    'Per spine company: CL eligibility, outreach_status, computed_tier (-1..3) and tier_reason (CL_INELIGIBLE, REQUIRED_HUB_FAILED, IN_PROGRESS, MARKETING_READY, ENRICHMENT_COMPLETE, CAMPAIGN_READY) by the SPEC §3 rule, BIT score. Not for marketing decisions: read vw_marketing_eligibility_with_overrides.';
+    'Per spine company: CL eligibility, outreach_status, computed_tier (-1..3) and tier_reason (CL_INELIGIBLE, REQUIRED_HUB_FAILED, IN_PROGRESS, MARKETING_READY, ENRICHMENT_COMPLETE, CAMPAIGN_READY) by the tier rule, BIT score. Not for marketing decisions: read vw_marketing_eligibility_with_overrides.';
 GRANT SELECT ON outreach.vw_marketing_eligibility TO outreach_reader, outreach_governor, outreach_hub_writer, outreach_sender;

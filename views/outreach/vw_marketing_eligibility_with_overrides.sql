@@ -1,5 +1,5 @@
 -- outreach.vw_marketing_eligibility_with_overrides: THE authoritative marketing
--- eligibility source (SPEC §3, §5): computed tier plus active kill-switch overrides.
+-- eligibility source (docs/reference/hubs.md): computed tier plus active kill-switch overrides.
 CREATE OR REPLACE VIEW outreach.vw_marketing_eligibility_with_overrides AS
 SELECT e.company_unique_id,
        e.outreach_id,
@@ -32,6 +32,6 @@ SELECT e.company_unique_id,
          GROUP BY mo.company_unique_id
        ) ov ON ov.company_unique_id = e.company_unique_id;
 COMMENT ON VIEW outreach.vw_marketing_eligibility_with_overrides IS
-    'THE authoritative marketing eligibility source: computed_tier, effective_tier (-1 stays -1; an active FORCE_TIER cap lowers, never raises), marketing_disabled / email_blocked / phone_blocked and the active override types, one row per spine company (SPEC §3, §5).';
+    'THE authoritative marketing eligibility source: computed_tier, effective_tier (-1 stays -1; an active FORCE_TIER cap lowers, never raises), marketing_disabled / email_blocked / phone_blocked and the active override types, one row per spine company (docs/reference/hubs.md).';
 GRANT SELECT ON outreach.vw_marketing_eligibility_with_overrides
     TO outreach_reader, outreach_governor, outreach_hub_writer, outreach_sender, outreach_override_admin;

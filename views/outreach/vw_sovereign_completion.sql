@@ -1,5 +1,5 @@
 -- outreach.vw_sovereign_completion: per spine company, how far its required
--- hubs are (SPEC §3, §16.5). An authoritative view.
+-- hubs are (docs/reference/hubs.md). An authoritative view.
 CREATE OR REPLACE VIEW outreach.vw_sovereign_completion AS
 SELECT o.company_unique_id,
        o.outreach_id,
@@ -19,5 +19,5 @@ SELECT o.company_unique_id,
  CROSS JOIN outreach._hub_totals t
   LEFT JOIN outreach._hub_rollup r ON r.company_unique_id = o.company_unique_id;
 COMMENT ON VIEW outreach.vw_sovereign_completion IS
-    'Authoritative: one row per spine company: required_total/passed, optional_passed, has_failed_hub (a required hub FAIL/BLOCKED), missing_hubs (required hubs not at PASS, display order), completion_status COMPLETE | IN_PROGRESS | BLOCKED (SPEC §3, §16.5).';
+    'Authoritative: one row per spine company: required_total/passed, optional_passed, has_failed_hub (a required hub FAIL/BLOCKED), missing_hubs (required hubs not at PASS, display order), completion_status COMPLETE | IN_PROGRESS | BLOCKED (docs/reference/hubs.md).';
 GRANT SELECT ON outreach.vw_sovereign_completion TO outreach_reader, outreach_governor, outreach_hub_writer, outreach_sender;

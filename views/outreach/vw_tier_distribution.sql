@@ -1,5 +1,5 @@
 -- outreach.vw_tier_distribution: how many spine companies sit at each
--- effective_tier (SPEC §3). A summary view.
+-- effective_tier (docs/reference/hubs.md). A summary view.
 CREATE OR REPLACE VIEW outreach.vw_tier_distribution AS
 SELECT v.effective_tier,
        count(*)                                                          AS companies,
@@ -7,5 +7,5 @@ SELECT v.effective_tier,
   FROM outreach.vw_marketing_eligibility_with_overrides v
  GROUP BY v.effective_tier;
 COMMENT ON VIEW outreach.vw_tier_distribution IS
-    'Summary: companies per effective_tier and their share in percent (two decimals) of all spine companies (SPEC §3).';
+    'Summary: companies per effective_tier and their share in percent (two decimals) of all spine companies (docs/reference/hubs.md).';
 GRANT SELECT ON outreach.vw_tier_distribution TO outreach_reader, outreach_governor;

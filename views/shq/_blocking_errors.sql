@@ -1,4 +1,4 @@
--- shq._blocking_errors: blocking errors (disposition RETRY or PARKED, SPEC §7)
+-- shq._blocking_errors: blocking errors (disposition RETRY or PARKED)
 -- per outreach_id and governed table, with the hub the registry binds the table to.
 CREATE OR REPLACE VIEW shq._blocking_errors AS
 SELECT e.outreach_id,

@@ -1,4 +1,4 @@
--- shq._done_states: the DONE contract of every hub (SPEC §2, §8), one row per
+-- shq._done_states: the DONE contract of every hub (docs/reference/hubs.md), one row per
 -- spine company. The per-company DONE checkers and the set-based gates all read this.
 CREATE OR REPLACE VIEW shq._done_states AS
 SELECT o.outreach_id,
@@ -11,7 +11,7 @@ SELECT o.outreach_id,
        coalesce(sl.filled_slots, 0)                                      AS filled_slots,
        b.outreach_id IS NOT NULL                                         AS blog_done,
        coalesce(tf.last_scan_at IS NOT NULL, false)                      AS talent_flow_done,
-       -- the same rule as shq.fn_check_bit_done (BIT engine, SPEC §8)
+       -- the same rule as shq.fn_check_bit_done (BIT engine)
        coalesce(bs.score IS NOT NULL AND bs.signal_count > 0, false)     AS bit_done
   FROM outreach.outreach o
   LEFT JOIN outreach.company_target ct ON ct.outreach_id = o.outreach_id
@@ -25,5 +25,5 @@ SELECT o.outreach_id,
   LEFT JOIN outreach.talent_flow tf ON tf.outreach_id = o.outreach_id
   LEFT JOIN outreach.bit_scores bs ON bs.outreach_id = o.outreach_id;
 COMMENT ON VIEW shq._done_states IS
-    'Internal: per spine company, the DONE state of each hub (SPEC §8) and the number of filled people slots.';
+    'Internal: per spine company, the DONE state of each hub (docs/reference/hubs.md) and the number of filled people slots.';
 GRANT SELECT ON shq._done_states TO outreach_governor;

@@ -1,4 +1,4 @@
--- shq._hub_gates: the promotion gate of every (company, hub) (SPEC §8): DONE,
+-- shq._hub_gates: the promotion gate of every (company, hub) (docs/reference/hubs.md): DONE,
 -- no blocking errors, prerequisites at PASS. fn_can_promote_to_hub, the blockers and fn_evaluate_hub_statuses read this.
 -- Filter on both outreach_id and company_unique_id for an index-only lookup of one company.
 CREATE OR REPLACE VIEW shq._hub_gates AS
@@ -8,7 +8,7 @@ SELECT d.outreach_id,
        hr.display_order,
        hr.prerequisite_hubs,
        r.hub_statuses[array_position(r.hub_ids, hr.hub_id)]          AS current_status,
-       -- which DONE check belongs to which hub (SPEC §8)
+       -- which DONE check belongs to which hub (docs/reference/hubs.md)
        CASE
            WHEN hr.hub_id = 'company-target'      THEN d.company_target_done
            WHEN hr.hub_id = 'dol-filings'         THEN d.dol_done
@@ -41,5 +41,5 @@ SELECT d.outreach_id,
               GROUP BY x.outreach_id, x.hub_id) be
          ON be.outreach_id = d.outreach_id AND be.hub_id = hr.hub_id;
 COMMENT ON VIEW shq._hub_gates IS
-    'Internal: per spine company and hub: current status, DONE, blocking errors, prerequisites at PASS (SPEC §8). can promote = done AND blocking_errors = 0 AND prerequisites_passed.';
+    'Internal: per spine company and hub: current status, DONE, blocking errors, prerequisites at PASS (docs/reference/hubs.md). can promote = done AND blocking_errors = 0 AND prerequisites_passed.';
 GRANT SELECT ON shq._hub_gates TO outreach_governor;

@@ -1,5 +1,5 @@
--- shq._promotion_blockers: every blocker of every (company, hub) (SPEC §8,
--- §16.8); a hub can be promoted iff it has no row here.
+-- shq._promotion_blockers: every blocker of every (company, hub)
+-- (docs/reference/hubs.md); a hub can be promoted iff it has no row here.
 CREATE OR REPLACE VIEW shq._promotion_blockers AS
 SELECT g.outreach_id,
        g.company_unique_id,
@@ -26,5 +26,5 @@ SELECT g.outreach_id,
          WHERE p.hub_id <> ALL (g.passed_hubs)
        ) b;
 COMMENT ON VIEW shq._promotion_blockers IS
-    'Internal: one row per blocker (NOT_DONE, BLOCKING_ERRORS, PREREQUISITE_NOT_PASSED) per spine company and hub (SPEC §8).';
+    'Internal: one row per blocker (NOT_DONE, BLOCKING_ERRORS, PREREQUISITE_NOT_PASSED) per spine company and hub (docs/reference/hubs.md).';
 GRANT SELECT ON shq._promotion_blockers TO outreach_governor;

@@ -1,5 +1,5 @@
 -- shq.vw_blocking_errors_by_outreach: outreach ids with blocking errors (RETRY or PARKED) per
--- governed table (SPEC §7, §8). One branch per registry row, so a filter on outreach_id reaches
+-- governed table (docs/reference/governance.md). One branch per registry row, so a filter on outreach_id reaches
 -- each table's blocking index.
 CREATE OR REPLACE VIEW shq.vw_blocking_errors_by_outreach AS
 SELECT e.outreach_id,
@@ -28,5 +28,5 @@ SELECT e.outreach_id,
          WHERE shq.fn_is_blocking(s.disposition) AND s.outreach_id IS NOT NULL) AS e
  GROUP BY e.outreach_id, e.table_name;
 COMMENT ON VIEW shq.vw_blocking_errors_by_outreach IS
-    'Outreach ids with blocking errors (disposition RETRY or PARKED) per governed table: count, highest escalation_level, oldest created_at (SPEC §7).';
+    'Outreach ids with blocking errors (disposition RETRY or PARKED) per governed table: count, highest escalation_level, oldest created_at (docs/reference/governance.md).';
 GRANT SELECT ON shq.vw_blocking_errors_by_outreach TO outreach_governor, outreach_reader, outreach_hub_writer;

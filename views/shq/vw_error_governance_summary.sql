@@ -1,4 +1,4 @@
--- shq.vw_error_governance_summary: error state across every governed error table (SPEC §7, seed 003 §5).
+-- shq.vw_error_governance_summary: error state across every governed error table (docs/reference/governance.md).
 -- One branch per registry row (tests/test_governance_registry.py fails when one is missing).
 CREATE OR REPLACE VIEW shq.vw_error_governance_summary AS
 SELECT e.table_name,
@@ -22,5 +22,5 @@ SELECT e.table_name,
           FROM public.shq_error_log AS s) AS e
  GROUP BY e.table_name, e.disposition;
 COMMENT ON VIEW shq.vw_error_governance_summary IS
-    'Errors per governed table (schema-qualified) and disposition: count, oldest created_at, highest escalation_level (SPEC §7).';
+    'Errors per governed table (schema-qualified) and disposition: count, oldest created_at, highest escalation_level (docs/reference/governance.md).';
 GRANT SELECT ON shq.vw_error_governance_summary TO outreach_governor, outreach_reader, outreach_hub_writer;

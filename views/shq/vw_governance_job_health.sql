@@ -1,4 +1,4 @@
--- shq.vw_governance_job_health: health of the governance pg_cron jobs (SPEC §12): last run,
+-- shq.vw_governance_job_health: health of the governance pg_cron jobs (docs/reference/governance.md): last run,
 -- status, overdue (no success within twice its period), failures. Works without pg_cron.
 CREATE OR REPLACE VIEW shq.vw_governance_job_health AS
 SELECT h.job_name,
@@ -44,5 +44,5 @@ SELECT h.job_name,
                FROM shq.audit_log AS a
               WHERE a.event_type OPERATOR(pg_catalog.=) 'GOVERNANCE_JOBS_SCHEDULED') AS s;
 COMMENT ON VIEW shq.vw_governance_job_health IS
-    'Governance pg_cron jobs: status (last run status, NEVER_RUN, INACTIVE, NOT_SCHEDULED, NOT_VISIBLE when another role scheduled it and pg_cron hides it from this one, or PG_CRON_* when pg_cron is unavailable), last run, last success, last failure, runs and failures in 30 days, overdue = no success within twice the period, scheduled_as = the role of the last scheduling (SPEC §12).';
+    'Governance pg_cron jobs: status (last run status, NEVER_RUN, INACTIVE, NOT_SCHEDULED, NOT_VISIBLE when another role scheduled it and pg_cron hides it from this one, or PG_CRON_* when pg_cron is unavailable), last run, last success, last failure, runs and failures in 30 days, overdue = no success within twice the period, scheduled_as = the role of the last scheduling (docs/reference/governance.md).';
 GRANT SELECT ON shq.vw_governance_job_health TO outreach_governor, outreach_reader;

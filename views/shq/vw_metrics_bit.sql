@@ -1,4 +1,4 @@
--- shq.vw_metrics_bit: metric family outreach_bit: BIT score staleness (SPEC §4), from the BIT
+-- shq.vw_metrics_bit: metric family outreach_bit: BIT score staleness (docs/reference/bit.md), from the BIT
 -- snapshot; ages are computed at scrape time (docs/monitoring.md).
 CREATE OR REPLACE VIEW shq.vw_metrics_bit AS
 SELECT (s.data ->> 'scored_companies')::bigint AS scored_companies,

@@ -1,5 +1,5 @@
 -- shq.vw_metrics_delivery: metric family outreach_delivery: sends and engagement events by type in
--- the last 5 minutes and the last hour (SPEC §6, §11; docs/monitoring.md).
+-- the last 5 minutes and the last hour (docs/monitoring.md).
 CREATE OR REPLACE VIEW shq.vw_metrics_delivery AS
 -- sends by sent_at, engagement by recorded_at (when it reached us), each one
 -- pass over its last hour (BRIN indexes); SEND is always present

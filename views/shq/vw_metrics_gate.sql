@@ -1,5 +1,5 @@
 -- shq.vw_metrics_gate: metric family outreach_gate: safety-gate verdicts of the last 5 minutes and
--- the last hour, dry runs left out (SPEC §6; docs/monitoring.md).
+-- the last hour, dry runs left out (docs/monitoring.md).
 CREATE OR REPLACE VIEW shq.vw_metrics_gate AS
 -- one pass over the last hour (BRIN index on attempt_timestamp); CLEARED is
 -- always present so that each window has a total even when nothing was checked

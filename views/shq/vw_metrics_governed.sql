@@ -1,5 +1,5 @@
 -- shq.vw_metrics_governed: metric family outreach_governed: governed errors by table, disposition
--- and escalation level, and the age of the oldest in each (SPEC §7; docs/monitoring.md).
+-- and escalation level, and the age of the oldest in each (docs/monitoring.md).
 CREATE OR REPLACE VIEW shq.vw_metrics_governed AS
 -- one pass over each governed table (shq._metrics_governed_errors); the oldest
 -- blocking error of a table is the oldest of its RETRY and PARKED groups (the

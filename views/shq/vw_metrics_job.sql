@@ -1,5 +1,5 @@
 -- shq.vw_metrics_job: metric family outreach_job: the governance pg_cron jobs' last success, last
--- failure and health, from the job snapshot (SPEC §12; docs/monitoring.md).
+-- failure and health, from the job snapshot (docs/monitoring.md).
 CREATE OR REPLACE VIEW shq.vw_metrics_job AS
 -- pg_cron shows each role only its own jobs, so the job health is read by the
 -- snapshot job (running as the role that scheduled the jobs), not by the scrape

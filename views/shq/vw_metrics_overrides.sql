@@ -1,5 +1,5 @@
 -- shq.vw_metrics_overrides: metric family outreach_overrides: active kill-switch overrides by type
--- (SPEC §5; docs/monitoring.md).
+-- (docs/monitoring.md).
 CREATE OR REPLACE VIEW shq.vw_metrics_overrides AS
 SELECT m.override_type,
        count(*) AS active

@@ -1,4 +1,4 @@
--- shq.vw_metrics_spine: metric family outreach_spine: spine / CL alignment (SPEC §1), from the spine
+-- shq.vw_metrics_spine: metric family outreach_spine: spine / CL alignment (docs/reference/identity.md), from the spine
 -- snapshot (two full counts take about a second at a million companies; docs/monitoring.md).
 CREATE OR REPLACE VIEW shq.vw_metrics_spine AS
 SELECT (s.data ->> 'spine_count')::bigint AS records,

@@ -1,5 +1,5 @@
 -- shq.vw_promotion_readiness: per spine company, every DONE state, blocking
--- errors, the number of promotion blockers and the tier (SPEC §8).
+-- errors, the number of promotion blockers and the tier (docs/reference/hubs.md).
 CREATE OR REPLACE VIEW shq.vw_promotion_readiness AS
 SELECT d.outreach_id,
        d.company_unique_id,
@@ -23,5 +23,5 @@ SELECT d.outreach_id,
               GROUP BY b.outreach_id, b.company_unique_id) bl
          ON bl.outreach_id = d.outreach_id AND bl.company_unique_id = d.company_unique_id;
 COMMENT ON VIEW shq.vw_promotion_readiness IS
-    'Per spine company: the six DONE states, has_blocking_errors (a RETRY/PARKED row in any governed error table), blocker_count (= rows of shq.fn_get_promotion_blockers) and readiness_tier (= computed_tier of SPEC §3) (SPEC §8).';
+    'Per spine company: the six DONE states, has_blocking_errors (a RETRY/PARKED row in any governed error table), blocker_count (= rows of shq.fn_get_promotion_blockers) and readiness_tier (= computed_tier) (docs/reference/hubs.md).';
 GRANT SELECT ON shq.vw_promotion_readiness TO outreach_governor, outreach_reader;
