@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from decimal import Decimal
 
 import psycopg
 import pytest
@@ -275,8 +276,14 @@ def test_bulk_mode_and_a_split_evaluation_give_the_data_of_checked_rows(fresh_db
     # the bulk run's one full refresh scores every company, as the nightly
     # full refresh does: the companies with signals as their trigger would,
     # the others 0 with no signal
-    scored = "SELECT company_unique_id, score, score_tier, signal_count FROM outreach.bit_scores WHERE signal_count > 0 ORDER BY 1"
-    assert q(bulk, scored) == q(owner_db, scored)
+    # (scores decay with the clock: the bulk refresh runs after the load, the
+    # trigger at each insert, so on a busy machine the two differ by the decay
+    # of those seconds, a hundredth at most; tiers and counts are exact)
+    scored = "SELECT company_unique_id, score_tier, signal_count, score FROM outreach.bit_scores WHERE signal_count > 0 ORDER BY 1"
+    bulk_scores, owner_scores = q(bulk, scored), q(owner_db, scored)
+    assert [r[:3] for r in bulk_scores] == [r[:3] for r in owner_scores]
+    drift = max((abs(b[3] - o[3]) for b, o in zip(bulk_scores, owner_scores)), default=0)
+    assert drift <= Decimal("0.05"), drift
     assert val(bulk, "SELECT count(*) FROM outreach.bit_scores") == 1500
     assert val(bulk, "SELECT count(*) FROM outreach.bit_scores WHERE signal_count = 0 AND score = 0") == \
         1500 - val(owner_db, "SELECT count(*) FROM outreach.bit_scores")
