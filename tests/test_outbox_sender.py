@@ -1,0 +1,254 @@
+"""Queued sending (docs/consuming-events.md): `pyctl campaign run` plans,
+asks the gate and queues SEND_REQUESTED events; pyctl.outreach.run_sender
+claims them, asks the gate again right before the provider, records the send
+and acknowledges. A worker killed at each of its steps leaves 0 duplicate
+sends and 0 sends without a fresh gate pass."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import psycopg
+import pytest
+
+from campaign_support import create_campaign, override, remove_override, step_id
+from helpers import REPO_ROOT, make_company, new_id, output
+from pyctl.campaign import run_campaign
+from pyctl.outreach import run_sender
+
+STEPS = ("claimed", "gated", "recorded", "in_provider", "sent", "committed", "acked")
+
+
+class Provider:
+    """A provider that honours idempotency keys: a key it saw is not sent again."""
+
+    def __init__(self, fail_first: int = 0):
+        self.calls: list[dict] = []
+        self.delivered: set[str] = set()
+        self.fail_first = fail_first
+
+    def __call__(self, **kw):
+        self.calls.append(kw)
+        if self.fail_first:
+            self.fail_first -= 1
+            raise ConnectionError("provider unavailable")
+        self.delivered.add(kw["idempotency_key"])
+
+
+def companies_in_distinct_shards(conn, n: int, prefix: str) -> list[str]:
+    """n tier-1 companies whose events fall into n different shards."""
+    ids, shards = [], set()
+    while len(ids) < n:
+        cid = new_id(prefix)
+        shard = conn.execute("SELECT hashtext(%s) & 15", (cid,)).fetchone()[0]
+        if shard not in shards:
+            shards.add(shard)
+            ids.append(make_company(conn, tier=1, cid=cid))
+    return ids
+
+
+@pytest.fixture
+def db(fresh_db):
+    """A database of the test's own (a campaign plans every eligible company it holds)."""
+    return fresh_db()
+
+
+@pytest.fixture
+def conn(db):
+    with psycopg.connect(db, autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture
+def worker(login_role, db):
+    """(login, factory of connections as it, its URL): a LOGIN in outreach_sender and outreach_consumer."""
+    name, _c = login_role("outreach_sender", "outreach_consumer")
+    url = db.replace("postgres@", f"{name}@", 1)
+    return name, lambda: psycopg.connect(url, autocommit=True), url
+
+
+def requests_of(conn, campaign):
+    return conn.execute("SELECT request_id, company_unique_id, status, send_id FROM outreach.send_requests"
+                        " WHERE campaign_id = %s ORDER BY request_id", (campaign,)).fetchall()
+
+
+def assert_each_request_sent_once_after_a_fresh_gate_pass(conn, campaign):
+    rows = conn.execute("""
+        SELECT r.request_id, r.status, count(s.send_id), bool_and(NOT a.was_blocked AND NOT a.is_dry_run),
+               bool_and(a.attempt_timestamp >= r.requested_at AND a.audit_id <> r.queued_audit_id
+                        AND a.correlation_id = r.correlation_id AND s.sent_at - a.attempt_timestamp < '15 minutes')
+          FROM outreach.send_requests r
+          LEFT JOIN outreach.send_log s ON s.company_unique_id = r.company_unique_id AND s.campaign_id = r.campaign_id
+          LEFT JOIN outreach.send_attempt_audit a ON a.audit_id = s.gate_audit_id
+         WHERE r.campaign_id = %s
+         GROUP BY r.request_id, r.status""", (campaign,)).fetchall()
+    assert rows and all(r[1] == "sent" and r[2] == 1 and r[3] and r[4] for r in rows), rows
+
+
+# ------------------------------------------------------------------ the happy path, from the CLI
+def test_campaign_run_queues_and_the_worker_sends(conn, db, run_pyctl, worker):
+    ids = [make_company(conn, tier=1, prefix="OBS-RUN") for _ in range(3)]
+    camp = create_campaign(conn, new_id("OBS-CMP"), delays=(0, 2))
+    p = run_pyctl(["campaign", "run", camp, "--limit", "10"], dsn=db)
+    assert p.returncode == 0, output(p)
+    assert f"campaign {camp}: 3 planned, 3 queued for the senders, 0 already queued, 0 blocked" in p.stdout
+    assert {r[1:] for r in requests_of(conn, camp)} == {(c, "pending", None) for c in ids}
+    assert conn.execute("SELECT count(*) FROM outreach.send_log WHERE campaign_id = %s", (camp,)).fetchone()[0] == 0
+    again = run_pyctl(["campaign", "run", camp, "--format", "json"], dsn=db)
+    assert again.returncode == 0, output(again)
+    assert sorted(json.loads(again.stdout)["already_queued"]) == sorted(ids)
+
+    provider = Provider()
+    stats = run_sender(worker[1], provider, batch_size=5)
+    assert stats.sent == 3 and stats.failed == 0
+    assert {c["company_unique_id"] for c in provider.calls if c["campaign_id"] == camp} == set(ids)
+    call = next(c for c in provider.calls if c["campaign_id"] == camp)
+    assert set(call) == {"company_unique_id", "campaign_id", "sequence_id", "audit_id", "correlation_id", "channel",
+                         "target_id", "person_id", "request_id", "idempotency_key"}
+    assert call["idempotency_key"] == f"outreach-send-request-{call['request_id']}"
+    assert_each_request_sent_once_after_a_fresh_gate_pass(conn, camp)
+    assert run_sender(worker[1], provider).claimed == 0
+    # step 2 is not due yet: nothing planned, nothing queued
+    p = run_pyctl(["campaign", "run", camp], dsn=db)
+    assert "0 planned, 0 queued" in p.stdout
+
+
+def test_a_kill_switch_change_after_queueing_blocks_the_send(conn, worker):
+    ok, stopped = (make_company(conn, tier=1, prefix="OBS-KS") for _ in range(2))
+    camp = create_campaign(conn, new_id("OBS-CMP"))
+    run = run_campaign(conn, camp)
+    assert len(run.queued) == 2
+    override(conn, stopped, "BLOCK_OUTREACH")
+    provider = Provider()
+    stats = run_sender(worker[1], provider)
+    assert stats.blocked == 1 and {c["company_unique_id"] for c in provider.calls} == {ok}
+    assert {(r[1], r[2]) for r in requests_of(conn, camp)} == {(ok, "sent"), (stopped, "blocked")}
+    reason = conn.execute("SELECT a.block_reason FROM outreach.send_requests r JOIN outreach.send_attempt_audit a"
+                          " ON a.audit_id = r.closed_audit_id WHERE r.company_unique_id = %s", (stopped,)).fetchone()
+    assert reason == ("MARKETING_DISABLED",)
+    # not planned while it stays on; queued again once removed
+    assert run_campaign(conn, camp).planned == 0
+    remove_override(conn, stopped, "BLOCK_OUTREACH")
+    assert [c for c, _r in run_campaign(conn, camp).queued] == [stopped]
+
+
+def test_a_failing_provider_gives_the_request_back_until_it_works(conn, worker):
+    cid = make_company(conn, tier=1, prefix="OBS-FAIL")
+    camp = create_campaign(conn, new_id("OBS-CMP"))
+    ((_c, rid),) = run_campaign(conn, camp).queued
+    provider = Provider(fail_first=2)
+    stats = run_sender(worker[1], provider, retry_in=60)
+    assert (stats.failed, stats.sent) == (1, 0)       # given back: its shard waits 60 s
+    last_error = conn.execute("SELECT d.last_error FROM outreach.outbox_deliveries d JOIN outreach.outbox_log l"
+                              " ON l.position = d.position AND l.shard = d.shard WHERE l.event_id = %s"
+                              " AND d.consumer = 'outreach-sender'", (rid,)).fetchone()
+    assert last_error and "ConnectionError: provider unavailable" in last_error[0]
+    conn.execute("UPDATE outreach.outbox_partitions SET leased_until = now() WHERE consumer = 'outreach-sender'")
+    stats = run_sender(worker[1], provider, retry_in=0)  # fails once more, then goes through
+    assert (stats.failed, stats.sent) == (1, 1)
+    assert [c["request_id"] for c in provider.calls] == [rid] * 3
+    assert_each_request_sent_once_after_a_fresh_gate_pass(conn, camp)
+    assert conn.execute("SELECT count(*) FROM outreach.send_log WHERE company_unique_id = %s", (cid,)).fetchone()[0] == 1
+
+
+def test_a_request_performed_by_another_worker_is_not_sent_again(conn):
+    cid = make_company(conn, tier=1, prefix="OBS-TWICE")
+    camp = create_campaign(conn, new_id("OBS-CMP"))
+    ((_c, rid),) = run_campaign(conn, camp).queued
+    seq = step_id(conn, camp, 1)
+    for attempt in (1, 2):
+        with conn.transaction():
+            audit = conn.execute("SELECT audit_id FROM outreach.fn_safety_gate_check(%s, %s, 'w')", (cid, camp)
+                                 ).fetchone()[0]
+        try:
+            with conn.transaction():
+                conn.execute("SELECT set_config('outreach.send_request_id', %s, true)", (str(rid),))
+                conn.execute("INSERT INTO outreach.send_log (company_unique_id, campaign_id, sequence_id, channel,"
+                             " gate_audit_id) VALUES (%s, %s, %s, 'EMAIL', %s)", (cid, camp, seq, audit))
+        except psycopg.Error as e:
+            assert attempt == 2 and e.sqlstate == "23505" and f"send request {rid} is sent already" in str(e)
+    assert conn.execute("SELECT count(*) FROM outreach.send_log WHERE company_unique_id = %s", (cid,)).fetchone()[0] == 1
+    # and the queued event says nothing new when it is redelivered: the worker acknowledges it
+    ev = conn.execute("SELECT count(*) FROM outreach.outbox_events WHERE company_unique_id = %s"
+                      " AND destination = 'sender'", (cid,)).fetchone()[0]
+    assert ev == 1                                   # the queued request; its performance adds no request
+
+
+# ------------------------------------------------------------------ a crash at each step
+WORKER = textwrap.dedent("""
+    import json, os, sys
+    import psycopg
+    from pyctl.outreach import run_sender
+
+    url, step, log = sys.argv[1], sys.argv[2], sys.argv[3]
+
+    def provider(**kw):
+        with open(log, "a") as f:
+            f.write(json.dumps({k: str(v) for k, v in kw.items()}) + "\\n")
+            f.flush()
+            os.fsync(f.fileno())
+        if step == "in_provider":
+            os._exit(17)
+
+    def on_step(name, info):
+        if name == step:
+            os._exit(17)
+
+    run_sender(lambda: psycopg.connect(url, autocommit=True), provider, batch_size=1, visibility=2,
+               provider_timeout=5, max_batches=1, on_step=on_step)
+    sys.exit(0)
+""")
+
+
+def test_a_worker_killed_at_each_step_never_sends_twice_nor_without_the_gate(conn, worker, tmp_path):
+    ids = companies_in_distinct_shards(conn, len(STEPS), "OBS-CRASH")
+    camp = create_campaign(conn, new_id("OBS-CMP"))
+    run_sender(worker[1], Provider())                 # the senders' earlier events, out of the way
+    queued = run_campaign(conn, camp).queued
+    assert len(queued) == len(STEPS)
+    log = tmp_path / "provider.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    for step in STEPS:
+        p = subprocess.run([sys.executable, "-c", WORKER, worker[2], step, str(log)],
+                           env=env, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 17, (step, p.stdout, p.stderr)
+    time.sleep(2.2)                                   # the dead workers' visibility timeouts
+    provider = Provider()
+    for line in log.read_text().splitlines():        # what the dead workers' provider already sent
+        provider.delivered.add(json.loads(line)["idempotency_key"])
+    stats = run_sender(worker[1], provider, provider_timeout=5)
+    assert stats.failed == 0
+    assert_each_request_sent_once_after_a_fresh_gate_pass(conn, camp)
+    keys = {f"outreach-send-request-{rid}" for _c, rid in queued}
+    assert provider.delivered >= keys
+    # the provider saw a request twice only when its worker died between the call and the commit,
+    # and then with the same idempotency key
+    earlier = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(earlier) == 4                          # in_provider, sent, committed, acked
+    assert all(e["idempotency_key"] in keys for e in earlier)
+    status = conn.execute("SELECT backlog, in_flight, parked FROM outreach.fn_outbox_status()"
+                          " WHERE consumer = 'outreach-sender'").fetchone()
+    assert status == (0, 0, 0)
+
+
+# ------------------------------------------------------------------ through a transaction-mode pooler
+def test_the_worker_runs_through_pgbouncer(conn, db, worker):
+    from ops_support import PgBouncer
+
+    make_company(conn, tier=1, prefix="OBS-POOL")
+    camp = create_campaign(conn, new_id("OBS-CMP"))
+    assert len(run_campaign(conn, camp).queued) == 1
+    port = int(db.rsplit(":", 1)[1].split("/")[0])
+    dbname = db.rsplit("/", 1)[1]
+    bouncer = PgBouncer(port, pool_size=2).start()
+    try:
+        bouncer.add_users(worker[0])
+        stats = run_sender(lambda: psycopg.connect(bouncer.url(dbname, worker[0]), autocommit=True), Provider())
+        assert stats.sent == 1
+        assert_each_request_sent_once_after_a_fresh_gate_pass(conn, camp)
+    finally:
+        bouncer.stop()
