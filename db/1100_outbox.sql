@@ -258,14 +258,17 @@ COMMENT ON PUBLICATION outreach_outbox IS
 -- tombstone of such a deletion when the archive holds the row.
 -- On a database migrated before, the registry belongs to outreach_owner and
 -- its guard is armed: the change runs as the owner with the sanction, as
--- docs/code-layout.md says. On an empty one the migrating login owns it and
--- neither the guard nor shq.fn_sanction exists yet.
+-- docs/code-layout.md says. On an empty one neither the guard nor
+-- shq.fn_sanction exists yet, and the registry belongs to the migrating
+-- login (or to outreach_owner, for a deployer that works as it).
 SELECT set_config('pyctl.role_before_registry', current_setting('role'), true);
 DO $$
 BEGIN
     IF (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'shq.guarded_tables'::pg_catalog.regclass)
        = 'outreach_owner'::pg_catalog.regrole THEN
         PERFORM pg_catalog.set_config('role', 'outreach_owner', true);
+    END IF;
+    IF to_regprocedure('shq.fn_sanction(text)') IS NOT NULL THEN
         PERFORM shq.fn_sanction('shq.guarded_tables');
     END IF;
 END

@@ -13,7 +13,7 @@ SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '1s'
 AS $$
 -- The age: p_older_than, else the setting outreach.outbox_retention (e.g.
--- ALTER DATABASE ... SET outreach.outbox_retention = '3 days'), else 7 days,
+-- ALTER DATABASE ... SET outreach.outbox_retention = '3 days'), else a week,
 -- by recorded_at. Acknowledged by every consumer: at or before each
 -- consumer's cursor in the event's shard, and parked by none (a parked event
 -- stays until an operator resolves it). A destination without consumers
@@ -39,10 +39,10 @@ DECLARE
     v_batches integer;
 BEGIN
     v_age := coalesce(p_older_than, nullif(current_setting('outreach.outbox_retention', true), '')::interval,
-                      interval '7 days');
+                      interval '1 week');
     IF v_age < interval '0' THEN
         RAISE EXCEPTION 'the retention age must not be negative (got %)', v_age
-            USING ERRCODE = '22023', HINT = 'Events acknowledged longer ago than this are archived; 7 days is the default.';
+            USING ERRCODE = '22023', HINT = 'Events acknowledged longer ago than this are archived; a week is the default.';
     END IF;
     IF p_batch_size IS NULL OR p_batch_size < 1 THEN
         RAISE EXCEPTION 'batch size must be a positive integer, got %', coalesce(p_batch_size::text, 'NULL')
@@ -121,5 +121,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_outbox_archive_acked(interval, integer, integer) IS
-    'Outbox retention: events acknowledged by every consumer of their destination (and parked by none), recorded longer ago than p_older_than (else the setting outreach.outbox_retention, else 7 days), move to outreach.outbox_events_archive, one DELETE..RETURNING -> INSERT statement per batch of p_batch_size, keyset by shard and position, lock_timeout 1s; one row per destination (docs/consuming-events.md).';
+    'Outbox retention: events acknowledged by every consumer of their destination (and parked by none), recorded longer ago than p_older_than (else the setting outreach.outbox_retention, else a week), move to outreach.outbox_events_archive, one DELETE..RETURNING -> INSERT statement per batch of p_batch_size, keyset by shard and position, lock_timeout 1s; one row per destination (docs/consuming-events.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_outbox_archive_acked(interval, integer, integer) TO outreach_governor;
