@@ -381,3 +381,16 @@ def test_outreach_consumer_claims_sender_and_analytics_only(conn, login_role):
             conn.execute("SET LOCAL ROLE outreach_consumer")
             conn.execute("SELECT * FROM outreach.fn_outbox_claim(%s, 'cl')", (consumer_name(),))
     assert e.value.sqlstate == "42501"
+
+
+def test_a_claim_commits_without_waiting_for_the_flush_only_on_its_own(conn):
+    make_company(conn, tier=1, prefix="OBC-ASYNC")
+    name = consumer_name("async")
+    with conn.transaction():
+        conn.execute("SELECT * FROM outreach.fn_outbox_claim(%s, 'cl', 1)", (name,)).fetchall()
+        assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "off"
+    with conn.transaction():
+        conn.execute("SELECT pg_current_xact_id()")        # the transaction wrote before it claimed
+        conn.execute("SELECT * FROM outreach.fn_outbox_claim(%s, 'cl', 1)", (name,)).fetchall()
+        assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+    assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"

@@ -18,7 +18,8 @@ AS $$
 -- the next run only looks at tx >= that xmin (outbox_events_tx_idx).
 -- One run at a time: the sequencer row's lock, skipped rather than waited
 -- for (a claim then serves what is sequenced already). Returns the events
--- sequenced, or NULL when another run holds the lock.
+-- sequenced, or NULL when another run holds the lock. A claim calls it only
+-- when it sees an event without a position.
 DECLARE
     v_horizon xid8;
     v_last bigint;

@@ -10,8 +10,9 @@ LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
--- The caller holds the partition row's lock and has checked that every
--- position was delivered (<= delivered_upto). The cursor acked_upto moves to
+-- It locks the partition row (concurrent acknowledgements of one shard
+-- queue); the caller has checked that every position was delivered
+-- (<= delivered_upto) and locks shards in ascending order. The cursor acked_upto moves to
 -- just before the first position still open (delivered, neither acknowledged
 -- nor parked, nor acknowledged now); acknowledgements beyond it are noted in
 -- outreach.outbox_deliveries until the cursor reaches them. A shard is
@@ -25,38 +26,59 @@ DECLARE
     v_first_open bigint;
     v_cursor bigint;
     v_new integer;
+    v_noted boolean;
 BEGIN
     SELECT p.acked_upto, p.delivered_upto INTO v_acked_upto, v_delivered_upto
       FROM outreach.outbox_partitions p
-     WHERE p.consumer = p_consumer AND p.shard = p_shard;
+     WHERE p.consumer = p_consumer AND p.shard = p_shard
+       FOR UPDATE;
 
-    SELECT count(*) INTO v_new
-      FROM (SELECT DISTINCT u.pos FROM unnest(p_positions) AS u(pos) WHERE u.pos > v_acked_upto) AS m
-     WHERE NOT EXISTS (SELECT 1 FROM outreach.outbox_deliveries d
-                        WHERE d.consumer = p_consumer AND d.shard = p_shard AND d.position = m.pos
-                          AND d.acked_at IS NOT NULL)
-       AND NOT EXISTS (SELECT 1 FROM outreach.outbox_parked pk
-                        WHERE pk.consumer = p_consumer AND pk.shard = p_shard AND pk.position = m.pos);
-
-    SELECT min(l.position) INTO v_first_open
-      FROM outreach.outbox_log l
-      LEFT JOIN outreach.outbox_deliveries d
-             ON d.consumer = p_consumer AND d.shard = p_shard AND d.position = l.position
-     WHERE l.destination = p_destination AND l.shard = p_shard
-       AND l.position > v_acked_upto AND l.position <= v_delivered_upto
-       AND l.position <> ALL (p_positions)
-       AND d.acked_at IS NULL
-       AND NOT EXISTS (SELECT 1 FROM outreach.outbox_parked pk
-                        WHERE pk.consumer = p_consumer AND pk.shard = p_shard AND pk.position = l.position);
+    -- no note beyond the cursor (the usual case: nothing acknowledged out of
+    -- order, given back or parked) spares a lookup per position
+    v_noted := EXISTS (SELECT 1 FROM outreach.outbox_deliveries d
+                        WHERE d.consumer = p_consumer AND d.shard = p_shard AND d.position > v_acked_upto)
+            OR EXISTS (SELECT 1 FROM outreach.outbox_parked pk
+                        WHERE pk.consumer = p_consumer AND pk.shard = p_shard AND pk.position > v_acked_upto);
+    IF NOT v_noted THEN
+        SELECT count(DISTINCT u.pos) INTO v_new FROM unnest(p_positions) AS u(pos) WHERE u.pos > v_acked_upto;
+        SELECT min(l.position) INTO v_first_open
+          FROM outreach.outbox_log l
+         WHERE l.destination = p_destination AND l.shard = p_shard
+           AND l.position > v_acked_upto AND l.position <= v_delivered_upto
+           AND l.position <> ALL (p_positions);
+    ELSE
+        SELECT count(*) INTO v_new
+          FROM (SELECT DISTINCT u.pos FROM unnest(p_positions) AS u(pos) WHERE u.pos > v_acked_upto) AS m
+         WHERE NOT EXISTS (SELECT 1 FROM outreach.outbox_deliveries d
+                            WHERE d.consumer = p_consumer AND d.shard = p_shard AND d.position = m.pos
+                              AND d.acked_at IS NOT NULL)
+           AND NOT EXISTS (SELECT 1 FROM outreach.outbox_parked pk
+                            WHERE pk.consumer = p_consumer AND pk.shard = p_shard AND pk.position = m.pos);
+        SELECT min(l.position) INTO v_first_open
+          FROM outreach.outbox_log l
+         WHERE l.destination = p_destination AND l.shard = p_shard
+           AND l.position > v_acked_upto AND l.position <= v_delivered_upto
+           AND l.position <> ALL (p_positions)
+           AND NOT EXISTS (SELECT 1 FROM outreach.outbox_deliveries d
+                            WHERE d.consumer = p_consumer AND d.shard = p_shard AND d.position = l.position
+                              AND d.acked_at IS NOT NULL)
+           AND NOT EXISTS (SELECT 1 FROM outreach.outbox_parked pk
+                            WHERE pk.consumer = p_consumer AND pk.shard = p_shard AND pk.position = l.position);
+    END IF;
     v_cursor := coalesce(v_first_open - 1, v_delivered_upto);
 
-    INSERT INTO outreach.outbox_deliveries AS d (consumer, shard, position, event_id, acked_at)
-    SELECT p_consumer, p_shard, l.position, l.event_id, now()
-      FROM outreach.outbox_log l
-     WHERE l.destination = p_destination AND l.shard = p_shard
-       AND l.position = ANY (p_positions) AND l.position > v_cursor
-    ON CONFLICT (consumer, shard, position) DO UPDATE SET acked_at = coalesce(d.acked_at, EXCLUDED.acked_at);
-    IF v_cursor > v_acked_upto THEN
+    -- usually none: the acknowledgement closed the claim's whole range
+    IF EXISTS (SELECT 1 FROM unnest(p_positions) AS u(pos) WHERE u.pos > v_cursor) THEN
+        INSERT INTO outreach.outbox_deliveries AS d (consumer, shard, position, event_id, acked_at)
+        SELECT p_consumer, p_shard, l.position, l.event_id, now()
+          FROM unnest(p_positions) AS u(pos)
+         CROSS JOIN LATERAL (SELECT ll.position, ll.event_id FROM outreach.outbox_log ll
+                              WHERE ll.destination = p_destination AND ll.shard = p_shard AND ll.position = u.pos
+                             OFFSET 0) AS l
+         WHERE u.pos > v_cursor
+        ON CONFLICT (consumer, shard, position) DO UPDATE SET acked_at = coalesce(d.acked_at, EXCLUDED.acked_at);
+    END IF;
+    IF v_noted AND v_cursor > v_acked_upto THEN
         DELETE FROM outreach.outbox_deliveries d
          WHERE d.consumer = p_consumer AND d.shard = p_shard AND d.position <= v_cursor;
     END IF;

@@ -19,9 +19,6 @@ DECLARE
 BEGIN
     v_c := outreach._outbox_consumer(p_consumer);
     FOR r IN SELECT x.shard, x.positions FROM outreach._outbox_positions(v_c, p_ids) AS x LOOP
-        PERFORM 1 FROM outreach.outbox_partitions p
-         WHERE p.consumer = v_c.consumer AND p.shard = r.shard
-           FOR UPDATE;
         v_count := v_count + outreach._outbox_settle(v_c.consumer, v_c.destination, r.shard, r.positions);
     END LOOP;
     RETURN v_count;

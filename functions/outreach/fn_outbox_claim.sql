@@ -37,6 +37,8 @@ DECLARE
     v_parked integer;
     v_last bigint;
     v_attempt integer;
+    v_new bigint[];
+    v_horizon xid8;
 BEGIN
     IF p_limit IS NULL OR p_limit < 1 OR p_limit > 10000 THEN
         RAISE EXCEPTION 'p_limit must be 1..10000 (got %)', coalesce(p_limit::text, 'NULL')
@@ -61,7 +63,27 @@ BEGIN
                   HINT = 'Claim in its own transaction (autocommit) at the default isolation level.';
     END IF;
 
-    PERFORM outreach._outbox_sequence();
+    -- A claim need not wait for its WAL flush: one lost in a crash only means
+    -- its events are delivered again (at least once), and any later durable
+    -- commit (an acknowledgement) makes it durable first, WAL being written in
+    -- order. Only for a transaction that has written nothing before the claim
+    -- (a claim in its own transaction, as it should be).
+    IF pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
+
+    -- new events get their positions first; checked without a lock, so that
+    -- a busy claimer locks and writes nothing when there are none (ORDER BY
+    -- tx: the plan reads outbox_events_tx_idx from the horizon up)
+    SELECT s.horizon INTO v_horizon FROM outreach.outbox_sequencer s;
+    PERFORM 1 FROM outreach.outbox_events e
+     WHERE e.tx >= v_horizon
+       AND NOT EXISTS (SELECT 1 FROM outreach.outbox_log l WHERE l.event_id = e.event_id)
+     ORDER BY e.tx
+     LIMIT 1;
+    IF FOUND THEN
+        PERFORM outreach._outbox_sequence();
+    END IF;
 
     LOOP
         EXIT WHEN cardinality(v_ids) >= p_limit;
@@ -81,17 +103,38 @@ BEGIN
         v_taken := 0;
         v_parked := 0;
         v_last := NULL;
+        IF v_part.delivered_upto <= v_part.acked_upto THEN
+            -- the usual case: everything handed out before is settled, so
+            -- every event past the cursor is new (no notes, no parked ones):
+            -- take the next ones in one statement
+            SELECT coalesce(array_agg(x.event_id ORDER BY x.position), '{}'), max(x.position), count(*)
+              INTO v_new, v_last, v_taken
+              FROM (SELECT l.position, l.event_id FROM outreach.outbox_log l
+                     WHERE l.destination = v_c.destination AND l.shard = v_part.shard
+                       AND l.position > v_part.acked_upto
+                     ORDER BY l.position
+                     LIMIT p_limit - cardinality(v_ids)) AS x;
+            v_ids := v_ids || v_new;
+            v_attempts := v_attempts || array_fill(1, ARRAY[v_taken]);
+        ELSE
         FOR v_ev IN
             SELECT l.position, l.event_id, d.attempts, d.last_error
               FROM outreach.outbox_log l
-              LEFT JOIN outreach.outbox_deliveries d
-                     ON d.consumer = v_c.consumer AND d.shard = v_part.shard AND d.position = l.position
+              -- anti-joins and a lateral lookup rather than a filtered outer
+              -- join: the plan walks the shard's index in order and stops at the LIMIT
+              LEFT JOIN LATERAL (SELECT dd.attempts, dd.last_error FROM outreach.outbox_deliveries dd
+                                  WHERE dd.consumer = v_c.consumer AND dd.shard = v_part.shard
+                                    AND dd.position = l.position) AS d ON true
              WHERE l.destination = v_c.destination AND l.shard = v_part.shard AND l.position > v_part.acked_upto
-               AND d.acked_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM outreach.outbox_deliveries da
+                                WHERE da.consumer = v_c.consumer AND da.shard = v_part.shard
+                                  AND da.position = l.position AND da.acked_at IS NOT NULL)
                AND NOT EXISTS (SELECT 1 FROM outreach.outbox_parked pk
                                 WHERE pk.consumer = v_c.consumer AND pk.shard = v_part.shard
                                   AND pk.position = l.position)
              ORDER BY l.position
+             -- what this claim can still take (parked ones do not count: a few more)
+             LIMIT p_limit - cardinality(v_ids) + 16
         LOOP
             IF v_ev.position <= v_part.delivered_upto THEN
                 -- delivered before, not acknowledged: it comes back alone
@@ -123,6 +166,7 @@ BEGIN
             v_last := v_ev.position;
             EXIT WHEN cardinality(v_ids) >= p_limit;
         END LOOP;
+        END IF;
         IF v_parked > 0 THEN
             PERFORM outreach._outbox_settle(v_c.consumer, v_c.destination, v_part.shard, '{}');
         END IF;

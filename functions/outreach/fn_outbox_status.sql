@@ -34,10 +34,10 @@ AS $$
                       min(x.position) AS first_position
                  FROM (SELECT l.position
                          FROM outreach.outbox_log l
-                         LEFT JOIN outreach.outbox_deliveries d
-                                ON d.consumer = p.consumer AND d.shard = p.shard AND d.position = l.position
                         WHERE l.destination = c.destination AND l.shard = p.shard AND l.position > p.acked_upto
-                          AND d.acked_at IS NULL
+                          AND NOT EXISTS (SELECT 1 FROM outreach.outbox_deliveries d
+                                           WHERE d.consumer = p.consumer AND d.shard = p.shard
+                                             AND d.position = l.position AND d.acked_at IS NOT NULL)
                           AND NOT EXISTS (SELECT 1 FROM outreach.outbox_parked pk
                                            WHERE pk.consumer = p.consumer AND pk.shard = p.shard
                                              AND pk.position = l.position)
