@@ -40,6 +40,15 @@ DECLARE
     v_new bigint[];
     v_horizon xid8;
 BEGIN
+    -- A claim need not wait for its WAL flush: one lost in a crash only means
+    -- its events are delivered again (at least once), and any later durable
+    -- commit (an acknowledgement) makes it durable first, WAL being written in
+    -- order. Only for a transaction that has written nothing before the claim
+    -- (a claim in its own transaction, as it should be; a first claim's registration too).
+    IF pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
+
     IF p_limit IS NULL OR p_limit < 1 OR p_limit > 10000 THEN
         RAISE EXCEPTION 'p_limit must be 1..10000 (got %)', coalesce(p_limit::text, 'NULL')
             USING ERRCODE = '22023', HINT = 'Claim a batch you can handle within p_visibility; 100 is the default.';
@@ -61,15 +70,6 @@ BEGIN
                 current_setting('transaction_isolation')
             USING ERRCODE = '25000',
                   HINT = 'Claim in its own transaction (autocommit) at the default isolation level.';
-    END IF;
-
-    -- A claim need not wait for its WAL flush: one lost in a crash only means
-    -- its events are delivered again (at least once), and any later durable
-    -- commit (an acknowledgement) makes it durable first, WAL being written in
-    -- order. Only for a transaction that has written nothing before the claim
-    -- (a claim in its own transaction, as it should be).
-    IF pg_current_xact_id_if_assigned() IS NULL THEN
-        PERFORM set_config('synchronous_commit', 'off', true);
     END IF;
 
     -- new events get their positions first; checked without a lock, so that
