@@ -21,7 +21,7 @@ import threading
 import time
 
 from pyctl.bench import benchmark, ratio
-from pyctl.seed import DEFAULT_SEED, campaign_ids
+from pyctl.seed import DEFAULT_SEED, campaign_ids, outbox_backlog
 
 CLAIM_MIN_RATIO = 0.5
 SEND_MAX_COST = 0.10
@@ -29,13 +29,6 @@ CLIENTS = 4
 BATCH = 100
 CONSUMER = "bench-consumer"
 
-EVENTS_SQL = """
-INSERT INTO outreach.outbox_events (destination, event_type, company_unique_id, payload, occurred_at)
-SELECT 'analytics', 'OPEN', 'BENCH-' || (g.i %% 50000),
-       jsonb_build_object('engagement_event_id', g.i, 'send_id', g.i, 'target_id', 'TGT-BENCH', 'campaign_id', 'BENCH'),
-       now()
-  FROM generate_series(1, %s) AS g(i)
-"""
 FLOOR_SQL = """
 CREATE TABLE public.bench_outbox_floor AS
 SELECT event_id AS id, destination, event_type, company_unique_id, payload, occurred_at
@@ -94,7 +87,7 @@ def bench_claim_ack(ctx):
     n = 50_000 if ctx.quick else 1_000_000
     with ctx.connect() as conn:
         t0 = time.perf_counter()
-        conn.execute(EVENTS_SQL, (n,))
+        outbox_backlog(conn, n)
         conn.execute(FLOOR_SQL)
         conn.execute("VACUUM ANALYZE outreach.outbox_events")
         conn.execute("VACUUM ANALYZE public.bench_outbox_floor")
