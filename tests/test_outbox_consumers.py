@@ -193,6 +193,40 @@ def test_a_poison_event_is_parked_and_the_rest_flows(conn):
     assert conn.execute("SELECT count(*) FROM outreach.vw_outbox_parked WHERE consumer = %s", (name,)).fetchone()[0] == 0
 
 
+def test_the_metric_family_follows_a_consumer_for_the_monitor_role(conn, login_role):
+    """outreach_outbox_* (shq.vw_metrics_outbox, docs/monitoring.md): backlog, in flight, parked, oldest age."""
+    from pyctl import metrics
+
+    cid, other = make_company(conn, tier=2, prefix="OBC-MET"), make_company(conn, tier=2, prefix="OBC-MET")
+    name = register_latest(conn, "cl", max_attempts=1, prefix="met")
+    _login, mon = login_role("outreach_monitor")
+
+    def series() -> dict:
+        got = {}
+        for metric, labels, value in metrics.scrape(mon):
+            if labels.get("consumer") == name:
+                assert labels == {"destination": "cl", "consumer": name}
+                got[metric.removeprefix("outreach_outbox_")] = value
+        return got
+
+    idle = {"backlog": 0, "in_flight": 0, "parked": 0, "oldest_unacked_age_seconds": 0}
+    assert series() == idle
+    override(conn, cid, "FORCE_TIER", 1)
+    override(conn, other, "FORCE_TIER", 1)
+    time.sleep(1.1)
+    got = series()
+    assert (got["backlog"], got["in_flight"], got["parked"]) == (2, 0, 0)
+    assert 1 <= got["oldest_unacked_age_seconds"] < 60
+    batch = claim(conn, name, "cl", limit=2)
+    assert len(batch) == 2
+    assert {k: series()[k] for k in ("backlog", "in_flight")} == {"backlog": 2, "in_flight": 2}
+    poison = next(e[0] for e in batch if e[2] == cid)
+    ack(conn, name, [e[0] for e in batch if e[0] != poison])
+    nack(conn, name, [poison], "0", "CL refused it")
+    assert claim(conn, name, "cl") == []               # its one attempt is spent: parked
+    assert series() == {**idle, "parked": 1}
+
+
 # ------------------------------------------------------------------ retention
 def test_retention_moves_only_events_every_consumer_acknowledged(fresh_db):
     with psycopg.connect(fresh_db(), autocommit=True) as c:

@@ -235,20 +235,104 @@ def test_a_worker_killed_at_each_step_never_sends_twice_nor_without_the_gate(con
     assert status == (0, 0, 0)
 
 
+class KillingProvider(Provider):
+    """A provider that runs `hook` inside its call (after recording it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.hook = None
+
+    def __call__(self, **kw):
+        super().__call__(**kw)
+        if self.hook is not None:
+            self.hook()
+
+
+def test_a_worker_whose_backend_is_killed_at_each_step_never_sends_twice_nor_without_the_gate(conn, worker):
+    """The database side of a crash: the worker's backend terminated between
+    (or inside) its steps; the worker sees its connection die, stops, and the
+    event comes back to another one after the visibility timeout."""
+    ids = companies_in_distinct_shards(conn, len(STEPS), "OBS-TERM")
+    camp = create_campaign(conn, new_id("OBS-CMP"))
+    queued = run_campaign(conn, camp).queued
+    assert len(queued) == len(ids)
+    provider = KillingProvider()
+    killed: dict[str, int] = {}
+
+    opened: list[psycopg.Connection] = []
+
+    def connect() -> psycopg.Connection:
+        opened.append(worker[1]())
+        return opened[-1]
+
+    def kill(step: str, request_id: int) -> None:
+        killed[step] = request_id
+        assert conn.execute("SELECT pg_terminate_backend(%s, 5000)", (opened[-1].info.backend_pid,)).fetchone()[0]
+
+    for step in STEPS:
+        def on_step(name, info, step=step):
+            if name == step:
+                kill(step, info["request_id"])
+        provider.hook = (lambda: kill("in_provider", provider.calls[-1]["request_id"])) \
+            if step == "in_provider" else None
+        stats = run_sender(connect, provider, batch_size=1, max_batches=1, visibility=600, on_step=on_step)
+        assert step in killed and stats.sent == (1 if step in ("committed", "acked") else 0), (step, stats)
+    assert len(set(killed.values())) == len(STEPS)
+    pending = {r[0] for r in requests_of(conn, camp) if r[2] == "pending"}
+    assert pending == {killed[s] for s in ("claimed", "gated", "recorded", "in_provider", "sent")}
+    # the dead workers' events come back (their leases run out)
+    conn.execute("UPDATE outreach.outbox_partitions SET leased_until = now() WHERE consumer = 'outreach-sender'")
+    provider.hook = None
+    stats = run_sender(worker[1], provider)
+    assert (stats.sent, stats.closed, stats.failed) == (5, 1, 0), stats
+    assert_each_request_sent_once_after_a_fresh_gate_pass(conn, camp)
+    # the provider saw a request twice only when the backend died after its call and before the commit
+    # (the worker cannot know the send happened), and then with the same idempotency key
+    calls: dict[int, int] = {}
+    for c in provider.calls:
+        assert c["idempotency_key"] == f"outreach-send-request-{c['request_id']}"
+        calls[c["request_id"]] = calls.get(c["request_id"], 0) + 1
+    twice = {killed[s] for s in ("recorded", "in_provider", "sent")}
+    assert calls == {rid: 2 if rid in twice else 1 for _c, rid in queued}
+    # each event in one place: acknowledged once, nothing in flight or parked; one SEND event per send
+    assert conn.execute("SELECT backlog, in_flight, parked FROM outreach.fn_outbox_status()"
+                        " WHERE consumer = 'outreach-sender'").fetchone() == (0, 0, 0)
+    assert conn.execute("SELECT count(*), count(DISTINCT company_unique_id) FROM outreach.outbox_events"
+                        " WHERE destination = 'analytics' AND event_type = 'SEND' AND company_unique_id = ANY(%s)",
+                        (ids,)).fetchone() == (len(ids), len(ids))
+
+
 # ------------------------------------------------------------------ through a transaction-mode pooler
-def test_the_worker_runs_through_pgbouncer(conn, db, worker):
+def test_two_workers_share_one_server_connection_through_pgbouncer(conn, db, worker):
+    """Transaction mode, one server connection for both workers: each of
+    their transactions may land on the connection the other just used, and
+    every statement runs more often than psycopg's prepare threshold (5)."""
+    import threading
+
     from ops_support import PgBouncer
 
-    make_company(conn, tier=1, prefix="OBS-POOL")
+    ids = [make_company(conn, tier=1, prefix="OBS-POOL") for _ in range(8)]
     camp = create_campaign(conn, new_id("OBS-CMP"))
-    assert len(run_campaign(conn, camp).queued) == 1
+    assert len(run_campaign(conn, camp).queued) == len(ids)
     port = int(db.rsplit(":", 1)[1].split("/")[0])
     dbname = db.rsplit("/", 1)[1]
-    bouncer = PgBouncer(port, pool_size=2).start()
+    bouncer = PgBouncer(port, pool_size=1).start()
+    provider, results = Provider(), []
     try:
         bouncer.add_users(worker[0])
-        stats = run_sender(lambda: psycopg.connect(bouncer.url(dbname, worker[0]), autocommit=True), Provider())
-        assert stats.sent == 1
+        url = bouncer.url(dbname, worker[0])
+
+        def work():
+            results.append(run_sender(lambda: psycopg.connect(url, autocommit=True), provider, batch_size=2))
+
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert len(results) == 2 and sum(r.sent for r in results) == len(ids), results
+        assert sum(r.failed for r in results) == 0
+        assert sorted(c["company_unique_id"] for c in provider.calls) == sorted(ids)
         assert_each_request_sent_once_after_a_fresh_gate_pass(conn, camp)
     finally:
         bouncer.stop()
