@@ -203,6 +203,84 @@ def test_unregistered_company_changes_write_nothing(conn):
     assert events(conn, cid) == []
 
 
+# ------------------------------------------------------------------ every type, in its change's transaction
+def _sent(conn, delays=(0, 3)):
+    """A tier-1 company, a campaign with `delays`, and a committed send of its first step."""
+    cid = make_company(conn, tier=1, prefix="OBX-TX")
+    camp = create_campaign(conn, new_id("OBX-CMP"), delays=delays)
+    return cid, camp, send(conn, cid, camp, step_id(conn, camp, 1))
+
+
+def _engagement(kind):
+    def change(conn):
+        cid, _camp, send_id = _sent(conn)
+        return cid, lambda: engage(conn, send_id, kind)
+    return change
+
+
+def _queue(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-TX")
+    camp = create_campaign(conn, new_id("OBX-CMP"))
+    audit_id = conn.execute("SELECT audit_id FROM outreach.fn_safety_gate_check(%s, %s, 'tx')", (cid, camp)).fetchone()[0]
+    return cid, lambda: conn.execute("SELECT outreach.fn_queue_send(%s, %s)", (audit_id, step_id(conn, camp, 1)))
+
+
+def _last_step_send(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-TX")
+    camp = create_campaign(conn, new_id("OBX-CMP"), delays=(0,))
+    return cid, lambda: send(conn, cid, camp, step_id(conn, camp, 1))
+
+
+def _tier_one(action):
+    def change(conn):
+        cid = make_company(conn, tier=1, prefix="OBX-TX")
+        return cid, lambda: action(conn, cid)
+    return change
+
+
+#: change -> (its setup, returning (company, the change), the events it writes)
+CHANGES = {
+    "hub status": (_tier_one(lambda c, cid: c.execute(
+        "SELECT outreach.fn_set_hub_status(%s, 'dol-filings', 'FAIL', 'no filing')", (cid,))),
+        {("cl", "TIER_CHANGED")}),
+    "override": (_tier_one(lambda c, cid: override(c, cid, "FORCE_TIER", 0)), {("cl", "TIER_CHANGED")}),
+    "cl eligibility": (_tier_one(lambda c, cid: c.execute(
+        "SELECT cl.fn_register_company(%s, 'Renamed', 'renamed.example.com', 'INELIGIBLE')", (cid,))),
+        {("cl", "TIER_CHANGED")}),
+    "operator opt-out": (_tier_one(lambda c, cid: c.execute(
+        "SELECT outreach.fn_set_outreach_status(%s, 'opted_out', 'asked by phone')", (target_of(c, cid)[0],))),
+        {("cl", "UNSUBSCRIBED")}),
+    "send of the last step": (_last_step_send,
+                              {("sender", "SEND_REQUESTED"), ("analytics", "SEND"), ("cl", "EXHAUSTED")}),
+    "queued request": (_queue, {("sender", "SEND_REQUESTED")}),
+    "OPEN": (_engagement("OPEN"), {("analytics", "OPEN")}),
+    "CLICK": (_engagement("CLICK"), {("analytics", "CLICK")}),
+    "REPLY": (_engagement("REPLY"), {("analytics", "REPLY"), ("cl", "REPLIED")}),
+    "BOUNCE": (_engagement("BOUNCE"), {("analytics", "BOUNCE"), ("cl", "BOUNCED")}),
+    "UNSUBSCRIBE": (_engagement("UNSUBSCRIBE"), {("analytics", "UNSUBSCRIBE"), ("cl", "UNSUBSCRIBED")}),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_each_change_writes_its_events_in_its_own_transaction_and_a_rollback_none(conn, change):
+    setup, expected = CHANGES[change]
+    cid, do = setup(conn)
+    n = len(events(conn, cid))
+    with pytest.raises(RuntimeError):
+        with conn.transaction():
+            do()
+            assert {(d, t) for d, t, _p in events(conn, cid)[n:]} == expected
+            raise RuntimeError("roll back")
+    assert len(events(conn, cid)) == n
+    do()                                                  # committed: the same events, for good
+    assert {(d, t) for d, t, _p in events(conn, cid)[n:]} == expected
+
+
+def test_the_changes_above_cover_every_event_type(conn):
+    covered = set().union(*(expected for _setup, expected in CHANGES.values()))
+    assert covered == set(payload_keys(conn))
+
+
 # ------------------------------------------------------------------ NOTIFY
 def test_one_notification_per_destination_at_commit_none_on_rollback(conn, new_conn):
     listener = new_conn()
