@@ -251,8 +251,10 @@ def test_retention_moves_only_events_every_consumer_acknowledged(fresh_db):
         # not old enough yet
         assert c.execute("SELECT archived FROM outreach.fn_outbox_archive_acked('1 hour')"
                          " WHERE destination = 'analytics'").fetchone()[0] == 0
-        moved = c.execute("SELECT archived FROM outreach.fn_outbox_archive_acked('0 seconds', 1)"
-                          " WHERE destination = 'analytics'").fetchone()[0]
+        with c.transaction():   # no argument: the age is the setting outreach.outbox_retention (else a week)
+            c.execute("SELECT set_config('outreach.outbox_retention', '0 seconds', true)")
+            moved = c.execute("SELECT archived FROM outreach.fn_outbox_archive_acked(NULL, 1)"
+                              " WHERE destination = 'analytics'").fetchone()[0]
         # the cursor passes only the acknowledged prefix of each shard: what it passed is archived
         archived = [r[0] for r in c.execute("SELECT event_id FROM outreach.outbox_events_archive ORDER BY 1")]
         assert moved == len(archived) > 0 and set(archived) <= set(half)
