@@ -178,6 +178,38 @@ def test_a_request_performed_by_another_worker_is_not_sent_again(conn):
     assert ev == 1                                   # the queued request; its performance adds no request
 
 
+def test_a_campaign_run_killed_between_the_gate_and_the_queue_queues_each_step_once(conn, db, monkeypatch):
+    """The queueing side of a crash: the run's backend dies right after a
+    verdict and before its request is queued; a second run queues every
+    company once (one request, one SEND_REQUESTED event each)."""
+    from pyctl.gate import MarketingSafetyGate
+
+    ids = [make_company(conn, tier=1, prefix="OBS-QKILL") for _ in range(3)]
+    camp = create_campaign(conn, new_id("OBS-CMP"))
+    check = MarketingSafetyGate.check
+    verdicts = []
+
+    def check_then_die(self, *args, **kw):
+        verdict = check(self, *args, **kw)
+        verdicts.append(verdict)
+        if len(verdicts) == 2:         # the first is queued, the second never is
+            conn.execute("SELECT pg_terminate_backend(%s, 5000)", (self.conn.info.backend_pid,))
+        return verdict
+
+    monkeypatch.setattr(MarketingSafetyGate, "check", check_then_die)
+    with psycopg.connect(db, autocommit=True) as runner:
+        with pytest.raises(psycopg.OperationalError):
+            run_campaign(runner, camp)
+    monkeypatch.undo()
+    assert len(requests_of(conn, camp)) == 1
+    with psycopg.connect(db, autocommit=True) as runner:
+        run = run_campaign(runner, camp)
+    assert (len(run.queued), len(run.already_queued)) == (2, 1)
+    assert sorted(r[1] for r in requests_of(conn, camp)) == sorted(ids)
+    assert conn.execute("SELECT count(*), count(DISTINCT company_unique_id) FROM outreach.outbox_events"
+                        " WHERE destination = 'sender' AND company_unique_id = ANY(%s)", (ids,)).fetchone() == (3, 3)
+
+
 # ------------------------------------------------------------------ a crash at each step
 WORKER = textwrap.dedent("""
     import json, os, sys
