@@ -335,6 +335,9 @@ def test_dropping_a_consumer_lets_retention_go_on(fresh_db):
     ("SELECT outreach.fn_outbox_nack(%s, ARRAY[1], '-1 second')", ("x",), "22023", "p_retry_in must be"),
     ("SELECT outreach.fn_outbox_register_consumer(%s, 'cl', 0)", ("x",), "22023", "max attempts must be"),
     ("SELECT outreach.fn_outbox_register_consumer(%s, 'cl', 5, 'middle')", ("x",), "22023", "earliest or latest"),
+    ("SELECT * FROM outreach.fn_outbox_archive_acked(%s)", ("-1 day",), "22023", "(got -1 days)"),
+    ("SELECT * FROM outreach.fn_outbox_archive_acked(%s, 0)", (None,), "22023", "batch size must be a positive"),
+    ("SELECT * FROM outreach.fn_outbox_archive_acked(%s, 10, 0)", (None,), "22023", "max batches must be NULL"),
 ])
 def test_bad_arguments_are_refused_with_their_value(conn, sql, params, sqlstate, words):
     with pytest.raises(psycopg.Error) as e:

@@ -44,14 +44,7 @@ BEGIN
         RAISE EXCEPTION 'the retention age must not be negative (got %)', v_age
             USING ERRCODE = '22023', HINT = 'Events acknowledged longer ago than this are archived; a week is the default.';
     END IF;
-    IF p_batch_size IS NULL OR p_batch_size < 1 THEN
-        RAISE EXCEPTION 'batch size must be a positive integer, got %', coalesce(p_batch_size::text, 'NULL')
-            USING ERRCODE = '22023', HINT = 'The default, 10000 rows, bounds the rows each statement locks.';
-    END IF;
-    IF p_max_batches IS NOT NULL AND p_max_batches < 1 THEN
-        RAISE EXCEPTION 'max batches must be NULL (no limit) or positive, got %', p_max_batches
-            USING ERRCODE = '22023';
-    END IF;
+    PERFORM shq._check_batch_limits(p_batch_size, p_max_batches);
     v_cutoff := now() - v_age;
     PERFORM shq.fn_sanction('outreach.fn_outbox_archive_acked');
 
