@@ -2,7 +2,7 @@
 -- by their changes in the same transaction; the consumer API's grants and refusals. Everything rolls back.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(33);
+SELECT plan(35);
 \ir fixtures/company.sql
 
 -- ---------------------------------------------------------------- registry, guards, grants
@@ -38,6 +38,10 @@ SELECT table_privs_are('outreach', 'outbox_partitions', 'outreach_cl_authority',
                        'outreach_cl_authority cannot touch the cursors');
 SELECT table_privs_are('outreach', 'outbox_events', 'outreach_governor', ARRAY['SELECT'],
                        'outreach_governor reads the events');
+SELECT table_privs_are('shq', 'vw_metrics_outbox', 'outreach_monitor', ARRAY['SELECT'],
+                       'the monitor reads the outbox metric family');
+SELECT table_privs_are('outreach', 'vw_outbox_parked', 'outreach_consumer', ARRAY[]::text[],
+                       'a consumer does not read the parked events of others');
 SELECT is_definer('outreach', 'fn_outbox_claim', ARRAY['text', 'text', 'integer', 'interval'],
                   'the consumer API runs as its owner');
 SELECT ok((SELECT rolcanlogin = false FROM pg_roles WHERE rolname = 'outreach_consumer'),
