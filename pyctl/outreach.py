@@ -286,9 +286,10 @@ def run_sender(conn_factory: Callable[[], psycopg.Connection], perform_send: Cal
     twice (one pending request, one send_log row, in one transaction) and
     never recorded without a fresh gate pass (the send_log guard holds the
     send to the verdict of step 2). The provider may see a request twice
-    only if the worker died between its call and the commit: perform_send
-    gets `idempotency_key` (the same for every attempt at one request) to
-    hand to the provider.
+    only if the worker died, or lost its connection, after the send_log row
+    and before the commit (a lost connection shows only at the commit):
+    perform_send gets `idempotency_key` (the same for every attempt at one
+    request) to hand to the provider.
 
     perform_send gets the keyword arguments of execute_send's plus
     `request_id` and `idempotency_key`. If it raises, the send rolls back and
