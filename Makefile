@@ -15,7 +15,7 @@ PYTHON ?= python3
 VENV   := .venv
 PYCTL  := $(VENV)/bin/pyctl
 APT_PACKAGES := postgresql-15 postgresql-15-pgtap postgresql-15-cron postgresql-15-plpgsql-check pgtap \
-		prometheus prometheus-postgres-exporter chromium pgbouncer
+		prometheus prometheus-postgres-exporter chromium pgbouncer postgresql-15-wal2json
 COMPANIES ?= 10000
 
 .PHONY: demo demo-fresh test setup packages venv stop clean clean-cluster

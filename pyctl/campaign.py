@@ -12,13 +12,17 @@
       outreach.fn_create_campaign: the campaign and its steps, one transaction.
   list_campaigns(conn, status=None) -> list[dict]
       every campaign with its steps and sends so far.
+  run_campaign(conn, campaign_id, limit=100) -> CampaignRun
+      plan, ask the gate for each planned send, queue each cleared one for a
+      sending worker (outreach.fn_queue_send); nothing is sent in-process.
 
-`pyctl campaign list|plan|create` (pyctl/commands/campaign.py) are thin
-wrappers of these.
+`pyctl campaign list`, `plan`, `create` and `run` (pyctl/commands/campaign.py) are
+thin wrappers of these.
 """
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -211,4 +215,68 @@ def campaign_summary(conn: psycopg.Connection, campaign_id: str) -> list[str]:
         due = "due first" if previous is None else f"due {delay} day(s) after step {previous} was sent"
         lines.append(f"  step {step}: sequence_id {seq}, template {template or '-'}, {due}")
         previous = step
+    return lines
+
+
+# ------------------------------------------------------------------ run (queued sending)
+QUEUE_SQL = "SELECT outreach.fn_queue_send(%s::uuid, %s::bigint)"
+
+
+@dataclass
+class CampaignRun:
+    """What `run_campaign` did: the plan's size, the requests it queued (company,
+    request_id), the steps already queued (not performed yet), and the gate's
+    refusals by block reason."""
+
+    campaign_id: str
+    planned: int = 0
+    queued: list[tuple[str, int]] = field(default_factory=list)
+    already_queued: list[str] = field(default_factory=list)
+    blocked: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {"campaign_id": self.campaign_id, "planned": self.planned,
+                "queued": [{"company_unique_id": c, "request_id": r} for c, r in self.queued],
+                "already_queued": self.already_queued, "blocked": self.blocked}
+
+
+def run_campaign(conn: psycopg.Connection, campaign_id: str, limit: int = 100) -> CampaignRun:
+    """Plan the campaign's next sends, ask the safety gate for each (its audit
+    row is committed either way) and queue each cleared one for a sending
+    worker (outreach.fn_queue_send: a SEND_REQUESTED event to the senders);
+    nothing is sent here. The worker (pyctl.outreach.run_sender) asks the
+    gate again right before the provider call."""
+    from pyctl.gate import MarketingSafetyGate
+
+    plan = plan_campaign(conn, campaign_id, limit=limit)
+    channel = conn.execute("SELECT channel FROM outreach.campaigns WHERE campaign_id = %s", (campaign_id,),
+                           prepare=False).fetchone()[0]
+    run = CampaignRun(campaign_id, planned=len(plan))
+    gate = MarketingSafetyGate(conn)
+    batch = uuid.uuid4().hex[:12]
+    for p in plan:
+        verdict = gate.check(p.company_unique_id, campaign_id, f"campaign-run-{batch}-{p.company_unique_id}",
+                             channel=channel)
+        if not verdict.is_eligible or verdict.audit_id is None:
+            reason = verdict.block_reason or "ELIGIBILITY_CHECK_FAILED"
+            run.blocked[reason] = run.blocked.get(reason, 0) + 1
+            continue
+        with conn.transaction():
+            request_id = conn.execute(QUEUE_SQL, (verdict.audit_id, p.sequence_id), prepare=False).fetchone()[0]
+        if request_id is None:
+            run.already_queued.append(p.company_unique_id)
+        else:
+            run.queued.append((p.company_unique_id, request_id))
+    return run
+
+
+def run_lines(run: CampaignRun) -> list[str]:
+    """The run's outcome, as text."""
+    lines = [f"campaign {run.campaign_id}: {run.planned} planned, {len(run.queued)} queued for the senders,"
+             f" {len(run.already_queued)} already queued, {sum(run.blocked.values())} blocked by the gate"]
+    for reason, n in sorted(run.blocked.items()):
+        lines.append(f"  blocked {reason}: {n}")
+    if run.queued:
+        lines.append("a sending worker performs them: pyctl.outreach.run_sender (SEND_REQUESTED events, "
+                     "destination sender)")
     return lines

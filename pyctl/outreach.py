@@ -51,6 +51,11 @@ sent), SendNotRecordedError (perform_send returned but the record could not
 be committed), or whatever perform_send raised. It never lets a psycopg error
 out.
 
+Queued sending: `pyctl campaign run` queues requests (SEND_REQUESTED events
+for the senders) instead of sending; run_sender(conn_factory, perform_send)
+is the worker that claims them, asks the gate again right before each send
+and performs it with the send transaction above (see run_sender).
+
 Threads: each call uses its own short transactions on `conn`, so calls are
 safe from many threads as long as each thread has its OWN connection (a
 psycopg connection is not a unit of concurrency: two threads' transactions
@@ -62,6 +67,7 @@ must not commit a caller's unrelated work.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 import weakref
 from typing import Any, Callable
@@ -86,6 +92,9 @@ SELECT (SELECT c.channel FROM outreach.campaigns c WHERE c.campaign_id = %(campa
 #: the send transaction's bounds, transaction-local (pooler-safe)
 BOUNDS_SQL = ("SELECT set_config('idle_in_transaction_session_timeout', %(ms)s, true),"
               " set_config('lock_timeout', %(ms)s, true)")
+
+#: the queued request a send transaction performs (run_sender), transaction-local
+REQUEST_SQL = "SELECT set_config('outreach.send_request_id', %s, true)"
 
 #: target_id and outreach_id are the Company Target's (the guard fills them in)
 INSERT_SQL = """
@@ -189,22 +198,33 @@ class _ProviderFailed(Exception):
 
 
 def _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, correlation_id, person_id, channel,
-          audit_id, provider_timeout) -> int:
-    """2. the send transaction (see the module doc)."""
+          audit_id, provider_timeout, request_id: int | None = None,
+          on_step: Callable[[str], None] | None = None) -> int:
+    """2. the send transaction (see the module doc). With `request_id` it
+    performs that queued request (run_sender): the send_log trigger marks it
+    sent in this transaction, or refuses with 23505 when it is closed."""
     where = f"company {company_unique_id}, campaign {campaign_id} (gate audit {audit_id})"
+    extra = {} if request_id is None else {"request_id": request_id,
+                                           "idempotency_key": f"outreach-send-request-{request_id}"}
     sent = False
     try:
         with conn.transaction():
             conn.execute(BOUNDS_SQL, {"ms": f"{int(provider_timeout * 1000)}ms"}, prepare=False)
+            if request_id is not None:
+                conn.execute(REQUEST_SQL, (str(request_id),), prepare=False)
             send_id, target_id = conn.execute(INSERT_SQL, (company_unique_id, campaign_id, sequence_id, person_id,
                                                            channel, audit_id), prepare=False).fetchone()
+            if on_step is not None:
+                on_step("recorded")
             try:
                 perform_send(company_unique_id=company_unique_id, campaign_id=campaign_id,
                              sequence_id=sequence_id, audit_id=audit_id, correlation_id=correlation_id,
-                             channel=channel, target_id=target_id, person_id=person_id)
+                             channel=channel, target_id=target_id, person_id=person_id, **extra)
             except BaseException as e:  # noqa: BLE001 - rolled back, then re-raised as is below
                 raise _ProviderFailed(e) from None
             sent = True
+            if on_step is not None:
+                on_step("sent")
     except _ProviderFailed as wrapped:
         raise wrapped.original from None
     except psycopg.Error as e:
@@ -216,3 +236,192 @@ def _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, corre
         raise SendError(f"{where}: refused before sending, nothing sent: {format_db_error(e)}",
                         audit_id=audit_id, sqlstate=e.sqlstate) from None
     return send_id
+
+
+# ------------------------------------------------------------------ queued sending: the worker
+#: the consumer of the senders' destination a worker claims as, by default
+SENDER_CONSUMER = "outreach-sender"
+CLAIM_SQL = ("SELECT event_id, company_unique_id, payload, attempt"
+             " FROM outreach.fn_outbox_claim(%s::text, 'sender', %s::integer, %s::interval)")
+ACK_SQL = "SELECT outreach.fn_outbox_ack(%s::text, %s::bigint[])"
+NACK_SQL = "SELECT outreach.fn_outbox_nack(%s::text, %s::bigint[], %s::interval, %s::text)"
+REQUEST_STATUS_SQL = "SELECT status FROM outreach.send_requests WHERE request_id = %s"
+BLOCK_SQL = "SELECT outreach.fn_block_send_request(%s::bigint, %s::uuid)"
+
+
+class SenderStats:
+    """What run_sender did, by outcome (counts of SEND_REQUESTED events)."""
+
+    def __init__(self) -> None:
+        self.claimed = 0
+        self.sent = 0            # queued requests performed and recorded now
+        self.blocked = 0         # refused by the gate right before the send
+        self.closed = 0          # already sent or blocked (a redelivery): acknowledged, nothing done
+        self.direct = 0          # made by execute_send (already performed): acknowledged
+        self.failed = 0          # given back (nack): the provider or the database failed
+
+    def __repr__(self) -> str:
+        return (f"SenderStats(claimed={self.claimed}, sent={self.sent}, blocked={self.blocked}, "
+                f"closed={self.closed}, direct={self.direct}, failed={self.failed})")
+
+
+def run_sender(conn_factory: Callable[[], psycopg.Connection], perform_send: Callable[..., Any], *,
+               consumer: str = SENDER_CONSUMER, batch_size: int = 10, visibility: float | None = None,
+               provider_timeout: float = PROVIDER_TIMEOUT, retry_in: float = 30.0, max_batches: int | None = None,
+               idle_exit: bool = True, poll_interval: float = 5.0,
+               on_step: Callable[[str, dict], None] | None = None) -> SenderStats:
+    """The sending worker of queued campaign runs: claim SEND_REQUESTED
+    events (destination sender, as `consumer`), and for each queued request:
+
+    1. its request still pending? (a redelivered one may be done already);
+    2. the safety gate, right before the send (audited and committed);
+       a refusal closes the request as blocked (outreach.fn_block_send_request);
+    3. the send transaction of execute_send: the send_log row, which names the
+       request (its trigger marks it sent, or refuses with 23505 when another
+       worker performed it), then perform_send, then COMMIT;
+    4. the acknowledgement (outreach.fn_outbox_ack).
+
+    A crash anywhere leaves the event unacknowledged: it comes back after the
+    visibility timeout and starts again at 1. So a request is never recorded
+    twice (one pending request, one send_log row, in one transaction) and
+    never recorded without a fresh gate pass (the send_log guard holds the
+    send to the verdict of step 2). The provider may see a request twice
+    only if the worker died, or lost its connection, after the send_log row
+    and before the commit (a lost connection shows only at the commit):
+    perform_send gets `idempotency_key` (the same for every attempt at one
+    request) to hand to the provider.
+
+    perform_send gets the keyword arguments of execute_send's plus
+    `request_id` and `idempotency_key`. If it raises, the send rolls back and
+    the event is given back (fn_outbox_nack, retried after `retry_in`
+    seconds, parked after the consumer's max attempts). A direct request
+    (made by execute_send, performed already) is acknowledged as is.
+
+    conn_factory() opens a connection (a pooled one works: nothing outlives
+    a transaction); a lost connection is replaced. `visibility` (seconds a
+    claimed batch stays invisible to other workers) defaults to
+    batch_size * (provider_timeout + 10). Stops when a claim comes back
+    empty (idle_exit) or after max_batches claims; else polls every
+    poll_interval seconds. `on_step(step, info)` is called at each step
+    (claimed, gated, recorded, sent, committed, acked) for tracing.
+    Returns the SenderStats."""
+    if not callable(perform_send):
+        raise SendError("perform_send must be callable")
+    if not isinstance(batch_size, int) or not 1 <= batch_size <= 1000:
+        raise SendError(f"batch_size must be 1..1000, got {batch_size!r}")
+    if visibility is None:
+        visibility = batch_size * (provider_timeout + 10.0)
+    stats = SenderStats()
+    trace = on_step or (lambda _step, _info: None)
+    conn: psycopg.Connection | None = None
+    batches = 0
+    try:
+        while max_batches is None or batches < max_batches:
+            if conn is None or conn.closed:
+                conn = conn_factory()
+            try:
+                with conn.transaction():
+                    events = conn.execute(CLAIM_SQL, (consumer, batch_size, f"{visibility} seconds"),
+                                          prepare=False).fetchall()
+            except psycopg.OperationalError:
+                conn.close()
+                conn = None
+                time.sleep(min(poll_interval, 1.0))
+                continue
+            batches += 1
+            if not events:
+                if idle_exit:
+                    break
+                time.sleep(poll_interval)
+                continue
+            stats.claimed += len(events)
+            for event_id, company, payload, attempt in events:
+                info = {"event_id": event_id, "company_unique_id": company, "attempt": attempt,
+                        "request_id": payload.get("request_id")}
+                trace("claimed", info)
+                try:
+                    _perform_request(conn, consumer, event_id, company, payload, perform_send, stats,
+                                     provider_timeout, retry_in, info, trace)
+                except psycopg.OperationalError:
+                    # the connection is gone: this event (and the rest of the
+                    # batch) comes back after the visibility timeout
+                    conn.close()
+                    conn = None
+                    break
+    finally:
+        if conn is not None and not conn.closed:
+            conn.close()
+    return stats
+
+
+def _perform_request(conn, consumer, event_id, company, payload, perform_send, stats, provider_timeout, retry_in,
+                     info, trace) -> None:
+    """Steps 1-4 of run_sender for one SEND_REQUESTED event."""
+    def ack() -> None:
+        with conn.transaction():
+            conn.execute(ACK_SQL, (consumer, [event_id]), prepare=False)
+        trace("acked", info)
+
+    if payload.get("mode") != "queued":
+        stats.direct += 1
+        ack()
+        return
+    request_id = payload["request_id"]
+    with conn.transaction():
+        row = conn.execute(REQUEST_STATUS_SQL, (request_id,), prepare=False).fetchone()
+    if row is None or row[0] != "pending":
+        stats.closed += 1
+        ack()
+        return
+
+    from pyctl.gate import MarketingSafetyGate
+
+    gate = MarketingSafetyGate(conn)
+    campaign, sequence_id, channel = payload["campaign_id"], payload["sequence_id"], payload["channel"]
+    correlation_id = payload.get("correlation_id") or f"request-{request_id}"
+    for attempt in range(1, GATE_ATTEMPTS + 1):
+        verdict = gate.check(company, campaign, correlation_id, channel=channel)
+        trace("gated", {**info, "eligible": verdict.is_eligible, "audit_id": verdict.audit_id,
+                        "block_reason": verdict.block_reason})
+        if not verdict.is_eligible:
+            if verdict.audit_id is None:  # the gate could not be asked: try again later
+                _give_back(conn, consumer, event_id, retry_in, "the safety gate could not be asked", stats)
+                return
+            with conn.transaction():
+                conn.execute(BLOCK_SQL, (request_id, verdict.audit_id), prepare=False)
+            stats.blocked += 1
+            ack()
+            return
+        try:
+            _send(conn, company, campaign, sequence_id, perform_send, correlation_id, payload.get("person_id"),
+                  channel, verdict.audit_id, provider_timeout, request_id=request_id,
+                  on_step=lambda step: trace(step, info))
+        except SendNotRecordedError as e:
+            if conn.closed or conn.broken:
+                raise psycopg.OperationalError(str(e)) from None
+            _give_back(conn, consumer, event_id, retry_in, str(e), stats)
+            return
+        except SendError as e:
+            if e.sqlstate == "23505":      # another worker performed it: nothing was sent now
+                stats.closed += 1
+                ack()
+                return
+            if e.sqlstate == "OG008" and attempt < GATE_ATTEMPTS:
+                continue                   # the verdict was voided before the send: ask again
+            if conn.closed or conn.broken:
+                raise psycopg.OperationalError(str(e)) from None
+            _give_back(conn, consumer, event_id, retry_in, str(e), stats)
+            return
+        except Exception as e:  # noqa: BLE001 - the provider failed: rolled back, given back
+            _give_back(conn, consumer, event_id, retry_in, f"{type(e).__name__}: {e}", stats)
+            return
+        trace("committed", info)
+        stats.sent += 1
+        ack()
+        return
+
+
+def _give_back(conn, consumer, event_id, retry_in, error, stats) -> None:
+    stats.failed += 1
+    with conn.transaction():
+        conn.execute(NACK_SQL, (consumer, [event_id], f"{retry_in} seconds", error[:2000]), prepare=False)

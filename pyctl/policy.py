@@ -13,7 +13,7 @@ PROJECT_SCHEMAS = ("cl", "outreach", "people", "company", "shq")
 GROUP_ROLES = (
     "outreach_owner", "outreach_cl_authority", "outreach_hub_writer",
     "outreach_override_admin", "outreach_sender", "outreach_governor",
-    "outreach_reader", "outreach_monitor",
+    "outreach_reader", "outreach_monitor", "outreach_consumer",
 )
 
 #: the registry of guarded tables (migration db/0850): which tables are
@@ -49,10 +49,16 @@ ALLOWED_TABLE_WRITES: dict[str, dict[str, set[str]]] = {
     "outreach_sender": {"outreach.engagement_events": {"INSERT"}},
 }
 
+#: the outbox's consumer API (SECURITY DEFINER), all a consumer role may execute
+OUTBOX_CONSUMER_API = ("outreach.fn_outbox_claim", "outreach.fn_outbox_ack", "outreach.fn_outbox_nack")
+
 #: sanctioned writers (SECURITY DEFINER functions) a role may EXECUTE,
 #: by schema-qualified name (every overload)
 ALLOWED_EXECUTE: dict[str, set[str]] = {
-    "outreach_cl_authority": {"cl.fn_register_company"},
+    # CL reads the outbox's cl destination; outreach_consumer the others
+    # (docs/consuming-events.md): claim, acknowledge, give back, nothing else
+    "outreach_cl_authority": {"cl.fn_register_company", *OUTBOX_CONSUMER_API},
+    "outreach_consumer": set(OUTBOX_CONSUMER_API),
     "outreach_hub_writer": {
         "outreach.fn_mint_outreach_id",
         "outreach.fn_create_company_target",
@@ -70,10 +76,12 @@ ALLOWED_EXECUTE: dict[str, set[str]] = {
         "outreach.set_marketing_override",
         "outreach.remove_marketing_override",
     },
-    "outreach_sender": {"outreach.fn_safety_gate_check"},
+    "outreach_sender": {"outreach.fn_safety_gate_check",
+                        # queued sending: queue a cleared send, close a refused one
+                        "outreach.fn_queue_send", "outreach.fn_block_send_request"},
     "outreach_reader": set(),
     # read-only SECURITY DEFINER sources of the metric views (docs/monitoring.md)
-    "outreach_monitor": {"shq._metrics_governed_errors", "shq._metrics_seal_lag"},
+    "outreach_monitor": {"shq._metrics_governed_errors", "shq._metrics_seal_lag", "outreach.fn_outbox_status"},
 }
 
 #: outreach_governor may EXECUTE any sanctioned writer in these schemas
@@ -83,6 +91,13 @@ GOVERNOR_EXTRA = {
     "outreach.fn_delete_outreach_cascade",
     "outreach.fn_archive_orphans",
     "outreach.fn_create_campaign",
+    # the outbox's administration (docs/consuming-events.md)
+    "outreach.fn_outbox_register_consumer",
+    "outreach.fn_outbox_drop_consumer",
+    "outreach.fn_outbox_resolve_parked",
+    "outreach.fn_outbox_archive_acked",
+    "outreach.fn_outbox_reconcile_tiers",
+    "outreach.fn_outbox_status",
 }
 
 

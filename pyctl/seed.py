@@ -1005,3 +1005,21 @@ def campaign_history(conn, seed: int, campaign_id: str) -> int:
     finally:
         conn.execute("DROP TABLE IF EXISTS seed_history")
     return sends
+
+
+#: a backlog of analytics OPEN events over 50,000 companies, in one statement,
+#: with the payload keys of their type (the outbox benchmark drains it)
+OUTBOX_BACKLOG_SQL = """
+INSERT INTO outreach.outbox_events (destination, event_type, company_unique_id, payload, occurred_at)
+SELECT 'analytics', 'OPEN', 'BENCH-' || (g.i %% 50000),
+       jsonb_build_object('engagement_event_id', g.i, 'send_id', g.i, 'target_id', 'TGT-BENCH', 'campaign_id', 'BENCH'),
+       now()
+  FROM generate_series(1, %(n)s) AS g(i)
+"""
+
+
+def outbox_backlog(conn, n: int) -> None:
+    """`n` events waiting in the outbox for the analytics destination (the
+    companies need not exist: an event names its company as text). Written
+    as their owner would: a superuser's connection, in a scratch database."""
+    conn.execute(OUTBOX_BACKLOG_SQL, {"n": n})

@@ -39,7 +39,7 @@ def gate(conn: psycopg.Connection, cid: str, dry_run: bool = False) -> tuple:
 def build_known_dataset(conn: psycopg.Connection) -> None:
     """Companies K-A, K-F at tier 1, K-B at tier 1 capped to 0, K-C at tier 0, K-D
     INELIGIBLE (tier -1), K-E in CL only; overrides, gate checks, one send with
-    engagement, governed errors, a seal, a BIT score."""
+    engagement (and an outbox consumer of its events), governed errors, a seal, a BIT score."""
     for cid in ("K-A", "K-B", "K-F"):
         make_company(conn, cid=cid, tier=1)
     make_company(conn, cid="K-C", tier=0)
@@ -70,6 +70,8 @@ def build_known_dataset(conn: psycopg.Connection) -> None:
                  " ('K-C', %(c)s, 'older', 'EMAIL', true, 'OPTED_OUT', false, now() - interval '2 hours')",
                  {"c": CAMPAIGN})
 
+    # an analytics consumer from here on: it sees the send's 4 events (SEND, OPEN, OPEN, CLICK) and claims the first
+    conn.execute("SELECT outreach.fn_outbox_register_consumer('k-bi', 'analytics', 5, 'latest')")
     send_id = conn.execute(
         "INSERT INTO outreach.send_log (company_unique_id, campaign_id, sequence_id, channel, gate_audit_id)"
         " SELECT 'K-F', %s, q.sequence_id, 'EMAIL', %s FROM outreach.sequences q"
@@ -77,6 +79,7 @@ def build_known_dataset(conn: psycopg.Connection) -> None:
         (CAMPAIGN, cleared[0], CAMPAIGN)).fetchone()[0]
     for event in ("OPEN", "OPEN", "CLICK"):
         conn.execute("INSERT INTO outreach.engagement_events (send_id, event_type) VALUES (%s, %s)", (send_id, event))
+    assert len(conn.execute("SELECT * FROM outreach.fn_outbox_claim('k-bi', 'analytics', 1, '1 hour')").fetchall()) == 1
 
     oid_a = conn.execute("SELECT outreach_id FROM outreach.outreach WHERE company_unique_id = 'K-A'").fetchone()[0]
     for _ in range(2):
@@ -137,13 +140,15 @@ def expected(conn: psycopg.Connection) -> dict[tuple[str, frozenset], object]:
     for metric, value in (("records", 5), ("cl_bound", 5), ("without_cl", 0), ("cl_without_spine", 0), ("aligned", 1)):
         put(f"outreach_spine_{metric}", value)
     for table in ("outreach.bit_signals", "outreach.engagement_events", "outreach.override_audit_log",
-                  "outreach.send_attempt_audit", "shq.audit_log", "shq.tool_violations"):
+                  "outreach.send_attempt_audit", "shq.audit_log", "shq.tool_violations", "outreach.outbox_events"):
         unsealed = 1 if table == "outreach.send_attempt_audit" else 0
         put("outreach_seal_unsealed_rows", unsealed, table_name=table)
         put("outreach_seal_oldest_unsealed_age_seconds", AGE if unsealed else 0, table_name=table)
         # nothing wrote shq.audit_log or shq.tool_violations: never sealed
         put("outreach_seal_last_seal_timestamp_seconds",
             NAN if table in ("shq.audit_log", "shq.tool_violations") else NOW, table_name=table)
+    for metric, value in (("backlog", 4), ("in_flight", 1), ("parked", 0), ("oldest_unacked_age_seconds", AGE)):
+        put(f"outreach_outbox_{metric}", value, destination="analytics", consumer="k-bi")
     put("outreach_bit_scored_companies", 1)
     put("outreach_bit_oldest_score_age_seconds", AGE)
     put("outreach_bit_newest_score_age_seconds", AGE)

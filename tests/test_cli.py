@@ -59,6 +59,8 @@ ARGS = {
     ("bit", "explain"): ["ACME-1"],
     ("campaign", "plan"): ["C"],
     ("campaign", "create"): ["campaign.json"],
+    ("campaign", "run"): ["C"],
+    ("outbox", "tail"): ["cl"],
 }
 CAMPAIGN_FILE = {"campaign_id": "C", "name": "c", "channel": "EMAIL", "steps": [{"template_id": "t", "delay_days": 0}]}
 #: commands that never open a database (they take --dsn, like every command, and ignore it)

@@ -25,6 +25,9 @@ JOBS = {
     "outreach-audit-seal-daily": ("45 2 * * *", "SELECT * FROM shq.fn_seal_audit_tables()"),
     # the metric snapshots (monitoring), scheduled because shq.fn_refresh_metrics_snapshot() exists
     "outreach-metrics-snapshot": ("*/5 * * * *", "SELECT * FROM shq.fn_refresh_metrics_snapshot()"),
+    # the outbox's retention and tier reconciliation (docs/consuming-events.md)
+    "outreach-outbox-retention-hourly": ("20 * * * *", "SELECT * FROM outreach.fn_outbox_archive_acked()"),
+    "outreach-outbox-tiers-daily": ("0 4 * * *", "SELECT outreach.fn_outbox_reconcile_tiers()"),
 }
 
 

@@ -35,8 +35,8 @@ def test_every_family_reports_the_known_dataset_to_the_monitor_role(known, login
     assert mismatches(known, got) == []
     families = {f.name for f in metrics.families(mon)}
     assert families == {"outreach_bit", "outreach_delivery", "outreach_gate", "outreach_governed",
-                        "outreach_job", "outreach_overrides", "outreach_seal", "outreach_snapshot", "outreach_spine",
-                        "outreach_tier"}
+                        "outreach_job", "outreach_outbox", "outreach_overrides", "outreach_seal", "outreach_snapshot",
+                        "outreach_spine", "outreach_tier"}
     assert all(any(name.startswith(f + "_") for f in families) for name, _l in got)
 
 
@@ -183,15 +183,15 @@ def test_a_new_family_view_is_one_file(fresh_db):
     """A view named shq.vw_metrics_<family> with commented columns is a family: nothing else to edit."""
     dsn = fresh_db()
     with psycopg.connect(dsn, autocommit=True) as c:
-        c.execute("CREATE VIEW shq.vw_metrics_outbox AS SELECT 'email'::text AS channel, 3::bigint AS pending")
-        c.execute("COMMENT ON VIEW shq.vw_metrics_outbox IS 'Outbox backlog'")
-        c.execute("COMMENT ON COLUMN shq.vw_metrics_outbox.channel IS 'LABEL: channel'")
-        c.execute("COMMENT ON COLUMN shq.vw_metrics_outbox.pending IS 'GAUGE: messages waiting'")
+        c.execute("CREATE VIEW shq.vw_metrics_example AS SELECT 'email'::text AS channel, 3::bigint AS pending")
+        c.execute("COMMENT ON VIEW shq.vw_metrics_example IS 'Example backlog'")
+        c.execute("COMMENT ON COLUMN shq.vw_metrics_example.channel IS 'LABEL: channel'")
+        c.execute("COMMENT ON COLUMN shq.vw_metrics_example.pending IS 'GAUGE: messages waiting'")
         fams = {f.name: f for f in metrics.families(c)}
-        assert fams["outreach_outbox"].query() == "SELECT channel, pending FROM shq.vw_metrics_outbox"
-        assert "outreach_outbox:\n  query: \"SELECT channel, pending FROM shq.vw_metrics_outbox\"" in \
+        assert fams["outreach_example"].query() == "SELECT channel, pending FROM shq.vw_metrics_example"
+        assert "outreach_example:\n  query: \"SELECT channel, pending FROM shq.vw_metrics_example\"" in \
             metrics.queries_yaml(list(fams.values()))
-        assert ("outreach_outbox_pending", {"channel": "email"}, 3.0) in metrics.scrape(c)
+        assert ("outreach_example_pending", {"channel": "email"}, 3.0) in metrics.scrape(c)
 
 
 # ------------------------------------------------------------------ pyctl metrics

@@ -24,6 +24,7 @@ AUDITED = {
     "outreach.bit_signals": ("signal_id", "recorded_at", "trg_bit_signals_010_append_only"),
     "outreach.engagement_events": ("event_id", "recorded_at", "trg_engagement_events_010_append_only"),
     "outreach.override_audit_log": ("audit_id", "occurred_at", "trg_override_audit_log_010_append_only"),
+    "outreach.outbox_events": ("event_id", "recorded_at", "trg_outbox_events_010_append_only"),
     "outreach.send_attempt_audit": ("audit_seq", "attempt_timestamp", "trg_send_attempt_audit_010_append_only"),
     "shq.audit_log": ("audit_id", "occurred_at", "trg_audit_log_010_append_only"),
     "shq.tool_violations": ("violation_id", "occurred_at", "trg_tool_violations_010_append_only"),

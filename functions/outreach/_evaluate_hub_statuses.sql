@@ -21,8 +21,14 @@ DECLARE
     v_changed integer;
     v_hubs text[];
     v_total integer := 0;
+    v_promoted text[];
+    v_companies text[] := '{}'::text[];
 BEGIN
     PERFORM shq.fn_sanction('outreach.company_hub_status');
+    -- TIER_CHANGED once, after the last round, for every company promoted:
+    -- the hub status triggers leave it to us meanwhile (a tier a company only
+    -- passes through between two rounds is never announced)
+    PERFORM set_config('outreach.tier_detection', 'deferred', true);
     -- Each round promotes every hub whose gate passes given the statuses of
     -- the rounds before: company-target first, then the hubs that need it.
     -- Only a PASS can change a gate between rounds (DONE and the errors are
@@ -44,11 +50,13 @@ BEGIN
                 ON CONFLICT (company_unique_id, hub_id) DO UPDATE
                    SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
                  WHERE s.status IS DISTINCT FROM 'PASS'
-                RETURNING s.hub_id)
+                RETURNING s.hub_id, s.company_unique_id),
             -- the hubs promoted: grouped (a few groups) rather than DISTINCT,
             -- which would sort every promoted row
-            SELECT coalesce(sum(p.n), 0)::integer, array_agg(p.hub_id) INTO v_changed, v_hubs
-              FROM (SELECT promoted.hub_id, count(*) AS n FROM promoted GROUP BY promoted.hub_id) p;
+            by_hub AS (SELECT promoted.hub_id, count(*) AS n FROM promoted GROUP BY promoted.hub_id)
+            SELECT (SELECT coalesce(sum(b.n), 0)::integer FROM by_hub b), (SELECT array_agg(b.hub_id) FROM by_hub b),
+                   (SELECT array_agg(promoted.company_unique_id) FROM promoted)
+              INTO v_changed, v_hubs, v_promoted;
         ELSE
             -- both ids: an index lookup of the one company
             WITH promoted AS (
@@ -61,17 +69,25 @@ BEGIN
                 ON CONFLICT (company_unique_id, hub_id) DO UPDATE
                    SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
                  WHERE s.status IS DISTINCT FROM 'PASS'
-                RETURNING s.hub_id)
-            SELECT count(*), array_agg(DISTINCT promoted.hub_id) INTO v_changed, v_hubs FROM promoted;
+                RETURNING s.hub_id, s.company_unique_id)
+            SELECT count(*), array_agg(DISTINCT promoted.hub_id), array_agg(DISTINCT promoted.company_unique_id)
+              INTO v_changed, v_hubs, v_promoted
+              FROM promoted;
         END IF;
         v_total := v_total + v_changed;
+        v_companies := v_companies || coalesce(v_promoted, '{}');
         EXIT WHEN v_changed = 0
                OR NOT EXISTS (SELECT 1 FROM outreach.hub_registry hr WHERE hr.prerequisite_hubs && v_hubs)
                OR v_round > (SELECT count(*) FROM outreach.hub_registry);
     END LOOP;
     PERFORM shq.fn_sanction('');
+    PERFORM set_config('outreach.tier_detection', '', true);
+    -- like the (ENABLE ORIGIN) triggers it stands in for: silent for a replica
+    IF current_setting('session_replication_role') <> 'replica' THEN
+        PERFORM outreach._outbox_tier_changes(v_companies, 'hub_status');
+    END IF;
     RETURN v_total;
 END
 $$;
 COMMENT ON FUNCTION outreach._evaluate_hub_statuses(uuid, text, text, text) IS
-    'Internal: the promotion rounds of fn_evaluate_hub_statuses (one company) and fn_evaluate_hub_statuses_range (a half-open range of company_unique_id, NULL bounds open); returns the rows changed. Called only by those SECURITY DEFINER functions.';
+    'Internal: the promotion rounds of fn_evaluate_hub_statuses (one company) and fn_evaluate_hub_statuses_range (a half-open range of company_unique_id, NULL bounds open), then one TIER_CHANGED detection for the companies promoted; returns the rows changed. Called only by those SECURITY DEFINER functions.';

@@ -26,8 +26,17 @@ AS $$
     -- the metric snapshots (tier distribution, alignment, BIT ages, job health), once their function exists
     SELECT 'outreach-metrics-snapshot', '*/5 * * * *', 'SELECT * FROM shq.fn_refresh_metrics_snapshot()',
            interval '5 minutes'
-     WHERE to_regprocedure('shq.fn_refresh_metrics_snapshot()') IS NOT NULL;
+     WHERE to_regprocedure('shq.fn_refresh_metrics_snapshot()') IS NOT NULL
+    UNION ALL
+    -- the outbox: retention of acknowledged events, hourly (docs/consuming-events.md)
+    SELECT 'outreach-outbox-retention-hourly', '20 * * * *', 'SELECT * FROM outreach.fn_outbox_archive_acked()',
+           interval '1 hour'
+     WHERE to_regprocedure('outreach.fn_outbox_archive_acked(interval, integer, integer)') IS NOT NULL
+    UNION ALL
+    -- the outbox: tiers that moved without a write (override expiry, verified people), daily
+    SELECT 'outreach-outbox-tiers-daily', '0 4 * * *', 'SELECT outreach.fn_outbox_reconcile_tiers()', interval '1 day'
+     WHERE to_regprocedure('outreach.fn_outbox_reconcile_tiers()') IS NOT NULL;
 $$;
 COMMENT ON FUNCTION shq._governance_job_specs() IS
-    'Private: the governance core''s pg_cron jobs (name, cron schedule in GMT, command, period): error governance daily, archive cleanup weekly, cron history prune daily, audit sealing daily when shq.fn_seal_audit_tables exists, metric snapshots every 5 minutes when shq.fn_refresh_metrics_snapshot exists (docs/reference/governance.md).';
+    'Private: the governance core''s pg_cron jobs (name, cron schedule in GMT, command, period): error governance daily, archive cleanup weekly, cron history prune daily, audit sealing daily when shq.fn_seal_audit_tables exists, metric snapshots every 5 minutes when shq.fn_refresh_metrics_snapshot exists, outbox retention hourly and outbox tier reconciliation daily when their functions exist (docs/reference/governance.md, docs/consuming-events.md).';
 GRANT EXECUTE ON FUNCTION shq._governance_job_specs() TO outreach_governor, outreach_reader;

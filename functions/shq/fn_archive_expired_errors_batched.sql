@@ -26,14 +26,7 @@ DECLARE
     v_total bigint;
     v_batches integer;
 BEGIN
-    IF p_batch_size IS NULL OR p_batch_size < 1 THEN
-        RAISE EXCEPTION 'batch size must be a positive integer, got %', coalesce(p_batch_size::text, 'NULL')
-            USING ERRCODE = '22023', HINT = 'The default, 10000 rows, bounds the rows each statement locks.';
-    END IF;
-    IF p_max_batches IS NOT NULL AND p_max_batches < 1 THEN
-        RAISE EXCEPTION 'max batches must be NULL (no limit) or positive, got %', p_max_batches
-            USING ERRCODE = '22023';
-    END IF;
+    PERFORM shq._check_batch_limits(p_batch_size, p_max_batches);
     -- No row created after now() - (shortest TTL) can have expired: an index
     -- range bound that spares the scan of recent rows.
     SELECT now() - min(shq.fn_get_ttl_interval(t.tier)) INTO v_lower_bound

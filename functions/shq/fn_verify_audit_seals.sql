@@ -21,10 +21,11 @@ AS $$
 --   status 'CHANGED'       as many rows, different content
 --   status 'ERROR'         the seal could not be recomputed (e.g. a sealed
 --                          column was dropped)
--- Rows deleted by outreach.fn_delete_outreach_cascade are recomputed from their
--- tombstones (shq.audit_seal_tombstones), which are accepted only when the
--- cascade wrote them (sanctioned) and the row's company is no longer in the
--- spine but in one of its archives.
+-- Rows deleted by a sanctioned deleter are recomputed from their tombstones
+-- (shq.audit_seal_tombstones), which are accepted only when a sanctioned
+-- deleter wrote them (shq._deletion_sanctioned) and either the row's company
+-- is no longer in the spine but in one of its archives (the cascade), or the
+-- table's retention archive (shq.guarded_tables, kind retention) holds the row.
 DECLARE
     v_min constant bigint := -9223372036854775808;
     v_only text;
@@ -41,6 +42,7 @@ DECLARE
     v_tombs bigint;
     v_sql text;
     v_settings text[];
+    v_retained text;
 BEGIN
     IF p_table IS NOT NULL THEN
         SELECT n.nspname || '.' || cl.relname INTO v_only
@@ -102,6 +104,13 @@ BEGIN
             v_bad_status := 'CHAIN_BROKEN';
         END IF;
 
+        -- a tombstone of the table's retention is accepted when its archive holds the row
+        SELECT coalesce(string_agg(format(' OR EXISTS (SELECT 1 FROM %s AS ar WHERE ar.%I = x.row_id)',
+                                          g.archive_table, r.id_column), ''), '')
+          INTO v_retained
+          FROM shq.guarded_tables g
+         WHERE g.table_name = to_regclass(r.table_name) AND g.kind = 'retention';
+
         -- 2. the rows: recompute each seal's count and digest (one query per
         --    distinct column list, normally one per table)
         FOR c IN SELECT DISTINCT a.columns FROM shq.audit_seals a WHERE a.table_name = r.table_name
@@ -129,7 +138,7 @@ BEGIN
                                                            s.ids, g.n, pg_catalog.encode(g.dig, 'hex'),
                                                            pg_catalog.encode(s.row_digest, 'hex'))
                                 WHEN g.bad_tombs > 0
-                                    THEN pg_catalog.format('%%s row(s) deleted other than by the sanctioned cascade of a removed company (first: %%s = %%s)',
+                                    THEN pg_catalog.format('%%s row(s) deleted other than by the sanctioned cascade of a removed company or the table''s retention into its archive (first: %%s = %%s)',
                                                            g.bad_tombs, %3$L, g.first_bad)
                            END AS detail
                       FROM (SELECT b.*,
@@ -148,11 +157,11 @@ BEGIN
                                    UNION ALL
                                    SELECT x.row_id, %6$s,
                                           x.sanctioned
-                                          AND NOT EXISTS (SELECT 1 FROM outreach.outreach o
-                                                           WHERE o.outreach_id = x.oid)
-                                          AND (EXISTS (SELECT 1 FROM outreach.outreach_archive o WHERE o.outreach_id = x.oid)
-                                               OR EXISTS (SELECT 1 FROM outreach.outreach_orphan_archive o
-                                                           WHERE o.outreach_id = x.oid))
+                                          AND ((NOT EXISTS (SELECT 1 FROM outreach.outreach o
+                                                             WHERE o.outreach_id = x.oid)
+                                                AND (EXISTS (SELECT 1 FROM outreach.outreach_archive o WHERE o.outreach_id = x.oid)
+                                                     OR EXISTS (SELECT 1 FROM outreach.outreach_orphan_archive o
+                                                                 WHERE o.outreach_id = x.oid)))%7$s)
                                      FROM (SELECT tb.*,
                                                   CASE WHEN (tb.row_data OPERATOR(pg_catalog.->>) 'outreach_id')
                                                             OPERATOR(pg_catalog.~)
@@ -169,7 +178,8 @@ BEGIN
                      LIMIT 1 $q$,
                     NULL, to_regclass(r.table_name), r.id_column, v_min,
                     shq._audit_row_text_sql(to_regclass(r.table_name), c.columns, 't', false),
-                    shq._audit_row_text_sql(to_regclass(r.table_name), c.columns, 'x.row_data', true));
+                    shq._audit_row_text_sql(to_regclass(r.table_name), c.columns, 'x.row_data', true),
+                    v_retained);
                 EXECUTE v_sql INTO v_s, v_st, v_d USING r.table_name, c.columns;
                 IF v_s IS NOT NULL AND (v_bad_seal IS NULL OR v_s < v_bad_seal) THEN
                     v_bad_seal := v_s;
@@ -206,7 +216,7 @@ BEGIN
                            ELSE format('%s seal(s) over %s row(s) up to %s = %s, head %s%s', v_seals, v_rows,
                                        r.id_column, v_last, encode(v_head_digest, 'hex'),
                                        CASE WHEN v_tombs > 0
-                                            THEN format(', %s of them deleted by the sanctioned cascade', v_tombs)
+                                            THEN format(', %s of them deleted by the sanctioned cascade or retention', v_tombs)
                                             ELSE '' END)
                       END;
         END IF;

@@ -7,14 +7,13 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- The one sanctioned exception: outreach.fn_delete_outreach_cascade, running
-    -- as the owner, deletes a removed company's rows (audited there).
-    IF TG_OP = 'DELETE'
-       AND current_user = 'outreach_owner'
-       AND 'outreach.fn_delete_outreach_cascade' = ANY (
-               string_to_array(coalesce(current_setting('shq.sanctioned_writer', true), ''), ','))
-    THEN
-        RETURN NULL;
+    -- The sanctioned exceptions (shq._deletion_sanctioned): the cascade deletes
+    -- a removed company's rows (audited there), a table's retention
+    -- deleter moves its rows to the archive; both run as the owner.
+    IF TG_OP = 'DELETE' AND current_user = 'outreach_owner' THEN
+        IF shq._deletion_sanctioned(TG_RELID) THEN
+            RETURN NULL;
+        END IF;
     END IF;
     RAISE EXCEPTION '% on %.% is not allowed: the table is append-only', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
         USING ERRCODE = 'OG004',

@@ -33,7 +33,7 @@ DECLARE
         'shq.fn_install_ddl_guard', 'shq.fn_seal_audit_tables', 'shq.fn_verify_audit_seals',
         'shq.fn_audit_sealed_tables', 'shq._audit_row_text_sql', 'shq._audit_seal_digest',
         'shq._audit_digest_settings', 'shq.fn_guard_triggers', 'shq.fn_install_guard_triggers',
-        'shq.fn_check_guard_triggers'];
+        'shq.fn_check_guard_triggers', 'shq._deletion_sanctioned'];
     v_registry constant text := 'shq.guarded_tables';
     v_protected oid[] := '{}';
     v_state jsonb;

@@ -79,3 +79,27 @@ def create(file, fmt):
             return
         for line in campaign_summary(conn, campaign_id):
             click.echo(line)
+
+
+@command.command("run")
+@click.argument("campaign_id")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="at most this many planned sends")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def run(campaign_id, limit, fmt):
+    """Queue CAMPAIGN_ID's next sends for the sending workers: plan them
+    (as `campaign plan`), ask the safety gate for each, and queue each
+    cleared one as a SEND_REQUESTED event (destination sender). Nothing is
+    sent here: a worker (pyctl.outreach.run_sender) asks the gate again and
+    sends."""
+    from pyctl.campaign import run_campaign, run_lines
+
+    with connect(database_url(), autocommit=True, application_name="pyctl campaign") as conn:
+        result = run_campaign(conn, campaign_id, limit=limit)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        for line in run_lines(result):
+            click.echo(line)

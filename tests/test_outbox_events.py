@@ -1,0 +1,299 @@
+"""The outbox's producers (docs/consuming-events.md): each event type is
+written by the change that causes it, in that change's transaction (a rolled
+back change leaves none), with the payload keys its type declares; one
+NOTIFY per destination and transaction wakes the consumers."""
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from campaign_support import create_campaign, override, remove_override, step_id
+from helpers import make_company, new_id, register_company, target_of
+from outbox_support import engage, events, send, tiers
+
+
+def payload_keys(conn) -> dict[tuple[str, str], set[str]]:
+    return {(d, t): set(k) for d, t, k in
+            conn.execute("SELECT destination, event_type, payload_keys FROM outreach.outbox_event_types")}
+
+
+# ------------------------------------------------------------------ TIER_CHANGED
+def test_a_new_company_announces_its_tier_then_each_move(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-NEW")
+    # the target's IN_PROGRESS hubs: tier 0 (never announced before); the
+    # last required hub's PASS: tier 1
+    assert tiers(conn, cid) == [(None, 0, "hub_status"), (0, 1, "hub_status")]
+    ev = events(conn, cid, "cl")[-1]
+    oid = target_of(conn, cid)[1]
+    assert conn.execute("SELECT outreach_id FROM outreach.outbox_events WHERE company_unique_id = %s"
+                        " ORDER BY event_id DESC LIMIT 1", (cid,)).fetchone()[0] == oid
+    assert ev[2] == {"effective_tier": 1, "previous_tier": 0, "computed_tier": 1, "tier_reason": "MARKETING_READY",
+                     "cause": "hub_status"}
+
+
+def test_overrides_move_the_effective_tier_and_nothing_else(conn):
+    cid = make_company(conn, tier=2, prefix="OBX-OVR")
+    before = len(events(conn, cid))
+    override(conn, cid, "FORCE_TIER", 1)
+    assert tiers(conn, cid)[-1] == (2, 1, "override")
+    override(conn, cid, "BLOCK_EMAIL")            # no tier change: no event
+    assert len(events(conn, cid)) == before + 1
+    # replacing the cap (remove old + set new in one call) announces only the result
+    override(conn, cid, "FORCE_TIER", 0)
+    assert tiers(conn, cid)[-1] == (1, 0, "override")
+    remove_override(conn, cid, "FORCE_TIER")
+    assert tiers(conn, cid)[-2:] == [(1, 0, "override"), (0, 2, "override")]
+    assert len(events(conn, cid)) == before + 3
+
+
+def test_a_cl_eligibility_change_moves_the_tier(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-CL")
+    conn.execute("SELECT cl.fn_register_company(%s, 'Renamed', 'renamed.example.com')", (cid,))  # no move
+    assert tiers(conn, cid)[-1] == (0, 1, "hub_status")
+    conn.execute("SELECT cl.fn_register_company(%s, 'Renamed', 'renamed.example.com', 'INELIGIBLE')", (cid,))
+    assert tiers(conn, cid)[-1] == (1, -1, "cl_eligibility")
+
+
+def test_a_hub_status_write_that_keeps_the_tier_writes_nothing(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-SAME")
+    n = len(events(conn, cid))
+    conn.execute("SELECT outreach.fn_set_hub_status(%s, 'dol-filings', 'PASS', 'again')", (cid,))
+    conn.execute("SELECT outreach.fn_set_hub_status(%s, 'blog-content', 'IN_PROGRESS', 'optional')", (cid,))
+    assert len(events(conn, cid)) == n
+    conn.execute("SELECT outreach.fn_set_hub_status(%s, 'dol-filings', 'FAIL', 'no filing')", (cid,))
+    assert tiers(conn, cid)[-1] == (1, -1, "hub_status")
+
+
+def test_the_bulk_evaluation_announces_each_company_once_with_its_final_tier(conn):
+    ids = [make_company(conn, tier=2, prefix="OBX-BULK", set_statuses=False) for _ in range(3)]
+    assert all(tiers(conn, c) == [(None, 0, "hub_status")] for c in ids)
+    conn.execute("SELECT outreach.fn_evaluate_hub_statuses()")
+    # promoted in rounds (company-target first, then the rest), announced once
+    assert all(tiers(conn, c) == [(None, 0, "hub_status"), (0, 2, "hub_status")] for c in ids)
+
+
+def test_a_rolled_back_change_writes_no_event_and_keeps_the_announced_tier(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-RB")
+    n = len(events(conn, cid))
+    with pytest.raises(RuntimeError):
+        with conn.transaction():
+            override(conn, cid, "FORCE_TIER", 0)
+            assert tiers(conn, cid)[-1] == (1, 0, "override")   # written in the change's own transaction
+            raise RuntimeError("roll back")
+    assert len(events(conn, cid)) == n
+    assert conn.execute("SELECT effective_tier FROM outreach.outbox_tier_state WHERE company_unique_id = %s",
+                        (cid,)).fetchone()[0] == 1
+    override(conn, cid, "FORCE_TIER", 0)
+    assert tiers(conn, cid)[-1] == (1, 0, "override")
+
+
+def test_reconciliation_announces_what_moved_without_a_write(conn):
+    cid = make_company(conn, tier=2, prefix="OBX-REC")
+    conn.execute("SELECT outreach.set_marketing_override(%s, 'FORCE_TIER', 't', 'tester', 1,"
+                 " clock_timestamp() + interval '1 second')", (cid,))
+    assert tiers(conn, cid)[-1] == (2, 1, "override")
+    conn.execute("SELECT pg_sleep(1.2)")                # the cap expired: no write, no event
+    assert tiers(conn, cid)[-1] == (2, 1, "override")
+    assert conn.execute("SELECT outreach.fn_outbox_reconcile_tiers()").fetchone()[0] >= 1
+    assert tiers(conn, cid)[-1] == (1, 2, "reconcile")
+    assert conn.execute("SELECT outreach.fn_outbox_reconcile_tiers()").fetchone()[0] == 0
+
+
+# ------------------------------------------------------------------ sends, engagement, target status
+def test_sends_and_engagement_reach_analytics_and_cl(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-ENG")
+    tid = target_of(conn, cid)[0]
+    camp = create_campaign(conn, new_id("OBX-CMP"), delays=(0, 3))
+    seq = step_id(conn, camp, 1)
+    n = len(events(conn, cid))
+    send_id = send(conn, cid, camp, seq)
+    got = events(conn, cid)[n:]
+    assert [(d, t) for d, t, _p in got] == [("sender", "SEND_REQUESTED"), ("analytics", "SEND")]
+    assert got[0][2]["mode"] == "direct" and got[0][2]["send_id"] == send_id and got[0][2]["request_id"] is None
+    assert got[0][2]["correlation_id"] == f"test-{cid}"
+    assert got[1][2] == {"send_id": send_id, "target_id": tid, "campaign_id": camp, "sequence_id": seq,
+                         "step_number": 1, "person_id": None, "channel": "EMAIL",
+                         "gate_audit_id": got[1][2]["gate_audit_id"], "request_id": None}
+
+    n = len(events(conn, cid))
+    for kind in ("OPEN", "CLICK", "REPLY", "BOUNCE", "UNSUBSCRIBE", "UNSUBSCRIBE"):
+        engage(conn, send_id, kind)
+    got = [(d, t) for d, t, _p in events(conn, cid)[n:]]
+    assert got == [("analytics", "OPEN"), ("analytics", "CLICK"), ("analytics", "REPLY"), ("cl", "REPLIED"),
+                   ("analytics", "BOUNCE"), ("cl", "BOUNCED"),
+                   # the opt-out (once: the second UNSUBSCRIBE finds the target opted out already)
+                   ("cl", "UNSUBSCRIBED"), ("analytics", "UNSUBSCRIBE"), ("analytics", "UNSUBSCRIBE")]
+    unsub = [p for d, t, p in events(conn, cid) if t == "UNSUBSCRIBED"][0]
+    assert unsub["target_id"] == tid and unsub["previous_status"] == "active" and "UNSUBSCRIBE" in unsub["reason"]
+
+
+def test_the_last_step_exhausts_the_target(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-EXH")
+    camp = create_campaign(conn, new_id("OBX-CMP"), delays=(0,))
+    send(conn, cid, camp, step_id(conn, camp, 1))
+    (ev,) = [p for d, t, p in events(conn, cid, "cl") if t == "EXHAUSTED"]
+    assert ev["previous_status"] == "queued" and ev["target_id"] == target_of(conn, cid)[0]
+
+
+def test_an_operator_opt_out_is_unsubscribed(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-OPT")
+    conn.execute("SELECT outreach.fn_set_outreach_status(%s, 'paused', 'waiting for legal')", (target_of(conn, cid)[0],))
+    assert [t for _d, t, _p in events(conn, cid, "cl") if t != "TIER_CHANGED"] == []
+    conn.execute("SELECT outreach.fn_set_outreach_status(%s, 'opted_out', 'asked by phone')", (target_of(conn, cid)[0],))
+    (ev,) = [p for d, t, p in events(conn, cid, "cl") if t == "UNSUBSCRIBED"]
+    assert ev["previous_status"] == "paused" and ev["reason"] == "asked by phone"
+
+
+def test_a_failed_send_leaves_no_event(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-FAIL")
+    camp = create_campaign(conn, new_id("OBX-CMP"))
+    n = len(events(conn, cid))
+    with pytest.raises(psycopg.Error) as e:
+        with conn.transaction():
+            conn.execute("INSERT INTO outreach.send_log (company_unique_id, campaign_id, channel, gate_audit_id)"
+                         " VALUES (%s, %s, 'EMAIL', gen_random_uuid())", (cid, camp))
+    assert e.value.sqlstate == "OG008"
+    with pytest.raises(RuntimeError):
+        with conn.transaction():
+            send_id = send(conn, cid, camp, step_id(conn, camp, 1))
+            engage(conn, send_id, "REPLY")
+            raise RuntimeError("the provider failed")
+    assert len(events(conn, cid)) == n
+
+
+def test_every_payload_has_exactly_the_keys_of_its_type(conn):
+    keys = payload_keys(conn)
+    seen = {}
+    for d, t, p in conn.execute("SELECT destination, event_type, payload FROM outreach.outbox_events"):
+        assert set(p) == keys[(d, t)], (d, t, p)
+        seen[(d, t)] = True
+    # the module's tests have produced every type but the queued request
+    assert set(keys) - set(seen) <= {("sender", "SEND_REQUESTED")}
+
+
+def test_a_queued_request_is_an_event_with_its_request_row(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-Q")
+    camp = create_campaign(conn, new_id("OBX-CMP"))
+    seq = step_id(conn, camp, 1)
+    audit_id = conn.execute("SELECT audit_id FROM outreach.fn_safety_gate_check(%s, %s, 'corr-q')",
+                            (cid, camp)).fetchone()[0]
+    rid = conn.execute("SELECT outreach.fn_queue_send(%s, %s)", (audit_id, seq)).fetchone()[0]
+    ((d, t, p),) = events(conn, cid, "sender")
+    assert (d, t) == ("sender", "SEND_REQUESTED") and p["mode"] == "queued" and p["request_id"] == rid
+    assert set(p) == payload_keys(conn)[(d, t)]
+    assert conn.execute("SELECT event_id FROM outreach.outbox_events WHERE company_unique_id = %s"
+                        " AND destination = 'sender'", (cid,)).fetchone()[0] == rid
+    assert conn.execute("SELECT status, correlation_id, queued_audit_id FROM outreach.send_requests"
+                        " WHERE request_id = %s", (rid,)).fetchone() == ("pending", "corr-q", audit_id)
+    # the same step again, while it is pending: nothing more
+    audit2 = conn.execute("SELECT audit_id FROM outreach.fn_safety_gate_check(%s, %s, 'corr-q2')",
+                          (cid, camp)).fetchone()[0]
+    assert conn.execute("SELECT outreach.fn_queue_send(%s, %s)", (audit2, seq)).fetchone()[0] is None
+    assert len(events(conn, cid, "sender")) == 1
+    blocked = conn.execute("SELECT audit_id FROM outreach.fn_safety_gate_check(%s, 'NO-SUCH-CAMPAIGN', 'x')",
+                           (cid,)).fetchone()[0]
+    with pytest.raises(psycopg.Error) as e:
+        conn.execute("SELECT outreach.fn_queue_send(%s, %s)", (blocked, seq))
+    assert e.value.sqlstate == "OG008" and "ELIGIBILITY_CHECK_FAILED" in str(e.value)
+
+
+def test_unregistered_company_changes_write_nothing(conn):
+    cid = register_company(conn, prefix="OBX-NOSPINE")
+    conn.execute("SELECT cl.fn_register_company(%s, 'x', 'x.example.com', 'INELIGIBLE')", (cid,))
+    assert events(conn, cid) == []
+
+
+# ------------------------------------------------------------------ every type, in its change's transaction
+def _sent(conn, delays=(0, 3)):
+    """A tier-1 company, a campaign with `delays`, and a committed send of its first step."""
+    cid = make_company(conn, tier=1, prefix="OBX-TX")
+    camp = create_campaign(conn, new_id("OBX-CMP"), delays=delays)
+    return cid, camp, send(conn, cid, camp, step_id(conn, camp, 1))
+
+
+def _engagement(kind):
+    def change(conn):
+        cid, _camp, send_id = _sent(conn)
+        return cid, lambda: engage(conn, send_id, kind)
+    return change
+
+
+def _queue(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-TX")
+    camp = create_campaign(conn, new_id("OBX-CMP"))
+    audit_id = conn.execute("SELECT audit_id FROM outreach.fn_safety_gate_check(%s, %s, 'tx')", (cid, camp)).fetchone()[0]
+    return cid, lambda: conn.execute("SELECT outreach.fn_queue_send(%s, %s)", (audit_id, step_id(conn, camp, 1)))
+
+
+def _last_step_send(conn):
+    cid = make_company(conn, tier=1, prefix="OBX-TX")
+    camp = create_campaign(conn, new_id("OBX-CMP"), delays=(0,))
+    return cid, lambda: send(conn, cid, camp, step_id(conn, camp, 1))
+
+
+def _tier_one(action):
+    def change(conn):
+        cid = make_company(conn, tier=1, prefix="OBX-TX")
+        return cid, lambda: action(conn, cid)
+    return change
+
+
+#: change -> (its setup, returning (company, the change), the events it writes)
+CHANGES = {
+    "hub status": (_tier_one(lambda c, cid: c.execute(
+        "SELECT outreach.fn_set_hub_status(%s, 'dol-filings', 'FAIL', 'no filing')", (cid,))),
+        {("cl", "TIER_CHANGED")}),
+    "override": (_tier_one(lambda c, cid: override(c, cid, "FORCE_TIER", 0)), {("cl", "TIER_CHANGED")}),
+    "cl eligibility": (_tier_one(lambda c, cid: c.execute(
+        "SELECT cl.fn_register_company(%s, 'Renamed', 'renamed.example.com', 'INELIGIBLE')", (cid,))),
+        {("cl", "TIER_CHANGED")}),
+    "operator opt-out": (_tier_one(lambda c, cid: c.execute(
+        "SELECT outreach.fn_set_outreach_status(%s, 'opted_out', 'asked by phone')", (target_of(c, cid)[0],))),
+        {("cl", "UNSUBSCRIBED")}),
+    "send of the last step": (_last_step_send,
+                              {("sender", "SEND_REQUESTED"), ("analytics", "SEND"), ("cl", "EXHAUSTED")}),
+    "queued request": (_queue, {("sender", "SEND_REQUESTED")}),
+    "OPEN": (_engagement("OPEN"), {("analytics", "OPEN")}),
+    "CLICK": (_engagement("CLICK"), {("analytics", "CLICK")}),
+    "REPLY": (_engagement("REPLY"), {("analytics", "REPLY"), ("cl", "REPLIED")}),
+    "BOUNCE": (_engagement("BOUNCE"), {("analytics", "BOUNCE"), ("cl", "BOUNCED")}),
+    "UNSUBSCRIBE": (_engagement("UNSUBSCRIBE"), {("analytics", "UNSUBSCRIBE"), ("cl", "UNSUBSCRIBED")}),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_each_change_writes_its_events_in_its_own_transaction_and_a_rollback_none(conn, change):
+    setup, expected = CHANGES[change]
+    cid, do = setup(conn)
+    n = len(events(conn, cid))
+    with pytest.raises(RuntimeError):
+        with conn.transaction():
+            do()
+            assert {(d, t) for d, t, _p in events(conn, cid)[n:]} == expected
+            raise RuntimeError("roll back")
+    assert len(events(conn, cid)) == n
+    do()                                                  # committed: the same events, for good
+    assert {(d, t) for d, t, _p in events(conn, cid)[n:]} == expected
+
+
+def test_the_changes_above_cover_every_event_type(conn):
+    covered = set().union(*(expected for _setup, expected in CHANGES.values()))
+    assert covered == set(payload_keys(conn))
+
+
+# ------------------------------------------------------------------ NOTIFY
+def test_one_notification_per_destination_at_commit_none_on_rollback(conn, new_conn):
+    listener = new_conn()
+    listener.execute("LISTEN outreach_outbox_cl")
+    listener.execute("LISTEN outreach_outbox_analytics")
+    ids = [make_company(conn, tier=2, prefix="OBX-NTF", set_statuses=False) for _ in range(3)]
+    list(listener.notifies(timeout=0.5))                      # what building them announced
+    with pytest.raises(RuntimeError):
+        with conn.transaction():
+            conn.execute("SELECT outreach.fn_evaluate_hub_statuses()")
+            raise RuntimeError("roll back")
+    assert list(listener.notifies(timeout=0.5)) == []
+    conn.execute("SELECT outreach.fn_evaluate_hub_statuses()")   # several statements, three companies
+    got = [n.channel for n in listener.notifies(timeout=1.0)]
+    assert got == ["outreach_outbox_cl"]
+    assert all(len(tiers(conn, c)) == 2 for c in ids)
