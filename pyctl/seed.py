@@ -569,6 +569,16 @@ def _evaluate_hub_statuses(run: _Run, parts: int) -> None:
     r.figures["hub_statuses_promoted"] = sum(promoted)
 
 
+def _rebuild_eligibility(conn, run: _Run) -> None:
+    """The maintained eligibility rows (outreach.company_eligibility) of every
+    company, set-based, once: in bulk mode the input tables' triggers (ENABLE
+    ORIGIN) did not fire during the load and the evaluation. Before the gate
+    checks, which read them."""
+    n = conn.execute("SELECT outreach.fn_rebuild_company_eligibility()").fetchone()[0]
+    _analyze(conn, ["outreach.company_eligibility"])
+    run.result.figures["eligibility_rows_rebuilt"] = n
+
+
 def _escalate_parked_errors(conn, run: _Run) -> None:
     """The parked errors' escalation levels, as the governance job sets them."""
     n = conn.execute("SELECT coalesce(sum(affected), 0) FROM shq.fn_escalate_stale_parked_errors()").fetchone()[0]
@@ -771,6 +781,9 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
                 phase("foreign keys and vacuum, loaded tables", check.join)
             phase("hub statuses (by company range)", lambda: _evaluate_hub_statuses(
                 run, min(workers, EVALUATE_SESSIONS, max(1, companies // EVALUATE_MIN_RANGE))))
+            if bulk:
+                phase("maintained eligibility rows (fn_rebuild_company_eligibility)",
+                      lambda: _rebuild_eligibility(conn, run))
             check = background(lambda c: check_foreign_keys(c, WRITTEN_AFTER_LOAD))
             phase("escalation of parked errors (fn_escalate_stale_parked_errors)",
                   lambda: _escalate_parked_errors(conn, run))
