@@ -5,6 +5,9 @@ RETURNS SETOF outreach.company_eligibility
 LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
+-- planned once per session: planning the from-scratch joins costs more than
+-- running them for a few companies (each is a handful of index probes)
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     IF p_company_unique_ids IS NULL THEN

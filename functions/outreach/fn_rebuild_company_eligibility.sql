@@ -5,6 +5,9 @@ RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- planned once per session: planning the from-scratch joins costs more than
+-- running them for a few companies (each is a handful of index probes)
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');

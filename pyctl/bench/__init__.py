@@ -44,7 +44,7 @@ from pyctl.resources import SQL_ROOT
 
 #: modules under pyctl/bench/ that register benchmarks; a listed module whose
 #: file does not exist (yet) is skipped
-BENCH_MODULES = ["foundation", "hubs", "gate", "bit", "governance", "operations", "campaign", "tamper", "scan", "metrics"]
+BENCH_MODULES = ["foundation", "hubs", "gate", "bit", "governance", "operations", "campaign", "tamper", "scan", "metrics", "eligibility"]
 
 RESULT_KEYS = ("figure", "floor", "ratio", "unit", "ok", "note")
 
