@@ -281,7 +281,7 @@ def test_bulk_statement_fires_the_maintenance_once(conn):
         conn.execute("SET LOCAL track_functions = 'all'")
         conn.execute("UPDATE people.company_slot SET is_filled = false WHERE company_unique_id = ANY(%s)", (cids,))
         calls = conn.execute("SELECT pg_stat_get_xact_function_calls("
-                             "'outreach.fn_rebuild_company_eligibility'::regproc)").fetchone()[0]
+                             "'outreach._maintain_company_eligibility'::regproc)").fetchone()[0]
     assert calls == 1
     assert [r[0] for r in conn.execute(
         "SELECT company_unique_id FROM outreach.company_eligibility WHERE company_unique_id = ANY(%s)"
@@ -306,3 +306,42 @@ def test_verify_names_each_drifted_company_and_migrate_repairs_it(conn, dsn):
     assert "optional_passed=2 (from scratch 1)" in check["failures"][0]["problem"]
     assert migrate(dsn).eligibility_rebuilt == 1
     assert verify(dsn, skip=only)["checks"]["eligibility"]["ok"] is True
+
+
+@pytest.mark.parametrize("source", ["hubs", "people"])
+def test_two_writers_of_one_input_of_one_company_both_count(conn, new_conn, source):
+    """Two rows of the same input table, one company, two transactions: the
+    column both feed counts both (the later writer recomputes after the
+    earlier one's commit)."""
+    if source == "hubs":
+        cid = make_company(conn, 2, set_statuses=False)
+        for hub in ("company-target", "dol-filings", "people-intelligence", "talent-flow"):
+            conn.execute("SELECT outreach.fn_set_hub_status(%s, %s, 'PASS', 'test')", (cid, hub))
+        writes = [("SELECT outreach.fn_set_hub_status(%s, 'blog-content', 'PASS', 'test')", (cid,)),
+                  ("SELECT outreach.fn_set_hub_status(%s, 'bit-engine', 'PASS', 'test')", (cid,))]
+        column, expected = "optional_passed", 2
+    else:
+        cid = make_company(conn, 2)
+        tid, _oid = target_of(conn, cid)
+        conn.execute("INSERT INTO people.company_slot (target_id, outreach_id, company_unique_id, slot_type)"
+                     " SELECT target_id, outreach_id, company_unique_id, 'CFO' FROM outreach.company_target"
+                     " WHERE target_id = %s", (tid,))
+        # one fills the empty slot, the other seats a verified person in it
+        writes = [("UPDATE people.company_slot SET is_filled = true WHERE target_id = %s AND slot_type = 'CFO'",
+                   (tid,)),
+                  ("INSERT INTO people.people_master (slot_id, target_id, outreach_id, company_unique_id, full_name,"
+                   " email, email_verified) SELECT slot_id, target_id, outreach_id, company_unique_id, 'Cy',"
+                   " 'cy@example.com', true FROM people.company_slot WHERE target_id = %s AND slot_type = 'CFO'",
+                   (tid,))]
+        column, expected = "has_campaign_ready_person", True
+    a, b = new_conn(autocommit=False), new_conn(autocommit=False)
+    a.execute(*writes[0])
+    pid_b = b.execute("SELECT pg_backend_pid()").fetchone()[0]
+    t, out = in_thread(lambda: (b.execute(*writes[1]), b.commit()))
+    assert waits_on_lock(conn, pid_b)
+    a.commit()
+    t.join(30)
+    assert "error" not in out, out.get("error")
+    assert conn.execute(f"SELECT {column} FROM outreach.company_eligibility WHERE company_unique_id = %s",
+                        (cid,)).fetchone()[0] == expected
+    assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []

@@ -13,10 +13,10 @@ BEGIN
     -- may write an input keeps the row, through its sanctioned writer.
     SELECT array_agg(DISTINCT n.company_unique_id) INTO v_ids FROM new_rows n;
     IF v_ids IS NOT NULL THEN
-        PERFORM outreach.fn_rebuild_company_eligibility(v_ids);
+        PERFORM outreach._maintain_company_eligibility(v_ids, TG_RELID::regclass);
     END IF;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_company_eligibility__after_insert() IS
-    'Trigger (statement-level AFTER INSERT on the input tables of outreach.company_eligibility, NEW TABLE AS new_rows): rebuilds the maintained eligibility rows of exactly the companies whose rows the statement inserted, in one call of outreach.fn_rebuild_company_eligibility.';
+    'Trigger (statement-level AFTER INSERT on the input tables of outreach.company_eligibility, NEW TABLE AS new_rows): rebuilds the maintained eligibility rows of exactly the companies whose rows the statement inserted, in one call of outreach._maintain_company_eligibility.';

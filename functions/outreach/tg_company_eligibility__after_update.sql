@@ -15,10 +15,10 @@ BEGIN
     SELECT array_agg(DISTINCT x.company_unique_id) INTO v_ids
       FROM (SELECT n.company_unique_id FROM new_rows n UNION ALL SELECT o.company_unique_id FROM old_rows o) x;
     IF v_ids IS NOT NULL THEN
-        PERFORM outreach.fn_rebuild_company_eligibility(v_ids);
+        PERFORM outreach._maintain_company_eligibility(v_ids, TG_RELID::regclass);
     END IF;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_company_eligibility__after_update() IS
-    'Trigger (statement-level AFTER UPDATE on the input tables of outreach.company_eligibility, OLD TABLE AS old_rows NEW TABLE AS new_rows): rebuilds the maintained eligibility rows of exactly the companies whose rows the statement updated, in one call of outreach.fn_rebuild_company_eligibility.';
+    'Trigger (statement-level AFTER UPDATE on the input tables of outreach.company_eligibility, OLD TABLE AS old_rows NEW TABLE AS new_rows): rebuilds the maintained eligibility rows of exactly the companies whose rows the statement updated, in one call of outreach._maintain_company_eligibility.';
