@@ -93,10 +93,10 @@ def _result(m: dict, what: str, budget: float | None = SINGLE_ROW_MAX_RATIO) -> 
 
 @benchmark("eligibility_hub_status", f"≤ {SINGLE_ROW_MAX_RATIO:g} × without maintenance")
 def bench_hub_status(ctx):
-    """fn_set_hub_status of one optional hub, flipping PASS / IN_PROGRESS."""
+    """fn_set_hub_status of a required hub, flipping BLOCKED / IN_PROGRESS (no DONE check needed)."""
     def writes(conn, n, count, r, maintained):
-        status = "PASS" if (2 * r + maintained) % 2 == 0 else "IN_PROGRESS"
-        return [("SELECT outreach.fn_set_hub_status(%s, 'blog-content', %s, 'bench')", (cid, status))
+        status = "BLOCKED" if (2 * r + maintained) % 2 == 0 else "IN_PROGRESS"
+        return [("SELECT outreach.fn_set_hub_status(%s, 'dol-filings', %s, 'bench')", (cid, status))
                 for cid in _companies(ctx, n, count, 2 * r + maintained)]
     return _result(_measure(ctx, writes), "fn_set_hub_status")
 
