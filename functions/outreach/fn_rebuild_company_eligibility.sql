@@ -8,6 +8,9 @@ SET search_path = pg_catalog, pg_temp
 -- planned once per session: planning the from-scratch joins costs more than
 -- running them for a few companies (each is a handful of index probes)
 SET plan_cache_mode = force_generic_plan
+-- everything: hash joins of every input, no spill to disk, no JIT compile
+SET work_mem = '128MB'
+SET jit = off
 AS $$
 DECLARE
     v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');
@@ -33,6 +36,14 @@ BEGIN
     IF v_ids IS NULL THEN
         -- everything: excludes every other writer of the table (readers never wait)
         LOCK TABLE outreach.company_eligibility IN SHARE ROW EXCLUSIVE MODE;
+        IF NOT EXISTS (SELECT 1 FROM outreach.company_eligibility) THEN
+            -- the first fill (a new or freshly loaded database): no row to compare
+            INSERT INTO outreach.company_eligibility
+            SELECT s.* FROM outreach.fn_company_eligibility_from_scratch(NULL) s;
+            GET DIAGNOSTICS v_changed = ROW_COUNT;
+            PERFORM shq.fn_sanction(v_prev_sanction);
+            RETURN v_changed;
+        END IF;
         WITH s AS MATERIALIZED (SELECT * FROM outreach.fn_company_eligibility_from_scratch(NULL)),
         upd AS (
             UPDATE outreach.company_eligibility e
