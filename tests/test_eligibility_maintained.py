@@ -345,3 +345,13 @@ def test_two_writers_of_one_input_of_one_company_both_count(conn, new_conn, sour
     assert conn.execute(f"SELECT {column} FROM outreach.company_eligibility WHERE company_unique_id = %s",
                         (cid,)).fetchone()[0] == expected
     assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
+
+
+def test_truncate_of_an_input_rebuilds_every_row(conn):
+    cid = make_company(conn, 3)
+    with conn.transaction():
+        conn.execute("TRUNCATE people.people_master")
+        assert _row(conn, cid)[3] is False
+        assert conn.execute(DRIFT_SQL).fetchall() == []
+        raise psycopg.Rollback()
+    assert _row(conn, cid)[3] is True
