@@ -569,14 +569,14 @@ def _evaluate_hub_statuses(run: _Run, parts: int) -> None:
     r.figures["hub_statuses_promoted"] = sum(promoted)
 
 
-def _rebuild_eligibility(conn, run: _Run) -> None:
+def _rebuild_eligibility(conn) -> None:
     """The maintained eligibility rows (outreach.company_eligibility) of every
     company, set-based, once: in bulk mode the input tables' triggers (ENABLE
     ORIGIN) did not fire during the load and the evaluation. Before the gate
-    checks, which read them."""
-    n = conn.execute("SELECT outreach.fn_rebuild_company_eligibility()").fetchone()[0]
+    checks, which read them. (Not a figure: the data, not the mode, is what
+    the figures describe.)"""
+    conn.execute("SELECT outreach.fn_rebuild_company_eligibility()")
     _analyze(conn, ["outreach.company_eligibility"])
-    run.result.figures["eligibility_rows_rebuilt"] = n
 
 
 def _escalate_parked_errors(conn, run: _Run) -> None:
@@ -783,7 +783,7 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
                 run, min(workers, EVALUATE_SESSIONS, max(1, companies // EVALUATE_MIN_RANGE))))
             if bulk:
                 phase("maintained eligibility rows (fn_rebuild_company_eligibility)",
-                      lambda: _rebuild_eligibility(conn, run))
+                      lambda: _rebuild_eligibility(conn))
             check = background(lambda c: check_foreign_keys(c, WRITTEN_AFTER_LOAD))
             phase("escalation of parked errors (fn_escalate_stale_parked_errors)",
                   lambda: _escalate_parked_errors(conn, run))
