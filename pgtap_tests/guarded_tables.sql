@@ -22,8 +22,8 @@ SELECT set_eq($$SELECT g.table_name::text || ':' || g.id_column FROM shq.guarded
               'sealed: the six append-only tables of the contract and the outbox, each with the identity that orders its seals');
 SELECT set_eq($$SELECT * FROM pg_temp.registered('sovereign')$$,
               ARRAY['outreach.company_hub_status', 'outreach.manual_overrides', 'outreach.hub_registry',
-                    'outreach.bit_scores', 'shq.guarded_tables'],
-              'sovereign: the four tables of the contract, and the registry itself');
+                    'outreach.bit_scores', 'shq.guarded_tables', 'outreach.company_eligibility'],
+              'sovereign: the four tables of the contract, the registry itself and the maintained eligibility row');
 SELECT set_eq($$SELECT * FROM pg_temp.registered('attachment')$$,
               ARRAY['outreach.people', 'people.company_slot', 'people.people_master', 'outreach.dol',
                     'outreach.dol_filings', 'outreach.blog', 'outreach.blog_signals', 'outreach.talent_flow'],

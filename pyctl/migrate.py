@@ -24,7 +24,9 @@ One run, on one connection, in one transaction:
      pinned to pg_catalog, pg_temp: drops the manifest's views (reverse
      order, no CASCADE), executes every manifest file in order;
   7. gives every project object to outreach_owner and revokes everything
-     from PUBLIC; then COMMIT.
+     from PUBLIC;
+  8. rebuilds the maintained eligibility rows (outreach.company_eligibility:
+     filled on the first run, drift repaired later); then COMMIT.
 Nothing is session state (no session lock, no `options` startup parameter,
 no plain SET, no prepared statement), so it also runs through a
 transaction-mode pooler such as pgbouncer. Re-running changes nothing. Any
@@ -83,6 +85,8 @@ class MigrateResult:
     #: what a superuser must still run, one SQL statement each (see superuser_statements)
     superuser_statements: list[str] = field(default_factory=list)
     superuser: bool = True
+    #: rows of outreach.company_eligibility the run rebuilt (filled the first time; 0 when nothing drifted)
+    eligibility_rebuilt: int = 0
     seconds: float = 0.0
 
 
@@ -237,6 +241,16 @@ def _record_applied(cur, schema: str, migration) -> None:
                         " hostname, comment, created_at_utc) VALUES (%s, %s, %s, 'apply', %s, %s, %s, %s)").format(s),
                 (str(uuid.uuid1()), migration.hash, migration.id, getpass.getuser(), socket.getfqdn(),
                  "pyctl migrate", now), prepare=False)
+
+
+# ------------------------------------------------------------------ the maintained eligibility row
+def rebuild_eligibility(cur) -> int:
+    """Make outreach.company_eligibility equal to its from-scratch computation
+    (the first run fills it; a later one repairs any drift, e.g. after a
+    data-only restore or a hub registry change); the rows changed. Runs after
+    the ownership pass: the rebuild is the table's sanctioned writer only as
+    outreach_owner."""
+    return cur.execute("SELECT outreach.fn_rebuild_company_eligibility()", prepare=False).fetchone()[0]
 
 
 # ------------------------------------------------------------------ ownership and PUBLIC
@@ -556,6 +570,8 @@ def migrate(dsn: str, root: Path | str = SQL_ROOT, echo: Callable[[str], None] |
                 if not result.superuser:
                     cur.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER_ROLE)), prepare=False)
                 revoke_public_pass(cur)
+                where[0] = "rebuilding outreach.company_eligibility"
+                result.eligibility_rebuilt = rebuild_eligibility(cur)
                 if not result.superuser:
                     where[0] = "revoking what this run granted"
                     _end_owner(cur, revokes)

@@ -569,6 +569,16 @@ def _evaluate_hub_statuses(run: _Run, parts: int) -> None:
     r.figures["hub_statuses_promoted"] = sum(promoted)
 
 
+def _rebuild_eligibility(conn) -> None:
+    """The maintained eligibility rows (outreach.company_eligibility) of every
+    company, set-based, once: in bulk mode the input tables' triggers (ENABLE
+    ORIGIN) did not fire during the load and the evaluation. Before the gate
+    checks, which read them. (Not a figure: the data, not the mode, is what
+    the figures describe.)"""
+    conn.execute("SELECT outreach.fn_rebuild_company_eligibility()")
+    _analyze(conn, ["outreach.company_eligibility"])
+
+
 def _escalate_parked_errors(conn, run: _Run) -> None:
     """The parked errors' escalation levels, as the governance job sets them."""
     n = conn.execute("SELECT coalesce(sum(affected), 0) FROM shq.fn_escalate_stale_parked_errors()").fetchone()[0]
@@ -781,6 +791,9 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
                 phase("foreign keys and vacuum, loaded tables", check.join)
             phase("hub statuses (by company range)", lambda: _evaluate_hub_statuses(
                 run, min(workers, EVALUATE_SESSIONS, max(1, companies // EVALUATE_MIN_RANGE))))
+            if bulk:
+                phase("maintained eligibility rows (fn_rebuild_company_eligibility)",
+                      lambda: _rebuild_eligibility(conn))
             check = background(lambda c: check_foreign_keys(c, WRITTEN_AFTER_LOAD))
             phase("escalation of parked errors (fn_escalate_stale_parked_errors)",
                   lambda: _escalate_parked_errors(conn, run))
@@ -848,7 +861,7 @@ SELECT count(outreach.set_marketing_override(%(prefix)s || lpad(k::text, 8, '0')
   FROM generate_series(1, %(companies)s::int8) AS k
  CROSS JOIN LATERAL (VALUES ('FORCE_TIER', 1, NULL::timestamptz, k %% 100 = 3),
                             ('BLOCK_EMAIL', NULL, now() + interval '1 day', k %% 200 = 7),
-                            ('BLOCK_OUTREACH', NULL, now() + interval '1 second', k %% 200 = 11),
+                            ('BLOCK_OUTREACH', NULL, clock_timestamp() + interval '1 second', k %% 200 = 11),
                             ('BLOCK_PHONE', NULL, NULL, k %% 200 = 13)) AS v(otype, cap, expires_at, pick)
  WHERE v.pick"""
 BENCH_OVERRIDES_REMOVED_SQL = """
@@ -866,7 +879,9 @@ def add_overrides(conn, seed: int, companies: int) -> int:
     params = {"prefix": prefix(seed), "companies": companies, "actor": BENCH_ACTOR}
     n = conn.execute(BENCH_OVERRIDES_SQL, params).fetchone()[0]
     conn.execute(BENCH_OVERRIDES_REMOVED_SQL, params)
-    # until the short ones are past their expiry (at most a second)
+    # until the short ones are past their expiry (each expires a second after
+    # it was set: clock_timestamp, since setting them all can take longer than
+    # a second, and set_marketing_override refuses an expiry in the past)
     conn.execute("SELECT pg_sleep(extract(epoch FROM max(expires_at) - clock_timestamp()))"
                  "  FROM outreach.manual_overrides WHERE expires_at < now() + interval '1 minute'")
     return n

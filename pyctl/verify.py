@@ -31,6 +31,10 @@ What it does (every check is listed in the report, `--report FILE`):
                   superuser only); always on a connection of its own that is
                   closed right after (plpgsql_check 2.3 can leave the PL/pgSQL
                   function cache of its session broken: XX000)
+  eligibility     (--audit) outreach.fn_company_eligibility_drift() returns no row:
+                  every company's maintained eligibility row equals the
+                  from-scratch one (each one that differs is named; `pyctl
+                  migrate` rebuilds them); this one reads every company
   audit_seals     (--audit) shq.fn_verify_audit_seals() reports only 'OK';
                   this one reads every sealed row, so it grows with the data
 
@@ -38,7 +42,7 @@ Every live check runs in its own READ ONLY transaction with a lock_timeout:
 catalog reads only (the AccessShareLocks that pg_get_viewdef and friends take
 on the objects they describe), no row read from a project table (but yoyo's
 migration list, the static registry of guarded tables and, with --audit, the
-sealed tables). A login that is neither a superuser nor a member of
+sealed tables and the maintained eligibility rows and their inputs). A login that is neither a superuser nor a member of
 outreach_owner (the managed deployer) reads that registry as the owner: the
 transaction grants it the membership, sets the role, turns read only, and is
 rolled back, as plpgsql_check's is.
@@ -87,7 +91,10 @@ EXTENSIONS = {"pgtap": "pgtap", "plpgsql_check": "plpgsql_check"}
 EXTENSION_PACKAGES = {"pgtap": "postgresql-15-pgtap", "plpgsql_check": "postgresql-15-plpgsql-check"}
 
 #: the checks, in the order they run (audit_seals only with audit=True), and what each is
-CHECKS = ("drift", "security", "mutation_guard", "grants", "pgtap", "plpgsql_check", "audit_seals")
+CHECKS = ("drift", "security", "mutation_guard", "grants", "eligibility", "pgtap", "plpgsql_check", "audit_seals")
+#: the checks that read every row of some project tables, so their time grows
+#: with the data: only with audit=True (`--audit`)
+READS_EVERY_ROW = ("eligibility", "audit_seals")
 CHECK_DESCRIPTIONS = {
     "drift": "live project objects (tables, columns, constraints, indexes, triggers and their enabled state, "
              "views, routines, types, owners, grants, applied migrations) equal those of a scratch database "
@@ -99,6 +106,8 @@ CHECK_DESCRIPTIONS = {
     "grants": "the grants audit (pyctl.grants_audit): owner members, pg_write_all_data, "
               "session_replication_role, schema CREATE, rules and guard triggers on protected tables, the DDL "
               "guard (warning), CREATEROLE logins (info)",
+    "eligibility": "every company's maintained eligibility row (outreach.company_eligibility) equals its "
+                   "from-scratch computation (outreach.fn_company_eligibility_drift(); reads every company)",
     "pgtap": "the behavioural pgTAP suite (pgtap_tests/*.sql) in the scratch database",
     "plpgsql_check": "plpgsql_check over every PL/pgSQL function",
     "audit_seals": "shq.fn_verify_audit_seals(): every seal recomputed (reads every sealed row)",
@@ -399,6 +408,36 @@ def check_audit_seals(conn: psycopg.Connection) -> dict:
 
 
 
+# ------------------------------------------------------------------ the maintained eligibility row
+#: at most this many drifted companies are listed one by one (the count is always given)
+ELIGIBILITY_LISTED = 100
+
+
+def check_eligibility(conn: psycopg.Connection) -> dict:
+    """outreach.fn_company_eligibility_drift() (when it exists): no company's
+    maintained eligibility row differs from the from-scratch computation."""
+    check = _check("eligibility")
+    if conn.execute("SELECT pg_catalog.to_regprocedure('outreach.fn_company_eligibility_drift(text[])') IS NULL",
+                    prepare=False).fetchone()[0]:
+        check["info"]["skipped"] = "outreach.fn_company_eligibility_drift() does not exist (run pyctl migrate)"
+        return check
+    with conn.cursor(row_factory=dict_row) as cur:
+        drifted = cur.execute("SELECT company_unique_id, maintained, from_scratch"
+                              "  FROM outreach.fn_company_eligibility_drift()", prepare=False).fetchall()
+        companies = cur.execute("SELECT count(*) AS n FROM outreach.company_eligibility",
+                                prepare=False).fetchone()["n"]
+    for r in drifted[:ELIGIBILITY_LISTED]:
+        m, s = r["maintained"], r["from_scratch"]
+        if m is None or s is None:
+            problem = "no maintained row" if m is None else "maintained row of a company not in the spine"
+        else:
+            problem = "maintained " + ", ".join(f"{k}={m[k]!r} (from scratch {s[k]!r})" for k in s if m.get(k) != s[k])
+        _fail(check, r["company_unique_id"], f"{problem}; pyctl migrate rebuilds it",
+              maintained=m, from_scratch=s)
+    check["info"].update(companies=companies, drifted=len(drifted))
+    return check
+
+
 # ------------------------------------------------------------------ the reference database
 def _login(conn: psycopg.Connection) -> dict:
     with conn.cursor(row_factory=dict_row) as cur:
@@ -511,7 +550,7 @@ def verify(dsn: str, root: Path | str = SQL_ROOT, audit: bool = False,
     t0 = time.perf_counter()
     report = {"ok": True, "dsn": redact(dsn), "started_at": datetime.now(timezone.utc).isoformat(),
               "checks": {}, "skipped": [], "server": {}, "every_check": dict(CHECK_DESCRIPTIONS)}
-    wanted = [c for c in CHECKS if c not in skip and (audit or c != "audit_seals")]
+    wanted = [c for c in CHECKS if c not in skip and (audit or c not in READS_EVERY_ROW)]
     report["skipped"] = [c for c in CHECKS if c in skip]
     with connect(dsn, autocommit=True, application_name="pyctl verify", prepare_threshold=None) as conn:
         if behind_pooler(conn):
@@ -562,6 +601,7 @@ def verify(dsn: str, root: Path | str = SQL_ROOT, audit: bool = False,
         # these two read the registry of guarded tables (schema shq)
         run("mutation_guard", lambda: _read_only_as_owner(conn, check_mutation_guard))
         run("grants", lambda: _check_grants(conn))
+        run("eligibility", lambda: _read_only_as_owner(conn, check_eligibility))
 
         # the reference: a scratch database migrated from the sources
         scratch = reference = reference_error = None
@@ -690,6 +730,9 @@ def summary_lines(report: dict) -> list[str]:
             what = f"{len(info.get('checks', []))} audits"
         elif name == "audit_seals":
             what = info.get("skipped") or f"{info.get('rows', 0)} seals"
+        elif name == "eligibility":
+            what = info.get("skipped") or (f"{info.get('companies', 0)} maintained rows,"
+                                           f" {info.get('drifted', 0)} differ from scratch")
         else:
             what = ""
         state = {"ok": "ok  ", "failed": "FAIL", "not run": "WARN"}.get(check.get("status"), "ok  ")

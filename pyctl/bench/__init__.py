@@ -52,7 +52,7 @@ from pyctl.resources import SQL_ROOT
 #: modules under pyctl/bench/ that register benchmarks; a listed module whose
 #: file does not exist (yet) is skipped
 BENCH_MODULES = ["foundation", "hubs", "gate", "bit", "governance", "operations", "campaign", "tamper", "scan", "metrics",
-                 "outbox"]
+                 "outbox", "eligibility"]
 
 RESULT_KEYS = ("figure", "floor", "ratio", "unit", "ok", "note")
 

@@ -26,7 +26,7 @@ from pyctl.bench import benchmark, ratio
 from pyctl.bench.hubs import execution_ms
 from pyctl.seed import DEFAULT_SEED, campaign_history
 
-PLAN_MAX_RATIO = 1.5
+PLAN_MAX_RATIO = 1.1
 RUNS = 3
 LIMIT = 10_000
 CAMPAIGN = "BENCH-CMP"

@@ -14,7 +14,7 @@ import random
 from pyctl.bench import benchmark, ratio
 from pyctl.seed import DEFAULT_SEED, campaign_ids, company_id
 
-GATE_MIN_RATIO = 0.5
+GATE_MIN_RATIO = 0.8
 CLIENTS = 4
 CAMPAIGN = campaign_ids(DEFAULT_SEED)[0]
 #: the correlation ids of the bench's own checks start with this

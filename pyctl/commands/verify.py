@@ -16,7 +16,8 @@ from pyctl.resources import SQL_ROOT
               default=Path("verify-report.json"), show_default=True,
               help="where to write the JSON report (every check, what it found, what verify did to the server)")
 @click.option("--audit", is_flag=True, help="also verify the audit seals (shq.fn_verify_audit_seals(); reads "
-                                            "every sealed row)")
+                                            "every sealed row) and the maintained eligibility rows "
+                                            "(outreach.fn_company_eligibility_drift(); reads every company)")
 @click.option("--skip", multiple=True, type=click.Choice(CHECKS), metavar="CHECK",
               help=f"leave out a check (repeatable): {', '.join(CHECKS)}")
 @click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=SQL_ROOT,

@@ -1,0 +1,82 @@
+-- outreach._maintain_company_eligibility: after a write to one input table, bring the maintained
+-- eligibility rows of the given companies up to date: only the columns that table feeds (docs/maintained-eligibility.md).
+CREATE OR REPLACE FUNCTION outreach._maintain_company_eligibility(p_company_unique_ids text[], p_input regclass)
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+-- planned once per session (see fn_rebuild_company_eligibility)
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+    v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');
+    v_changed integer := 0;
+BEGIN
+    IF p_company_unique_ids IS NULL OR cardinality(p_company_unique_ids) = 0 THEN
+        RETURN 0;
+    END IF;
+    IF p_input IS NULL OR p_input NOT IN ('outreach.company_hub_status'::regclass, 'people.company_slot'::regclass,
+                                          'people.people_master'::regclass, 'cl.company_identity'::regclass,
+                                          'outreach.company_target'::regclass, 'outreach.bit_scores'::regclass) THEN
+        -- the spine (a company arrives or leaves), or anything else: whole rows
+        RETURN outreach.fn_rebuild_company_eligibility(p_company_unique_ids);
+    END IF;
+    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+    -- Lock first, read after: see fn_rebuild_company_eligibility. The columns
+    -- come from the from-scratch view itself (its one definition of each),
+    -- selected so that the planner drops the joins they do not need.
+    PERFORM 1 FROM outreach.company_eligibility e
+      WHERE e.company_unique_id = ANY (p_company_unique_ids)
+      ORDER BY e.company_unique_id
+        FOR NO KEY UPDATE;
+    IF p_input = 'outreach.company_hub_status'::regclass THEN
+        UPDATE outreach.company_eligibility e
+           SET required_passed = s.required_passed, optional_passed = s.optional_passed,
+               required_failed = s.required_failed
+          FROM unnest(p_company_unique_ids) AS u(id)
+         CROSS JOIN LATERAL (SELECT v.required_passed, v.optional_passed, v.required_failed
+                               FROM outreach._company_eligibility_from_scratch v
+                              WHERE v.company_unique_id = u.id OFFSET 0) s
+         WHERE e.company_unique_id = u.id
+           AND (e.required_passed, e.optional_passed, e.required_failed)
+               IS DISTINCT FROM (s.required_passed, s.optional_passed, s.required_failed);
+    ELSIF p_input IN ('people.company_slot'::regclass, 'people.people_master'::regclass) THEN
+        UPDATE outreach.company_eligibility e
+           SET has_campaign_ready_person = s.has_campaign_ready_person
+          FROM unnest(p_company_unique_ids) AS u(id)
+         CROSS JOIN LATERAL (SELECT v.has_campaign_ready_person FROM outreach._company_eligibility_from_scratch v
+                              WHERE v.company_unique_id = u.id OFFSET 0) s
+         WHERE e.company_unique_id = u.id
+           AND e.has_campaign_ready_person IS DISTINCT FROM s.has_campaign_ready_person;
+    ELSIF p_input = 'cl.company_identity'::regclass THEN
+        UPDATE outreach.company_eligibility e
+           SET eligibility_status = s.eligibility_status
+          FROM unnest(p_company_unique_ids) AS u(id)
+         CROSS JOIN LATERAL (SELECT v.eligibility_status FROM outreach._company_eligibility_from_scratch v
+                              WHERE v.company_unique_id = u.id OFFSET 0) s
+         WHERE e.company_unique_id = u.id
+           AND e.eligibility_status IS DISTINCT FROM s.eligibility_status;
+    ELSIF p_input = 'outreach.company_target'::regclass THEN
+        UPDATE outreach.company_eligibility e
+           SET outreach_status = s.outreach_status
+          FROM unnest(p_company_unique_ids) AS u(id)
+         CROSS JOIN LATERAL (SELECT v.outreach_status FROM outreach._company_eligibility_from_scratch v
+                              WHERE v.company_unique_id = u.id OFFSET 0) s
+         WHERE e.company_unique_id = u.id
+           AND e.outreach_status IS DISTINCT FROM s.outreach_status;
+    ELSE  -- outreach.bit_scores (a row inserted or deleted; an UPDATE copies, see its trigger)
+        UPDATE outreach.company_eligibility e
+           SET bit_score = s.bit_score, score_tier = s.score_tier
+          FROM unnest(p_company_unique_ids) AS u(id)
+         CROSS JOIN LATERAL (SELECT v.bit_score, v.score_tier FROM outreach._company_eligibility_from_scratch v
+                              WHERE v.company_unique_id = u.id OFFSET 0) s
+         WHERE e.company_unique_id = u.id
+           AND (e.bit_score, e.score_tier) IS DISTINCT FROM (s.bit_score, s.score_tier);
+    END IF;
+    GET DIAGNOSTICS v_changed = ROW_COUNT;
+    PERFORM shq.fn_sanction(v_prev_sanction);
+    RETURN v_changed;
+END
+$$;
+COMMENT ON FUNCTION outreach._maintain_company_eligibility(text[], regclass) IS
+    'Internal (the input tables'' triggers): after a statement on p_input, locks the maintained eligibility rows of the listed companies, then sets the columns that table feeds from outreach._company_eligibility_from_scratch (a spine write or an unknown table: whole rows, by outreach.fn_rebuild_company_eligibility); returns the rows changed.';

@@ -1,0 +1,97 @@
+-- outreach.fn_rebuild_company_eligibility: the sanctioned writer of outreach.company_eligibility
+-- (docs/maintained-eligibility.md): recompute the rows of the listed companies, or of every one.
+CREATE OR REPLACE FUNCTION outreach.fn_rebuild_company_eligibility(p_company_unique_ids text[] DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+-- planned once per session: planning the from-scratch joins costs more than
+-- running them for a few companies (each is a handful of index probes)
+SET plan_cache_mode = force_generic_plan
+-- everything: hash joins of every input, no spill to disk, no JIT compile
+SET work_mem = '128MB'
+SET jit = off
+AS $$
+DECLARE
+    v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');
+    v_ids text[];
+    v_changed integer := 0;
+    v_n integer;
+BEGIN
+    IF p_company_unique_ids IS NOT NULL THEN
+        SELECT array_agg(DISTINCT x.id ORDER BY x.id) INTO v_ids
+          FROM unnest(p_company_unique_ids) AS x(id)
+         WHERE x.id IS NOT NULL;
+        IF v_ids IS NULL THEN
+            RETURN 0;  -- an empty list rebuilds nothing (NULL means all)
+        END IF;
+    END IF;
+    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+
+    -- Lock first, compute after. Two writers changing different inputs of one
+    -- company each recompute its row; under READ COMMITTED the recomputation
+    -- must see the other's committed change, so each first takes the row's
+    -- lock (the second waits until the first commits) and only then, in a
+    -- statement with a newer snapshot, reads the inputs.
+    IF v_ids IS NULL THEN
+        -- everything: excludes every other writer of the table (readers never wait)
+        LOCK TABLE outreach.company_eligibility IN SHARE ROW EXCLUSIVE MODE;
+        IF NOT EXISTS (SELECT 1 FROM outreach.company_eligibility) THEN
+            -- the first fill (a new or freshly loaded database): no row to compare
+            INSERT INTO outreach.company_eligibility
+            SELECT s.* FROM outreach.fn_company_eligibility_from_scratch(NULL) s;
+            GET DIAGNOSTICS v_changed = ROW_COUNT;
+            PERFORM shq.fn_sanction(v_prev_sanction);
+            RETURN v_changed;
+        END IF;
+        WITH s AS MATERIALIZED (SELECT * FROM outreach.fn_company_eligibility_from_scratch(NULL)),
+        upd AS (
+            UPDATE outreach.company_eligibility e
+               SET outreach_id = s.outreach_id, eligibility_status = s.eligibility_status,
+                   outreach_status = s.outreach_status, required_passed = s.required_passed,
+                   optional_passed = s.optional_passed, required_failed = s.required_failed,
+                   has_campaign_ready_person = s.has_campaign_ready_person,
+                   bit_score = s.bit_score, score_tier = s.score_tier
+              FROM s
+             WHERE e.company_unique_id = s.company_unique_id
+               AND e IS DISTINCT FROM s
+            RETURNING 1),
+        ins AS (
+            INSERT INTO outreach.company_eligibility
+            SELECT s.* FROM s
+             WHERE NOT EXISTS (SELECT 1 FROM outreach.company_eligibility e WHERE e.company_unique_id = s.company_unique_id)
+            RETURNING 1),
+        del AS (
+            DELETE FROM outreach.company_eligibility e
+             WHERE NOT EXISTS (SELECT 1 FROM s WHERE s.company_unique_id = e.company_unique_id)
+            RETURNING 1)
+        SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins) + (SELECT count(*) FROM del) INTO v_changed;
+    ELSE
+        PERFORM 1 FROM outreach.company_eligibility e
+          WHERE e.company_unique_id = ANY (v_ids)
+          ORDER BY e.company_unique_id
+            FOR NO KEY UPDATE;
+        INSERT INTO outreach.company_eligibility AS e
+        SELECT s.* FROM outreach.fn_company_eligibility_from_scratch(v_ids) s
+        ON CONFLICT (company_unique_id) DO UPDATE
+           SET outreach_id = excluded.outreach_id, eligibility_status = excluded.eligibility_status,
+               outreach_status = excluded.outreach_status, required_passed = excluded.required_passed,
+               optional_passed = excluded.optional_passed, required_failed = excluded.required_failed,
+               has_campaign_ready_person = excluded.has_campaign_ready_person,
+               bit_score = excluded.bit_score, score_tier = excluded.score_tier
+         WHERE e IS DISTINCT FROM excluded;
+        GET DIAGNOSTICS v_changed = ROW_COUNT;
+        -- companies that left the spine
+        DELETE FROM outreach.company_eligibility e
+         WHERE e.company_unique_id = ANY (v_ids)
+           AND NOT EXISTS (SELECT 1 FROM outreach.outreach o WHERE o.company_unique_id = e.company_unique_id);
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_changed := v_changed + v_n;
+    END IF;
+
+    PERFORM shq.fn_sanction(v_prev_sanction);
+    RETURN v_changed;
+END
+$$;
+COMMENT ON FUNCTION outreach.fn_rebuild_company_eligibility(text[]) IS
+    'Sanctioned writer of outreach.company_eligibility: makes the rows of the listed companies (or of every company, NULL) equal to outreach.fn_company_eligibility_from_scratch, inserting, updating and deleting only what differs; returns the rows changed (0: no drift). Locks the rows (all: the table) before it reads the inputs, so a concurrent writer''s committed change is never missed. Called by the input tables'' triggers and by pyctl migrate.';

@@ -1,0 +1,357 @@
+"""The maintained eligibility row outreach.company_eligibility
+(docs/maintained-eligibility.md):
+
+* property: random sequences of every write path (hub status, bulk hub
+  evaluation, override set and remove, CL registration and eligibility
+  change, target status, slots and people, BIT signals and full refreshes,
+  cascade deletion) leave every maintained row equal to the from-scratch
+  computation, and the authoritative view gives the tier an independent
+  model of the rule gives;
+* concurrency: two writers changing different inputs of one company, with
+  real concurrent commits, leave a correct row;
+* the table refuses TRUNCATE, a direct write (even the owner's) and a role
+  without the privilege; the drift check names a company whose row was
+  changed behind the triggers' back, and the rebuild repairs it.
+"""
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpers import in_thread, make_company, register_company, target_of, waits_on_lock
+
+POOL = [("ELM-01", 0), ("ELM-02", 1), ("ELM-03", 2), ("ELM-04", 3), ("ELM-05", -1)]
+HUBS = ["company-target", "dol-filings", "people-intelligence", "talent-flow", "blog-content", "bit-engine"]
+SIGNALS = ["DOMAIN_VERIFIED", "SLOT_FILLED", "NEWS_MENTION", "ENGAGEMENT_REPLY"]
+OVERRIDES = [("BLOCK_EMAIL", None), ("BLOCK_OUTREACH", None), ("FORCE_TIER", 1), ("FORCE_TIER", -1)]
+
+DRIFT_SQL = "SELECT company_unique_id, maintained, from_scratch FROM outreach.fn_company_eligibility_drift()"
+
+company = st.integers(0, len(POOL) - 1)
+OPS = st.one_of(
+    st.tuples(st.just("hub"), company, st.sampled_from(HUBS), st.sampled_from(["PASS", "IN_PROGRESS", "FAIL", "BLOCKED"])),
+    st.tuples(st.just("evaluate")),
+    st.tuples(st.just("override_set"), company, st.integers(0, len(OVERRIDES) - 1)),
+    st.tuples(st.just("override_remove"), company, st.integers(0, len(OVERRIDES) - 1)),
+    st.tuples(st.just("register"), st.sampled_from(["ELIGIBLE", "INELIGIBLE"])),
+    st.tuples(st.just("cl_eligibility"), company, st.sampled_from(["ELIGIBLE", "INELIGIBLE"])),
+    st.tuples(st.just("target_status"), company, st.sampled_from(["queued", "active", "paused", "opted_out"])),
+    st.tuples(st.just("slot"), company, st.booleans()),
+    st.tuples(st.just("slot_toggle"), company),
+    st.tuples(st.just("person"), company, st.booleans()),
+    st.tuples(st.just("person_toggle"), company),
+    st.tuples(st.just("person_delete"), company),
+    st.tuples(st.just("slots_bulk"), st.booleans()),
+    st.tuples(st.just("signal"), company, st.sampled_from(SIGNALS)),
+    st.tuples(st.just("refresh_all")),
+    st.tuples(st.just("delete"), company),
+)
+
+
+def model_tier(row: dict, required_total: int, optional_total: int) -> tuple[int, str]:
+    """The tier rule (docs/reference/hubs.md), written independently of the view."""
+    if row["eligibility_status"] != "ELIGIBLE":
+        return -1, "CL_INELIGIBLE"
+    if row["required_failed"] > 0:
+        return -1, "REQUIRED_HUB_FAILED"
+    if row["required_passed"] < required_total:
+        return 0, "IN_PROGRESS"
+    if row["optional_passed"] < optional_total:
+        return 1, "MARKETING_READY"
+    if not row["has_campaign_ready_person"]:
+        return 2, "ENRICHMENT_COMPLETE"
+    return 3, "CAMPAIGN_READY"
+
+
+def apply(conn: psycopg.Connection, op: tuple, state: dict) -> None:
+    """One write through its production path (as the owner, a hub or CL would write it)."""
+    kind = op[0]
+    cid = POOL[op[1]][0] if len(op) > 1 and isinstance(op[1], int) else None
+    ex = conn.execute
+    if cid is not None and cid in state["deleted"]:
+        return
+    if kind == "hub":
+        ex("SELECT outreach.fn_set_hub_status(%s, %s, %s, 'property test')", (cid, op[2], op[3]))
+    elif kind == "evaluate":
+        ex("SELECT outreach.fn_evaluate_hub_statuses()")
+    elif kind == "override_set":
+        otype, cap = OVERRIDES[op[2]]
+        ex("SELECT outreach.set_marketing_override(%s, %s, 'property test', 'tester', %s)", (cid, otype, cap))
+    elif kind == "override_remove":
+        ex("SELECT outreach.remove_marketing_override(%s, %s, 'property test', 'tester')", (cid, OVERRIDES[op[2]][0]))
+    elif kind == "register":
+        new = register_company(conn, prefix="ELMN", eligibility=op[1])
+        ex("SELECT outreach.fn_create_company_target(%s)", (new,))
+        state["registered"].append(new)
+    elif kind == "cl_eligibility":
+        ex("SELECT cl.fn_register_company(%s, %s, %s, %s)", (cid, f"Company {cid}", f"{cid.lower()}.example.com", op[2]))
+    elif kind == "target_status":
+        ex("SELECT outreach.fn_set_outreach_status(t.target_id, %s, 'property test')"
+           "  FROM outreach.company_target t WHERE t.company_unique_id = %s", (op[2], cid))
+    elif kind == "slot":
+        ex("INSERT INTO people.company_slot (target_id, outreach_id, company_unique_id, slot_type, is_filled, filled_at)"
+           " SELECT t.target_id, t.outreach_id, t.company_unique_id, 'CFO', %s, now()"
+           "   FROM outreach.company_target t WHERE t.company_unique_id = %s", (op[2], cid))
+    elif kind == "slot_toggle":
+        ex("UPDATE people.company_slot SET is_filled = NOT is_filled WHERE company_unique_id = %s", (cid,))
+    elif kind == "person":
+        ex("INSERT INTO people.people_master (slot_id, target_id, outreach_id, company_unique_id, full_name, email,"
+           " email_verified)"
+           " SELECT s.slot_id, s.target_id, s.outreach_id, s.company_unique_id, 'Pat', 'pat@example.com', %s"
+           "   FROM people.company_slot s WHERE s.company_unique_id = %s ORDER BY s.slot_id LIMIT 1", (op[2], cid))
+    elif kind == "person_toggle":
+        ex("UPDATE people.people_master SET email_verified = NOT email_verified WHERE company_unique_id = %s", (cid,))
+    elif kind == "person_delete":
+        ex("DELETE FROM people.people_master WHERE company_unique_id = %s", (cid,))
+    elif kind == "slots_bulk":  # one statement over every pool company
+        ex("UPDATE people.company_slot SET is_filled = %s WHERE company_unique_id LIKE 'ELM-%%'", (op[1],))
+    elif kind == "signal":
+        ex("SELECT outreach.fn_add_bit_signal(%s, %s, now(), %s)", (cid, op[2], uuid.uuid4().hex))
+    elif kind == "refresh_all":
+        ex("SELECT outreach.fn_refresh_bit_scores()")
+    elif kind == "delete":
+        oid = ex("SELECT outreach_id FROM outreach.outreach WHERE company_unique_id = %s", (cid,)).fetchone()
+        if oid:
+            ex("SELECT count(*) FROM outreach.fn_delete_outreach_cascade(%s, 'property test', 'tester')", (oid[0],))
+            state["deleted"].add(cid)
+
+
+@pytest.fixture(scope="module")
+def tx(dsn):
+    """The pool (committed once) and a connection whose every example is rolled back."""
+    with psycopg.connect(dsn, autocommit=True) as setup:
+        for cid, tier in POOL:
+            make_company(setup, tier, cid=cid)
+    with psycopg.connect(dsn) as c:
+        yield c
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(OPS, min_size=1, max_size=12))
+def test_every_write_path_keeps_the_row_equal_to_the_from_scratch_one(tx, ops):
+    state = {"registered": [], "deleted": set()}
+    try:
+        assert tx.execute(DRIFT_SQL).fetchall() == []
+        totals = tx.execute("SELECT count(*) FILTER (WHERE is_required), count(*) FILTER (WHERE NOT is_required)"
+                            "  FROM outreach.hub_registry").fetchone()
+        for n, op in enumerate(ops):
+            tx.execute("SAVEPOINT op")
+            try:
+                apply(tx, op, state)
+            except psycopg.errors.RaiseException:
+                tx.execute("ROLLBACK TO SAVEPOINT op")  # a write the rules refuse changes nothing
+            except psycopg.Error as e:
+                if e.sqlstate and e.sqlstate.startswith("OG"):
+                    tx.execute("ROLLBACK TO SAVEPOINT op")
+                else:
+                    raise
+            drift = tx.execute(DRIFT_SQL).fetchall()
+            assert drift == [], f"after step {n} {op}: {drift}"
+        # the authoritative view answers by the rule, from the from-scratch inputs
+        cur = tx.cursor(row_factory=psycopg.rows.dict_row)
+        expected = {r["company_unique_id"]: r for r in cur.execute(
+            "SELECT * FROM outreach.fn_company_eligibility_from_scratch()")}
+        got = {r["company_unique_id"]: r for r in cur.execute(
+            "SELECT * FROM outreach.vw_marketing_eligibility_with_overrides")}
+        assert got.keys() == expected.keys()
+        for cid, row in expected.items():
+            tier, reason = model_tier(row, *totals)
+            g = got[cid]
+            assert (g["computed_tier"], g["tier_reason"]) == (tier, reason), cid
+            assert (g["eligibility_status"], g["outreach_status"], g["bit_score"], g["score_tier"]) == \
+                (row["eligibility_status"], row["outreach_status"], row["bit_score"], row["score_tier"]), cid
+    finally:
+        tx.rollback()
+
+
+# ------------------------------------------------------------------ concurrency
+def _row(conn, cid):
+    return conn.execute("SELECT eligibility_status, required_passed, required_failed, has_campaign_ready_person"
+                        "  FROM outreach.company_eligibility WHERE company_unique_id = %s", (cid,)).fetchone()
+
+
+@pytest.mark.parametrize("first", ["hub", "cl"])
+def test_two_writers_of_different_inputs_of_one_company_leave_a_correct_row(conn, new_conn, first):
+    """Writer A sets a hub FAIL, writer B makes the company INELIGIBLE; whichever
+    writes first, the other writes while the first is uncommitted, then both
+    commit. The row must hold both changes."""
+    cid = make_company(conn, 1)
+    a, b = new_conn(autocommit=False), new_conn(autocommit=False)
+
+    def hub(c):
+        c.execute("SELECT outreach.fn_set_hub_status(%s, 'dol-filings', 'FAIL', 'concurrency test')", (cid,))
+
+    def cl(c):
+        c.execute("UPDATE cl.company_identity SET eligibility_status = 'INELIGIBLE' WHERE company_unique_id = %s",
+                  (cid,))
+
+    w1, w2 = (hub, cl) if first == "hub" else (cl, hub)
+    w1(a)  # first writer: its input and the row written, uncommitted
+    pid_b = b.execute("SELECT pg_backend_pid()").fetchone()[0]
+    t, out = in_thread(lambda: (w2(b), b.commit()))
+    # the second writer's input is written; its trigger waits for the row
+    assert waits_on_lock(conn, pid_b), "the second writer did not wait for the first writer's row"
+    a.commit()
+    t.join(30)
+    assert "error" not in out, out.get("error")
+    assert _row(conn, cid) == ("INELIGIBLE", 3, 1, False)
+    assert conn.execute("SELECT computed_tier, tier_reason FROM outreach.vw_marketing_eligibility_with_overrides"
+                        " WHERE company_unique_id = %s", (cid,)).fetchone() == (-1, "CL_INELIGIBLE")
+    assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
+
+
+def test_writers_of_people_and_hubs_of_one_company_commit_in_either_order(conn, new_conn):
+    """The first writer commits last: the second one's recomputation must
+    still see the first one's change (it waited for its lock)."""
+    cid = make_company(conn, 2)
+    tid, oid = target_of(conn, cid)
+    a, b = new_conn(autocommit=False), new_conn(autocommit=False)
+    a.execute("INSERT INTO people.people_master (slot_id, target_id, outreach_id, company_unique_id, full_name,"
+              " email, email_verified) SELECT s.slot_id, s.target_id, s.outreach_id, s.company_unique_id, 'Ann',"
+              " 'ann@example.com', true FROM people.company_slot s WHERE s.target_id = %s", (tid,))
+    pid_b = b.execute("SELECT pg_backend_pid()").fetchone()[0]
+    t, out = in_thread(lambda: (b.execute("SELECT outreach.fn_set_hub_status(%s, 'blog-content', 'IN_PROGRESS',"
+                                          " 'concurrency test')", (cid,)), b.commit()))
+    assert waits_on_lock(conn, pid_b)
+    a.commit()
+    t.join(30)
+    assert "error" not in out, out.get("error")
+    row = conn.execute("SELECT optional_passed, has_campaign_ready_person FROM outreach.company_eligibility"
+                       " WHERE company_unique_id = %s", (cid,)).fetchone()
+    assert row == (1, True)
+    assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
+
+
+# ------------------------------------------------------------------ the guard and the drift check
+def test_truncate_and_direct_writes_are_refused(conn, new_conn):
+    cid = make_company(conn, 1)
+    before = _row(conn, cid)
+    for stmt in ("TRUNCATE outreach.company_eligibility",
+                 "UPDATE outreach.company_eligibility SET required_passed = 4 WHERE company_unique_id = %(c)s",
+                 "DELETE FROM outreach.company_eligibility WHERE company_unique_id = %(c)s",
+                 "INSERT INTO outreach.company_eligibility SELECT * FROM outreach.company_eligibility"
+                 " WHERE company_unique_id = %(c)s ON CONFLICT DO NOTHING"):
+        for role in (None, "outreach_owner"):  # a superuser, and the owner itself
+            with conn.transaction():
+                if role:
+                    conn.execute(f"SET LOCAL ROLE {role}")
+                with pytest.raises(psycopg.Error) as e:
+                    conn.execute(stmt, {"c": cid})
+                assert e.value.sqlstate == "OG005", (stmt, role, e.value)
+                raise psycopg.Rollback()
+    # a role without the privilege never reaches the guard
+    for role in ("outreach_hub_writer", "outreach_reader", "outreach_sender"):
+        with conn.transaction():
+            conn.execute(f"SET LOCAL ROLE {role}")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("UPDATE outreach.company_eligibility SET required_passed = 4"
+                             " WHERE company_unique_id = %s", (cid,))
+            raise psycopg.Rollback()
+    assert _row(conn, cid) == before
+
+
+def test_drift_is_reported_and_rebuilt(conn):
+    cid = make_company(conn, 1)
+    other = make_company(conn, 0)
+    assert conn.execute(DRIFT_SQL).fetchall() == []
+    # behind the triggers' back: a replica-mode session (as a data-only restore) skips them
+    with conn.transaction():
+        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute("UPDATE cl.company_identity SET eligibility_status = 'INELIGIBLE' WHERE company_unique_id = %s",
+                     (cid,))
+    drift = conn.execute(DRIFT_SQL).fetchall()
+    assert [d[0] for d in drift] == [cid]
+    assert drift[0][1]["eligibility_status"] == "ELIGIBLE" and drift[0][2]["eligibility_status"] == "INELIGIBLE"
+    assert conn.execute("SELECT outreach.fn_rebuild_company_eligibility()").fetchone()[0] == 1
+    assert conn.execute(DRIFT_SQL).fetchall() == []
+    assert _row(conn, cid)[0] == "INELIGIBLE"
+    assert _row(conn, other)[0] == "ELIGIBLE"
+    # nothing left to do: a second rebuild changes no row
+    assert conn.execute("SELECT outreach.fn_rebuild_company_eligibility()").fetchone()[0] == 0
+
+
+def test_bulk_statement_fires_the_maintenance_once(conn):
+    """One statement over many companies costs one rebuild call, not one per row."""
+    cids = [make_company(conn, 3, prefix="ELB") for _ in range(3)]
+    with conn.transaction():
+        conn.execute("SET LOCAL track_functions = 'all'")
+        conn.execute("UPDATE people.company_slot SET is_filled = false WHERE company_unique_id = ANY(%s)", (cids,))
+        calls = conn.execute("SELECT pg_stat_get_xact_function_calls("
+                             "'outreach._maintain_company_eligibility'::regproc)").fetchone()[0]
+    assert calls == 1
+    assert [r[0] for r in conn.execute(
+        "SELECT company_unique_id FROM outreach.company_eligibility WHERE company_unique_id = ANY(%s)"
+        " AND NOT has_campaign_ready_person ORDER BY 1", (cids,))] == sorted(cids)
+    assert conn.execute(DRIFT_SQL).fetchall() == []
+
+
+def test_verify_names_each_drifted_company_and_migrate_repairs_it(conn, dsn):
+    from pyctl.migrate import migrate
+    from pyctl.verify import CHECKS, verify
+
+    only = tuple(c for c in CHECKS if c != "eligibility")  # with --audit: it reads every company
+    cid = make_company(conn, 2)
+    assert verify(dsn, audit=True, skip=only)["checks"]["eligibility"]["ok"] is True
+    with conn.transaction():
+        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute("SELECT outreach.fn_set_hub_status(%s, 'blog-content', 'FAIL', 'behind the back')", (cid,))
+    report = verify(dsn, audit=True, skip=only)
+    check = report["checks"]["eligibility"]
+    assert report["ok"] is False and check["ok"] is False
+    assert [f["subject"] for f in check["failures"]] == [cid]
+    assert "optional_passed=2 (from scratch 1)" in check["failures"][0]["problem"]
+    assert migrate(dsn).eligibility_rebuilt == 1
+    assert verify(dsn, audit=True, skip=only)["checks"]["eligibility"]["ok"] is True
+
+
+@pytest.mark.parametrize("source", ["hubs", "people"])
+def test_two_writers_of_one_input_of_one_company_both_count(conn, new_conn, source):
+    """Two rows of the same input table, one company, two transactions: the
+    column both feed counts both (the later writer recomputes after the
+    earlier one's commit)."""
+    if source == "hubs":
+        cid = make_company(conn, 2, set_statuses=False)
+        for hub in ("company-target", "dol-filings", "people-intelligence", "talent-flow"):
+            conn.execute("SELECT outreach.fn_set_hub_status(%s, %s, 'PASS', 'test')", (cid, hub))
+        writes = [("SELECT outreach.fn_set_hub_status(%s, 'blog-content', 'PASS', 'test')", (cid,)),
+                  ("SELECT outreach.fn_set_hub_status(%s, 'bit-engine', 'PASS', 'test')", (cid,))]
+        column, expected = "optional_passed", 2
+    else:
+        cid = make_company(conn, 2)
+        tid, _oid = target_of(conn, cid)
+        conn.execute("INSERT INTO people.company_slot (target_id, outreach_id, company_unique_id, slot_type)"
+                     " SELECT target_id, outreach_id, company_unique_id, 'CFO' FROM outreach.company_target"
+                     " WHERE target_id = %s", (tid,))
+        # one fills the empty slot, the other seats a verified person in it
+        writes = [("UPDATE people.company_slot SET is_filled = true WHERE target_id = %s AND slot_type = 'CFO'",
+                   (tid,)),
+                  ("INSERT INTO people.people_master (slot_id, target_id, outreach_id, company_unique_id, full_name,"
+                   " email, email_verified) SELECT slot_id, target_id, outreach_id, company_unique_id, 'Cy',"
+                   " 'cy@example.com', true FROM people.company_slot WHERE target_id = %s AND slot_type = 'CFO'",
+                   (tid,))]
+        column, expected = "has_campaign_ready_person", True
+    a, b = new_conn(autocommit=False), new_conn(autocommit=False)
+    a.execute(*writes[0])
+    pid_b = b.execute("SELECT pg_backend_pid()").fetchone()[0]
+    t, out = in_thread(lambda: (b.execute(*writes[1]), b.commit()))
+    assert waits_on_lock(conn, pid_b)
+    a.commit()
+    t.join(30)
+    assert "error" not in out, out.get("error")
+    assert conn.execute(f"SELECT {column} FROM outreach.company_eligibility WHERE company_unique_id = %s",
+                        (cid,)).fetchone()[0] == expected
+    assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
+
+
+def test_truncate_of_an_input_rebuilds_every_row(conn):
+    cid = make_company(conn, 3)
+    with conn.transaction():
+        conn.execute("TRUNCATE people.people_master")
+        assert _row(conn, cid)[3] is False
+        assert conn.execute(DRIFT_SQL).fetchall() == []
+        raise psycopg.Rollback()
+    assert _row(conn, cid)[3] is True

@@ -1,0 +1,14 @@
+-- outreach.company_hub_status: every statement that writes it rebuilds the maintained eligibility rows of the companies
+-- it touched, in the same transaction (outreach.company_eligibility; docs/maintained-eligibility.md).
+CREATE OR REPLACE TRIGGER trg_company_hub_status_500_eligibility_insert
+    AFTER INSERT ON outreach.company_hub_status
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_insert();
+CREATE OR REPLACE TRIGGER trg_company_hub_status_500_eligibility_update
+    AFTER UPDATE ON outreach.company_hub_status
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_update();
+CREATE OR REPLACE TRIGGER trg_company_hub_status_500_eligibility_delete
+    AFTER DELETE ON outreach.company_hub_status
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_delete();

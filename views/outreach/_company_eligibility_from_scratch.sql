@@ -1,0 +1,23 @@
+-- outreach._company_eligibility_from_scratch: the inputs of the tier rule per spine company,
+-- computed from the source tables (docs/reference/hubs.md); what outreach.company_eligibility must hold.
+CREATE OR REPLACE VIEW outreach._company_eligibility_from_scratch AS
+SELECT o.company_unique_id,
+       o.outreach_id,
+       ci.eligibility_status,
+       ct.outreach_status,
+       -- a company without hub rows has passed and failed nothing
+       coalesce(r.passed - r.optional_passed, 0)::integer  AS required_passed,
+       coalesce(r.optional_passed, 0)::integer             AS optional_passed,
+       coalesce(r.required_bad, 0)::integer                AS required_failed,
+       vp.company_unique_id IS NOT NULL                    AS has_campaign_ready_person,
+       bs.score                                            AS bit_score,
+       bs.score_tier
+  FROM outreach.outreach o
+  JOIN cl.company_identity ci ON ci.company_unique_id = o.company_unique_id
+  LEFT JOIN outreach.company_target ct ON ct.company_unique_id = o.company_unique_id
+  LEFT JOIN outreach._hub_rollup r ON r.company_unique_id = o.company_unique_id
+  LEFT JOIN outreach._verified_people vp ON vp.company_unique_id = o.company_unique_id
+  LEFT JOIN outreach.bit_scores bs
+         ON bs.company_unique_id = o.company_unique_id AND bs.outreach_id = o.outreach_id;
+COMMENT ON VIEW outreach._company_eligibility_from_scratch IS
+    'Internal: per spine company, the clock-independent inputs of the tier rule computed from the source tables, in the columns of outreach.company_eligibility. Read it through outreach.fn_company_eligibility_from_scratch.';
