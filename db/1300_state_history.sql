@@ -50,7 +50,7 @@ CREATE TABLE outreach.company_target_status_history (
     changed_by        text NOT NULL
 );
 COMMENT ON TABLE outreach.company_target_status_history IS
-    'Append-only, sealed: one row per Company Target created, deleted, or whose outreach_status changed, with the values after the change (NULL after a DELETE); written by the triggers of outreach.company_target in the same transaction.';
+    'Append-only, sealed: one row per Company Target created, deleted, or whose outreach_status or status_reason changed, with the values after the change (NULL after a DELETE); written by the triggers of outreach.company_target in the same transaction.';
 
 GRANT SELECT ON cl.company_identity_history, outreach.company_hub_status_history,
     outreach.company_target_status_history TO outreach_governor;

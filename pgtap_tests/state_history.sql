@@ -78,10 +78,13 @@ SELECT outreach.fn_update_company_target(t.target_id, 'ready', 'pattern', '{firs
   FROM outreach.company_target t WHERE t.company_unique_id = 'HIST-HUB';
 SELECT outreach.fn_set_outreach_status(t.target_id, 'opted_out', 'asked to stop')
   FROM outreach.company_target t WHERE t.company_unique_id = 'HIST-HUB';
-SELECT results_eq($$SELECT * FROM pg_temp.target_history('HIST-HUB')$$, ARRAY['INSERT:queued', 'UPDATE:opted_out'],
-                  'a status change writes a row; an update of other columns none');
+SELECT outreach.fn_set_outreach_status(t.target_id, 'opted_out', 'asked to stop, confirmed')
+  FROM outreach.company_target t WHERE t.company_unique_id = 'HIST-HUB';
+SELECT results_eq($$SELECT * FROM pg_temp.target_history('HIST-HUB')$$,
+                  ARRAY['INSERT:queued', 'UPDATE:opted_out', 'UPDATE:opted_out'],
+                  'a status change and a new reason each write a row; an update of other columns none');
 SELECT is((SELECT status_reason FROM outreach.company_target_status_history
-            WHERE company_unique_id = 'HIST-HUB' ORDER BY history_id DESC LIMIT 1), 'asked to stop',
+            WHERE company_unique_id = 'HIST-HUB' ORDER BY history_id DESC LIMIT 1), 'asked to stop, confirmed',
           'the row carries the reason');
 
 -- ---------------------------------------------------------------- deletions (the cascade of an orphan)

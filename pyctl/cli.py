@@ -15,7 +15,7 @@ from pyctl.errors import PyctlError, format_db_error
 #: subcommand modules, in the order `pyctl --help` lists them
 COMMAND_MODULES = [
     "db", "migrate", "verify", "seed", "state", "smoke", "override", "gate",
-    "governance", "schedule", "bench", "bit", "campaign", "audit", "scan", "metrics",
+    "governance", "schedule", "bench", "bit", "campaign", "audit", "scan", "metrics", "soak",
 ]
 
 

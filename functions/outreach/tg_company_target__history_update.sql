@@ -1,5 +1,6 @@
 -- outreach.tg_company_target__history_update(): AFTER UPDATE on outreach.company_target, per statement
--- (transition tables old_rows and new_rows): one history row per Company Target whose outreach_status changed (SPEC §2, §6).
+-- (transition tables old_rows and new_rows): one history row per Company Target whose outreach_status or
+-- status_reason changed (SPEC §2, §6).
 CREATE OR REPLACE FUNCTION outreach.tg_company_target__history_update()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -18,10 +19,10 @@ BEGIN
       FROM new_rows AS n
       FULL JOIN old_rows AS o ON o.target_id = n.target_id
      WHERE n.target_id IS NULL OR o.target_id IS NULL
-        OR n.outreach_status IS DISTINCT FROM o.outreach_status;
+        OR (n.outreach_status, n.status_reason) IS DISTINCT FROM (o.outreach_status, o.status_reason);
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_company_target__history_update() IS
     'Trigger (AFTER UPDATE ON outreach.company_target, per statement): one outreach.company_target_status_history row '
-    'per Company Target whose outreach_status changed, in the same transaction (state history).';
+    'per Company Target whose outreach_status or status_reason changed, in the same transaction (state history).';
