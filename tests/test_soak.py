@@ -365,3 +365,18 @@ def test_cli_needs_a_superuser(run_pyctl, login_role, server_dsn, dbname):
     p = run_pyctl(["soak", "--clients", "1", "--seconds", "1"], dsn=server_dsn(dbname, name))
     assert p.returncode == 1
     assert error_lines(p)[0].startswith("pyctl: pyctl soak needs a superuser login"), p.stderr
+
+
+def test_the_same_seed_replays_the_same_choices(fresh_db):
+    """Two runs with one seed on two fresh databases: each client chose the
+    same operations in the same order (as far as the shorter run got);
+    another seed chooses differently."""
+    runs = [run_soak(fresh_db(), SoakConfig(clients=2, seconds=3, seed=seed, terminate_every=None))
+            for seed in (31, 31, 32)]
+    assert runs[0].universe.prefix == runs[1].universe.prefix == "SK31R1-"
+    for a, b in zip(runs[0].journals, runs[1].journals):
+        n = min(len(a.chosen), len(b.chosen))
+        assert n > 20 and list(a.chosen[:n]) == list(b.chosen[:n])
+    other = runs[2].journals[0].chosen
+    n = min(len(other), len(runs[0].journals[0].chosen))
+    assert list(other[:n]) != list(runs[0].journals[0].chosen[:n])

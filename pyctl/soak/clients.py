@@ -6,10 +6,13 @@ at random, by weight, until the run ends.
 Every operation uses an interface a deployment uses: the sanctioned SQL
 functions, plain INSERTs where a role holds that grant (sub-hub rows,
 send_log, engagement events), and the client modules pyctl.gate and
-pyctl.outreach.execute_send with a provider that fails at random. The choice
-of operation and of its arguments comes from the client's RNG only (seeded
-from the run's seed and the client's number); what the database answers,
-and so what the client does next with its own results, depends on timing.
+pyctl.outreach.execute_send with a provider that fails at random. Operation
+n of client i takes its choices (which operation, which company, campaign,
+status, provider behaviour, statement timeout) from a generator seeded by
+(seed, i, n) and nothing else, so a replay with the same seed makes the same
+choices; what the database answers depends on timing, and so do the few
+choices made among a client's own results (which of its sends an engagement
+event answers, which of its errors it retries).
 """
 from __future__ import annotations
 
@@ -85,7 +88,6 @@ class RunContext:
     dsns: dict[str, str]             # group role (or LEGACY_LOADER) -> DSN
     sequences: dict[str, dict[int, int]]
     stop: threading.Event
-    legacy_loader: bool              # may write legacy spine rows (the run's login is a superuser)
 
 
 class Client(threading.Thread):
@@ -97,9 +99,9 @@ class Client(threading.Thread):
         self.run_ctx = run
         self.u = run.universe
         self.cfg = run.config
-        self.rng = random.Random(f"pyctl-soak:{run.config.seed}:{index}")
+        self.rng = random.Random()   # re-seeded for every operation (step)
         self.journal = Journal(index)
-        self.ops = [o for o in OPS if o.role != LEGACY_LOADER or run.legacy_loader]
+        self.ops = list(OPS)
         self.weights = [o.weight for o in self.ops]
         self._conns: dict[str, psycopg.Connection] = {}
         self.my_sends: deque[int] = deque(maxlen=200)
@@ -162,8 +164,14 @@ class Client(threading.Thread):
             self.close()
 
     def step(self) -> None:
-        o = self.rng.choices(self.ops, self.weights)[0]
+        # Operation n of client i draws from its own generator, seeded by
+        # (seed, i, n): what an operation chooses does not depend on how many
+        # numbers earlier ones drew (that depends on what the server answered).
         self.n += 1
+        self.rng.seed(f"pyctl-soak:{self.cfg.seed}:{self.index}:{self.n}")
+        k = self.rng.choices(range(len(self.ops)), self.weights)[0]
+        o = self.ops[k]
+        self.journal.chosen.append(k)
         self.timeout_ms = None
         if o.timeouts and self.rng.random() < self.cfg.statement_timeout_rate:
             self.timeout_ms = self.rng.randint(*STATEMENT_TIMEOUT_MS)
@@ -337,6 +345,7 @@ def override_set(c: Client) -> None:
     company, kind, tag = c.any_company(), _override_type(c), c.tag()
     cap = c.rng.randint(-1, 3) if kind == "FORCE_TIER" else None
     expires_in = None if c.rng.random() < 0.3 else round(c.rng.uniform(0.5, 20.0), 3)
+    c.conn("outreach_override_admin")   # connected before the clock starts
     t0 = time.perf_counter()
     override_id = c.sql("outreach_override_admin",
                         "SELECT outreach.set_marketing_override(%s, %s, %s, %s, %s,"
@@ -349,6 +358,7 @@ def override_set(c: Client) -> None:
 @op("override_remove", "outreach_override_admin", 5, timeouts=False)
 def override_remove(c: Client) -> None:
     company, kind, tag = c.any_company(), _override_type(c), c.tag()
+    c.conn("outreach_override_admin")
     t0 = time.perf_counter()
     removed = c.sql("outreach_override_admin", "SELECT outreach.remove_marketing_override(%s, %s, %s, %s)",
                     (company, kind, tag, f"soak-client-{c.index}"))[0][0]

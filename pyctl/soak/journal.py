@@ -18,6 +18,7 @@ have, and neither is promised to the client.
 from __future__ import annotations
 
 import statistics
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -69,6 +70,8 @@ class Journal:
         #: seconds each acknowledged kill-switch change took (invariant 6)
         self.kill_switch_waits: list[float] = []
         self.statement_timeouts = 0
+        #: the operations this client chose, in order (their index in clients.OPS)
+        self.chosen = array("H")
 
     def ack(self, kind: str, **fields) -> None:
         if kind not in ACK_KINDS or set(fields) != set(ACK_KINDS[kind]):

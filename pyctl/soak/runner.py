@@ -165,7 +165,7 @@ def run_soak(dsn: str, config: SoakConfig, crash: CrashControl | None = None,
         setup_seconds = time.monotonic() - t_setup
         echo(f"soak: {universe.setup} companies built in {setup_seconds:.1f}s; clients start")
         stop = threading.Event()
-        ctx = RunContext(config, universe, {**logins.dsns, LEGACY_LOADER: dsn}, sequences, stop, legacy_loader=True)
+        ctx = RunContext(config, universe, {**logins.dsns, LEGACY_LOADER: dsn}, sequences, stop)
         clients = [Client(i, ctx) for i in range(config.clients)]
         t0 = time.monotonic()
         started_at = time.time()
