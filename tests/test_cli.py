@@ -55,6 +55,7 @@ ARGS = {
     ("bit", "explain"): ["ACME-1"],
     ("campaign", "plan"): ["C"],
     ("campaign", "create"): ["campaign.json"],
+    ("soak",): ["--clients", "1", "--seconds", "1"],
 }
 CAMPAIGN_FILE = {"campaign_id": "C", "name": "c", "channel": "EMAIL", "steps": [{"template_id": "t", "delay_days": 0}]}
 DATABASE_COMMANDS = [path for path, _cmd in leaf_commands() if path[0] != "db"]
