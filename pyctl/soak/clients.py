@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import psycopg
+from psycopg import sql
 
 from pyctl.gate import MarketingSafetyGateError
 from pyctl.outreach import SendError, SendNotRecordedError, execute_send
@@ -340,49 +341,51 @@ def _override_type(c: Client) -> str:
     return c.rng.choices([t for t, _ in OVERRIDE_TYPES], [w for _, w in OVERRIDE_TYPES])[0]
 
 
+def _kill_switch(c: Client, query: str, params: tuple):
+    """One kill-switch change, timed from the moment it is sent (invariant 6)."""
+    c.conn("outreach_override_admin")   # connected before the clock starts
+    t0 = time.perf_counter()
+    value = c.sql("outreach_override_admin", query, params)[0][0]
+    c.journal.kill_switch_waits.append(time.perf_counter() - t0)
+    return value
+
+
 @op("override_set", "outreach_override_admin", 4, timeouts=False)
 def override_set(c: Client) -> None:
     company, kind, tag = c.any_company(), _override_type(c), c.tag()
     cap = c.rng.randint(-1, 3) if kind == "FORCE_TIER" else None
     expires_in = None if c.rng.random() < 0.3 else round(c.rng.uniform(0.5, 20.0), 3)
-    c.conn("outreach_override_admin")   # connected before the clock starts
-    t0 = time.perf_counter()
-    override_id = c.sql("outreach_override_admin",
-                        "SELECT outreach.set_marketing_override(%s, %s, %s, %s, %s,"
-                        " clock_timestamp() + make_interval(secs => %s))",
-                        (company, kind, tag, f"soak-client-{c.index}", cap, expires_in))[0][0]
-    c.journal.kill_switch_waits.append(time.perf_counter() - t0)
+    override_id = _kill_switch(c, "SELECT outreach.set_marketing_override(%s, %s, %s, %s, %s,"
+                               " clock_timestamp() + make_interval(secs => %s))",
+                               (company, kind, tag, f"soak-client-{c.index}", cap, expires_in))
     c.journal.ack("override_set", override_id=override_id, company=company, type=kind, tag=tag)
 
 
 @op("override_remove", "outreach_override_admin", 5, timeouts=False)
 def override_remove(c: Client) -> None:
     company, kind, tag = c.any_company(), _override_type(c), c.tag()
-    c.conn("outreach_override_admin")
-    t0 = time.perf_counter()
-    removed = c.sql("outreach_override_admin", "SELECT outreach.remove_marketing_override(%s, %s, %s, %s)",
-                    (company, kind, tag, f"soak-client-{c.index}"))[0][0]
-    c.journal.kill_switch_waits.append(time.perf_counter() - t0)
+    removed = _kill_switch(c, "SELECT outreach.remove_marketing_override(%s, %s, %s, %s)",
+                           (company, kind, tag, f"soak-client-{c.index}"))
     c.journal.ack("override_remove", company=company, type=kind, tag=tag, removed=removed)
 
 
 # ---------------------------------------------------------------- CL
-@op("cl_flip_eligibility", "outreach_cl_authority", 4)
-def cl_flip(c: Client) -> None:
-    company = c.any_company()
-    eligibility = "INELIGIBLE" if c.rng.random() < 0.25 else "ELIGIBLE"
+def _register(c: Client, company: str, ineligible_share: float) -> None:
+    """CL registers `company` (again), INELIGIBLE with the given probability."""
+    eligibility = "INELIGIBLE" if c.rng.random() < ineligible_share else "ELIGIBLE"
     c.sql("outreach_cl_authority", "SELECT cl.fn_register_company(%s, %s, %s, %s)",
           (company, f"Soak {company}", f"{company.lower()}.soak.example", eligibility))
     c.journal.ack("register", company=company, eligibility=eligibility)
+
+
+@op("cl_flip_eligibility", "outreach_cl_authority", 4)
+def cl_flip(c: Client) -> None:
+    _register(c, c.any_company(), 0.25)
 
 
 @op("cl_register", "outreach_cl_authority", 3)
 def cl_register(c: Client) -> None:
-    company = c.new_company()
-    eligibility = "INELIGIBLE" if c.rng.random() < 0.1 else "ELIGIBLE"
-    c.sql("outreach_cl_authority", "SELECT cl.fn_register_company(%s, %s, %s, %s)",
-          (company, f"Soak {company}", f"{company.lower()}.soak.example", eligibility))
-    c.journal.ack("register", company=company, eligibility=eligibility)
+    _register(c, c.new_company(), 0.1)
 
 
 # ---------------------------------------------------------------- identity
@@ -525,23 +528,25 @@ def error_retry(c: Client) -> None:
           (table, error_id, c.rng.random() < 0.4))
 
 
-@op("error_archive", "outreach_governor", 2)
-def error_archive(c: Client) -> None:
+def _operator_action(c: Client, function: str) -> tuple[str, int]:
+    """An operator's action on one of the client's errors (audited, with a reason and actor)."""
     if not c.my_errors:
         raise Skip()
     table, error_id = c.rng.choice(list(c.my_errors))
-    c.sql("outreach_governor", "SELECT shq.fn_archive_error(%s, %s, %s, %s)",
+    c.sql("outreach_governor", sql.SQL("SELECT {}(%s, %s, %s, %s)").format(sql.Identifier("shq", function)),
           (table, error_id, c.tag(), f"soak-client-{c.index}"))
+    return table, error_id
+
+
+@op("error_archive", "outreach_governor", 2)
+def error_archive(c: Client) -> None:
+    table, error_id = _operator_action(c, "fn_archive_error")
     c.journal.ack("error_archived", table=table, error_id=error_id)
 
 
 @op("error_resolve", "outreach_governor", 1)
 def error_resolve(c: Client) -> None:
-    if not c.my_errors:
-        raise Skip()
-    table, error_id = c.rng.choice(list(c.my_errors))
-    c.sql("outreach_governor", "SELECT shq.fn_resolve_error(%s, %s, %s, %s)",
-          (table, error_id, c.tag(), f"soak-client-{c.index}"))
+    _operator_action(c, "fn_resolve_error")
 
 
 @op("governance_jobs", "outreach_governor", 1)
