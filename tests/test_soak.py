@@ -215,7 +215,7 @@ def test_2_minters_told_different_ids_is_a_fork(soaked, copy_of):
     target, _ = copy_of
     forked = copy.deepcopy(soaked)
     mint = forked.acks["mint"][0]
-    forked.journals[1].ack("mint", company=mint["company"], outreach_id="00000000-0000-4000-8000-00000000f0c4")
+    forked.journals[1].ack("mint", company=mint.company, outreach_id="00000000-0000-4000-8000-00000000f0c4")
     bad = failing(check(forked, dsn=target))
     assert any("minters were answered 2 different ids" in v for v in bad["no_identity_fork"]), bad
 
@@ -223,13 +223,13 @@ def test_2_minters_told_different_ids_is_a_fork(soaked, copy_of):
 def test_3_an_acknowledged_verdict_deleted_is_lost(soaked, copy_of):
     """An audit row deleted with the append-only guard (and the tombstone) disabled."""
     target, conn = copy_of
-    gone = next(g for g in soaked.acks["gate"] if not g["eligible"])
+    gone = next(g for g in soaked.acks["gate"] if not g.eligible)
     with unguarded(conn, "outreach.send_attempt_audit"):
         assert conn.execute("DELETE FROM outreach.send_attempt_audit WHERE audit_id = %s",
-                            (gone["audit_id"],)).rowcount == 1
+                            (gone.audit_id,)).rowcount == 1
     bad = failing(check(soaked, dsn=target))
     assert "nothing_acknowledged_lost" in bad and set(bad) <= {"nothing_acknowledged_lost", "seals_verify"}, bad
-    assert any(f"gate verdict {gone['audit_id']}" in v and "has no audit row" in v
+    assert any(f"gate verdict {gone.audit_id}" in v and "has no audit row" in v
                for v in bad["nothing_acknowledged_lost"]), bad
 
 
@@ -237,10 +237,10 @@ def test_3_an_acknowledged_send_deleted_is_lost(soaked, copy_of):
     target, conn = copy_of
     gone = soaked.acks["send"][0]
     with unguarded(conn, "outreach.send_log", "outreach.engagement_events"):
-        conn.execute("DELETE FROM outreach.engagement_events WHERE send_id = %s", (gone["send_id"],))
-        conn.execute("DELETE FROM outreach.send_log WHERE send_id = %s", (gone["send_id"],))
+        conn.execute("DELETE FROM outreach.engagement_events WHERE send_id = %s", (gone.send_id,))
+        conn.execute("DELETE FROM outreach.send_log WHERE send_id = %s", (gone.send_id,))
     bad = failing(check(soaked, dsn=target))
-    assert any(f"acknowledged send {gone['send_id']} " in v for v in bad["nothing_acknowledged_lost"]), bad
+    assert any(f"acknowledged send {gone.send_id} " in v for v in bad["nothing_acknowledged_lost"]), bad
 
 
 def test_3_an_override_change_without_its_audit_row_is_lost(soaked, copy_of):
@@ -248,18 +248,18 @@ def test_3_an_override_change_without_its_audit_row_is_lost(soaked, copy_of):
     gone = soaked.acks["override_set"][0]
     with unguarded(conn, "outreach.override_audit_log"):
         conn.execute("DELETE FROM outreach.override_audit_log WHERE override_id = %s AND action IN ('SET', 'REPLACE')",
-                     (gone["override_id"],))
+                     (gone.override_id,))
     bad = failing(check(soaked, dsn=target))
-    assert any(f"override {gone['override_id']} " in v and "has no SET/REPLACE audit row" in v
+    assert any(f"override {gone.override_id} " in v and "has no SET/REPLACE audit row" in v
                for v in bad["nothing_acknowledged_lost"]), bad
 
 
 def test_4_an_error_copied_to_its_archive_is_in_two_places(soaked, copy_of):
     target, conn = copy_of
     table, archive, error_id = next(
-        (e["table"], a, e["error_id"]) for e in soaked.acks["error"]
+        (e.table, a, e.error_id) for e in soaked.acks["error"]
         for t, a in conn.execute("SELECT table_name, archive_table FROM shq.governed_error_tables").fetchall()
-        if t == e["table"] and conn.execute(f"SELECT 1 FROM {t} WHERE error_id = %s", (e["error_id"],)).fetchone())
+        if t == e.table and conn.execute(f"SELECT 1 FROM {t} WHERE error_id = %s", (e.error_id,)).fetchone())
     cols = conn.execute("SELECT shq._archive_copy_columns(%s, %s)", (table, archive)).fetchone()[0]
     conn.execute(f"INSERT INTO {archive} ({cols}, disposition, archived_at, archived_by, archive_reason,"
                  f" final_disposition, retention_expires_at) SELECT {cols}, 'ARCHIVED', now(), 'planted', 'MANUAL',"

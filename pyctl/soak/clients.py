@@ -392,7 +392,7 @@ def cl_register(c: Client) -> None:
 @op("mint", "outreach_hub_writer", 4)
 def mint(c: Client) -> None:
     """Minters race: every client draws from the same new and legacy companies."""
-    company = c.new_company() if c.rng.random() < 0.7 else c.legacy_company()
+    company = c.new_company() if c.rng.random() < 0.9 else c.legacy_company()
     outreach_id = c.sql("outreach_hub_writer", "SELECT outreach.fn_mint_outreach_id(%s)", (company,))[0][0]
     c.journal.ack("mint", company=company, outreach_id=outreach_id)
 

@@ -28,9 +28,12 @@ STATEMENT_TIMEOUT_MS = (1, 40)
 #: mean seconds between two backends terminated by the fault client
 TERMINATE_EVERY = 1.5
 #: companies built up before the clients start, per client, and the pools
-#: the clients register, mint and orphan during the run, per client
+#: the clients register, mint and orphan during the run, per client (the
+#: legacy pool grows with the run's length: a minter that binds a legacy
+#: company ends its orphan-and-cascade cycles)
 SETUP_COMPANIES_PER_CLIENT = 25
 LEGACY_COMPANIES_PER_CLIENT = 4
+LEGACY_COMPANIES_PER_CLIENT_MINUTE = 2
 NEW_COMPANIES_PER_CLIENT = 40
 #: the group roles the clients log in as (one login each)
 CLIENT_ROLES = ("outreach_cl_authority", "outreach_hub_writer", "outreach_override_admin", "outreach_sender",
@@ -82,11 +85,12 @@ class Universe:
     campaigns: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # id -> (channel, min_tier, steps)
 
     @classmethod
-    def build(cls, prefix: str, clients: int) -> "Universe":
+    def build(cls, prefix: str, clients: int, seconds: float) -> "Universe":
         campaigns = {f"{prefix}EMAIL1": ("EMAIL", 1, 2), f"{prefix}EMAIL2": ("EMAIL", 2, 3),
                      f"{prefix}PHONE1": ("PHONE", 1, 1)}
-        return cls(prefix, SETUP_COMPANIES_PER_CLIENT * clients, LEGACY_COMPANIES_PER_CLIENT * clients,
-                   NEW_COMPANIES_PER_CLIENT * clients, campaigns)
+        legacy = clients * (LEGACY_COMPANIES_PER_CLIENT + int(LEGACY_COMPANIES_PER_CLIENT_MINUTE * seconds / 60))
+        return cls(prefix, SETUP_COMPANIES_PER_CLIENT * clients, legacy, NEW_COMPANIES_PER_CLIENT * clients,
+                   campaigns)
 
     def company(self, i: int) -> str:
         return f"{self.prefix}{i:06d}"

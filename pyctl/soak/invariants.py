@@ -162,6 +162,11 @@ class Evidence:
         return log
 
     @cached_property
+    def override_times(self) -> dict[tuple[str, str], list]:
+        """(company, type) -> the occurred_at of each row of override_log, for bisecting."""
+        return {k: [r[0] for r in rows] for k, rows in self.override_log.items()}
+
+    @cached_property
     def archived_outreach_ids(self) -> dict[str, str]:
         """outreach_id -> archive, of the run's companies (spine rows a cascade removed)."""
         return {str(oid): arch for oid, arch in self.query(
@@ -282,7 +287,7 @@ def _overrides_at(ev: Evidence, company: str, at) -> tuple[set[str], int | None]
     active, cap = set(), None
     for kind in ("BLOCK_OUTREACH", "BLOCK_EMAIL", "BLOCK_PHONE", "FORCE_TIER"):
         log = ev.override_log.get((company, kind), [])
-        i = bisect.bisect_right([r[0] for r in log], at)
+        i = bisect.bisect_right(ev.override_times.get((company, kind), []), at)
         if not i:
             continue
         _occurred, _aid, action, _oid, tier_cap, expires_at, _reason = log[i - 1]
@@ -301,10 +306,10 @@ def no_unsafe_send(ev: Evidence) -> Finding:
         judged[str(audit_id)] = (f"send {send_id}", company, campaign, channel, sent_at)
     provider_only = 0
     for call in ev.acks["provider_call"]:
-        if call["audit_id"] not in judged:
+        if call.audit_id not in judged:
             provider_only += 1
-            judged[call["audit_id"]] = (f"unrecorded provider call (client {call['client']})", call["company"],
-                                        call["campaign"], call["channel"], None)
+            judged[call.audit_id] = (f"unrecorded provider call (client {call.client})", call.company,
+                                        call.campaign, call.channel, None)
     audits = ev.audits(list(judged))
     within_window = 0
     for audit_id, (what, company, campaign, channel, sent_at) in judged.items():
@@ -386,7 +391,7 @@ def no_identity_fork(ev: Evidence) -> Finding:
     for oid, cid in ev.query("SELECT outreach_id, company_unique_id FROM outreach.outreach"
                              " WHERE company_unique_id LIKE %s", (ev.like,)):
         spine[cid].append(str(oid))
-    orphans = {a["outreach_id"] for a in ev.acks["orphan"]}
+    orphans = {a.outreach_id for a in ev.acks["orphan"]}
     for cid, oids in spine.items():
         if len(oids) > 1:
             out.append(f"company {cid} has {len(oids)} spine rows")
@@ -404,7 +409,7 @@ def no_identity_fork(ev: Evidence) -> Finding:
             out.append(f"outreach_id {oid}, bound by CL, was archived to {archive}")
     minted = defaultdict(set)
     for m in ev.acks["mint"] + ev.acks["target"]:
-        minted[m["company"]].add(m["outreach_id"])
+        minted[m.company].add(m.outreach_id)
     for cid, ids in minted.items():
         if len(ids) > 1:
             out.append(f"company {cid}: the minters were answered {len(ids)} different ids {sorted(ids)}")
@@ -421,83 +426,83 @@ def nothing_acknowledged_lost(ev: Evidence) -> Finding:
     acks = ev.acks
     archived = ev.archived_outreach_ids
     gates = acks["gate"]
-    audits = ev.audits([g["audit_id"] for g in gates])
+    audits = ev.audits([g.audit_id for g in gates])
     for g in gates:
-        a = audits.get(g["audit_id"])
+        a = audits.get(g.audit_id)
         if a is None:
-            out.append(f"gate verdict {g['audit_id']} ({g['company']}, client {g['client']}) has no audit row")
-        elif (a[0], a[1], not a[3]) != (g["company"], g["campaign"], g["eligible"]):
-            out.append(f"gate verdict {g['audit_id']}: the client was told {g['company']}/{g['campaign']} "
-                       f"eligible={g['eligible']}, the audit row says {a[0]}/{a[1]} eligible={not a[3]}")
+            out.append(f"gate verdict {g.audit_id} ({g.company}, client {g.client}) has no audit row")
+        elif (a[0], a[1], not a[3]) != (g.company, g.campaign, g.eligible):
+            out.append(f"gate verdict {g.audit_id}: the client was told {g.company}/{g.campaign} "
+                       f"eligible={g.eligible}, the audit row says {a[0]}/{a[1]} eligible={not a[3]}")
 
     sends = {s[0]: s for s in ev.sends}
     for s in acks["send"]:
-        row = sends.get(s["send_id"])
+        row = sends.get(s.send_id)
         if row is None:
-            if not _cascaded(ev, s["company"]):
-                out.append(f"acknowledged send {s['send_id']} to {s['company']} (client {s['client']}) is gone")
-        elif str(row[4]) != s["audit_id"]:
-            out.append(f"send {s['send_id']} names verdict {row[4]}, the client was told {s['audit_id']}")
+            if not _cascaded(ev, s.company):
+                out.append(f"acknowledged send {s.send_id} to {s.company} (client {s.client}) is gone")
+        elif str(row[4]) != s.audit_id:
+            out.append(f"send {s.send_id} names verdict {row[4]}, the client was told {s.audit_id}")
 
     by_tag = defaultdict(list)
     for rows in ev.override_log.values():
         for _at, _aid, action, oid, _cap, _exp, reason in rows:
             by_tag[reason].append((action, str(oid)))
     for o in acks["override_set"]:
-        if not any(a in ("SET", "REPLACE") and oid == o["override_id"] for a, oid in by_tag.get(o["tag"], [])):
-            out.append(f"override {o['override_id']} ({o['company']} {o['type']}, {o['tag']}) has no SET/REPLACE "
+        if not any(a in ("SET", "REPLACE") and oid == o.override_id for a, oid in by_tag.get(o.tag, [])):
+            out.append(f"override {o.override_id} ({o.company} {o.type}, {o.tag}) has no SET/REPLACE "
                        "audit row")
     for o in acks["override_remove"]:
-        n = sum(1 for a, _oid in by_tag.get(o["tag"], []) if a == "REMOVE")
-        if n != o["removed"]:
-            out.append(f"removal of {o['company']} {o['type']} ({o['tag']}) removed {o['removed']}, "
+        n = sum(1 for a, _oid in by_tag.get(o.tag, []) if a == "REMOVE")
+        if n != o.removed:
+            out.append(f"removal of {o.company} {o.type} ({o.tag}) removed {o.removed}, "
                        f"{n} REMOVE audit rows")
 
     cl = {r[0] for r in ev.query("SELECT company_unique_id FROM cl.company_identity WHERE company_unique_id LIKE %s",
                                  (ev.like,))}
     for r in acks["register"]:
-        if r["company"] not in cl:
-            out.append(f"registered company {r['company']} (client {r['client']}) is not in CL")
+        if r.company not in cl:
+            out.append(f"registered company {r.company} (client {r.client}) is not in CL")
     bound = {cid: str(oid) for cid, oid in ev.query(
         "SELECT company_unique_id, outreach_id FROM cl.company_identity"
         " WHERE company_unique_id LIKE %s AND outreach_id IS NOT NULL", (ev.like,))}
     for m in acks["mint"] + acks["target"]:
-        if bound.get(m["company"]) != m["outreach_id"]:
-            out.append(f"minted {m['company']} -> {m['outreach_id']} (client {m['client']}), "
-                       f"CL binds {bound.get(m['company'])}")
+        if bound.get(m.company) != m.outreach_id:
+            out.append(f"minted {m.company} -> {m.outreach_id} (client {m.client}), "
+                       f"CL binds {bound.get(m.company)}")
 
     hub_tags = {(k[0], k[1], v[1], v[0]) for k, tl in ev.hub_history.items() for v in tl.values if v is not ABSENT}
     for h in acks["hub_status"]:
-        if (h["company"], h["hub"], h["tag"], h["status"]) not in hub_tags:
-            out.append(f"hub status {h['company']} {h['hub']} {h['status']} ({h['tag']}) is not in the history")
+        if (h.company, h.hub, h.tag, h.status) not in hub_tags:
+            out.append(f"hub status {h.company} {h.hub} {h.status} ({h.tag}) is not in the history")
     target_tags = {(cid, v[2], v[1]) for cid, tl in ev.target_history.items() for v in tl.values if v is not ABSENT}
     for t in acks["target_status"]:
-        if (t["company"], t["tag"], t["status"]) not in target_tags:
-            out.append(f"target status {t['company']} {t['status']} ({t['tag']}) is not in the history")
+        if (t.company, t.tag, t.status) not in target_tags:
+            out.append(f"target status {t.company} {t.status} ({t.tag}) is not in the history")
 
     out += _rows_exist(ev, acks["signal"], "outreach.bit_signals", "signal_id", "signal")
     out += _rows_exist(ev, acks["engagement"], "outreach.engagement_events", "event_id", "engagement event")
     seals = {(t, s) for t, s in ev.query("SELECT table_name, seal_id FROM shq.audit_seals"
-                                         " WHERE seal_id = ANY(%s)", ([s["seal_id"] for s in acks["seal"]],))}
+                                         " WHERE seal_id = ANY(%s)", ([s.seal_id for s in acks["seal"]],))}
     for s in acks["seal"]:
-        if (s["table"], s["seal_id"]) not in seals:
-            out.append(f"seal {s['seal_id']} of {s['table']} is gone")
+        if (s.table, s.seal_id) not in seals:
+            out.append(f"seal {s.seal_id} of {s.table} is gone")
     spine_ids = {str(r[0]) for r in ev.query("SELECT outreach_id FROM outreach.outreach WHERE company_unique_id LIKE %s",
                                              (ev.like,))}
     for o in acks["orphan"]:
-        if o["outreach_id"] not in spine_ids and o["outreach_id"] not in archived:
-            out.append(f"legacy spine row {o['outreach_id']} of {o['company']} is neither in the spine nor archived")
+        if o.outreach_id not in spine_ids and o.outreach_id not in archived:
+            out.append(f"legacy spine row {o.outreach_id} of {o.company} is neither in the spine nor archived")
     for o in acks["cascade"]:
-        if archived.get(o["outreach_id"]) != "outreach_archive":
-            out.append(f"cascaded spine row {o['outreach_id']} of {o['company']} is not in outreach_archive")
+        if archived.get(o.outreach_id) != "outreach_archive":
+            out.append(f"cascaded spine row {o.outreach_id} of {o.company} is not in outreach_archive")
     # the governed errors: live or archived (invariant 4 says exactly one)
     places = _error_places(ev)
     for e in acks["error"]:
-        if not places.get((e["table"], e["error_id"])):
-            out.append(f"error {e['error_id']} of {e['table']} (client {e['client']}) is neither live nor archived")
+        if not places.get((e.table, e.error_id)):
+            out.append(f"error {e.error_id} of {e.table} (client {e.client}) is neither live nor archived")
     for e in acks["error_archived"]:
-        if "archive" not in places.get((e["table"], e["error_id"]), set()):
-            out.append(f"archived error {e['error_id']} of {e['table']} is not in its archive")
+        if "archive" not in places.get((e.table, e.error_id), set()):
+            out.append(f"archived error {e.error_id} of {e.table} is not in its archive")
     return Finding(out, {kind: len(acks[kind]) for kind in sorted(acks.by_kind)})
 
 
@@ -513,13 +518,13 @@ def _rows_exist(ev: Evidence, acked: list[dict], table: str, key: str, what: str
         return []
     schema, name = table.split(".")
     have = {r[0] for r in ev.query(sql.SQL("SELECT {k} FROM {t} WHERE {k} = ANY(%s)").format(
-        k=sql.Identifier(key), t=sql.Identifier(schema, name)), ([a[key] for a in acked],))}
-    company_of_send = {s["send_id"]: s["company"] for s in ev.acks["send"]}
+        k=sql.Identifier(key), t=sql.Identifier(schema, name)), ([getattr(a, key) for a in acked],))}
+    company_of_send = {s.send_id: s.company for s in ev.acks["send"]}
     out = []
     for a in acked:
-        company = a.get("company") or company_of_send.get(a.get("send_id"))
-        if a[key] not in have and not _cascaded(ev, company):
-            out.append(f"acknowledged {what} {a[key]} (client {a['client']}) is gone")
+        company = getattr(a, "company", None) or company_of_send.get(getattr(a, "send_id", None))
+        if getattr(a, key) not in have and not _cascaded(ev, company):
+            out.append(f"acknowledged {what} {getattr(a, key)} (client {a.client}) is gone")
     return out
 
 
@@ -527,7 +532,7 @@ def _error_places(ev: Evidence) -> dict[tuple[str, int], set[str]]:
     """(table, error_id) -> {'live', 'archive'} for every error the run acknowledged."""
     ids = defaultdict(list)
     for e in ev.acks["error"] + ev.acks["error_archived"]:
-        ids[e["table"]].append(e["error_id"])
+        ids[e.table].append(e.error_id)
     places = defaultdict(set)
     for table, archive in ev.query("SELECT table_name, archive_table FROM shq.governed_error_tables"):
         if table not in ids:

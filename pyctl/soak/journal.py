@@ -18,8 +18,9 @@ have, and neither is promised to the client.
 from __future__ import annotations
 
 import statistics
+import sys
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 from dataclasses import dataclass, field
 
 #: the kinds of acknowledged result a journal holds, with their fields
@@ -42,6 +43,17 @@ ACK_KINDS = {
     "orphan": ("company", "outreach_id"),
     "cascade": ("company", "outreach_id"),
 }
+#: one record type per kind (a tuple: a long run keeps about a million of them)
+RECORDS = {kind: namedtuple(f"{kind}_ack", (*fields, "client")) for kind, fields in ACK_KINDS.items()}
+#: fields whose few distinct values are shared between records
+SHARED_FIELDS = {"company", "campaign", "channel", "table", "type", "hub", "status"}
+
+
+def record(kind: str, client: int, fields: dict):
+    """The record of one acknowledged result (values as JSON-friendly plain values)."""
+    if kind not in ACK_KINDS or set(fields) != set(ACK_KINDS[kind]):
+        raise ValueError(f"journal: {kind} takes {ACK_KINDS.get(kind)}, got {sorted(fields)}")
+    return RECORDS[kind](*(_plain(fields[f], f in SHARED_FIELDS) for f in ACK_KINDS[kind]), client)
 
 
 @dataclass
@@ -74,9 +86,7 @@ class Journal:
         self.chosen = array("H")
 
     def ack(self, kind: str, **fields) -> None:
-        if kind not in ACK_KINDS or set(fields) != set(ACK_KINDS[kind]):
-            raise ValueError(f"journal: {kind} takes {ACK_KINDS.get(kind)}, got {sorted(fields)}")
-        self.acks[kind].append({k: _plain(v) for k, v in fields.items()} | {"client": self.client})
+        self.acks[kind].append(record(kind, self.client, fields))
 
     def ok(self, op: str, seconds: float) -> None:
         self.stats[op].latencies.append(seconds)
@@ -91,11 +101,11 @@ class Journal:
         self.stats[op].skipped += 1
 
 
-def _plain(v):
+def _plain(v, shared: bool = False):
     """JSON-friendly values: uuids as text."""
-    if v is None or isinstance(v, (bool, int, float, str)):
+    if v is None or isinstance(v, (bool, int, float)):
         return v
-    return str(v)
+    return sys.intern(str(v)) if shared else str(v)
 
 
 @dataclass
@@ -107,9 +117,6 @@ class Acks:
     def __getitem__(self, kind: str) -> list[dict]:
         return self.by_kind.get(kind, [])
 
-    def add(self, kind: str, **fields) -> None:
-        """For tests and for the run's own setup writes."""
-        self.by_kind[kind].append({k: _plain(v) for k, v in fields.items()} | {"client": -1})
 
     @classmethod
     def merge(cls, journals: list[Journal]) -> "Acks":
@@ -120,13 +127,13 @@ class Acks:
         return acks
 
     def to_json(self) -> dict:
-        return {k: list(v) for k, v in self.by_kind.items()}
+        return {k: [r._asdict() for r in v] for k, v in self.by_kind.items()}
 
     @classmethod
     def from_json(cls, doc: dict) -> "Acks":
         acks = cls()
-        for k, v in doc.items():
-            acks.by_kind[k].extend(v)
+        for kind, records in doc.items():
+            acks.by_kind[kind].extend(RECORDS[kind](**r) for r in records)
         return acks
 
 

@@ -155,7 +155,7 @@ def run_soak(dsn: str, config: SoakConfig, crash: CrashControl | None = None,
         raise PyctlError("--crash-every needs a server pyctl controls (the embedded cluster)", exit_code=2)
     with connect(dsn, autocommit=True, application_name="pyctl soak") as admin:
         setup.check_database(admin)
-        universe = Universe.build(setup.run_prefix(admin, config.seed), config.clients)
+        universe = Universe.build(setup.run_prefix(admin, config.seed), config.clients, config.seconds)
         logins = setup.create_logins(admin, dsn)
     try:
         t_setup = time.monotonic()
