@@ -18,9 +18,11 @@ KILL_SWITCH_SENDS = 2
 KILL_SWITCH_GRACE = 2.0
 #: seconds: a change recorded in a history table is taken to be visible to a
 #: gate check that started this long after its changed_at (the commit follows
-#: the history row by the commit's WAL flush); inside the window the judge
-#: gives the benefit of the doubt (see invariants.judge_send)
-JUDGE_WINDOW = 1.0
+#: the history row by the commit's WAL flush, which a loaded machine can
+#: stall); inside the window the judge gives the benefit of the doubt (see
+#: invariants.judge_send). A gate that ignored a change would keep clearing
+#: sends long after it, so the window costs the judge little.
+JUDGE_WINDOW = 2.0
 #: probability that an operation the soak writes as SQL runs under a short
 #: statement_timeout (set_config(..., true)), and the range of that timeout
 STATEMENT_TIMEOUT_RATE = 0.04
