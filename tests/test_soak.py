@@ -56,6 +56,7 @@ def test_short_soak_with_two_crashes():
         ops = {o["operation"]: o for o in doc["operations"]}
         assert ops["send_execute_send"]["ok"] > 50 and ops["send_execute_send"]["unknown"] > 0, report
         assert json.loads(json.dumps(doc, default=str))["format"] == "pyctl-soak/1"
+        assert doc["title"] == "Soak: 8 clients, 1 minute, 2 crashes, seed 11"
     finally:
         cluster.stop()
 
@@ -347,6 +348,7 @@ def test_cli_runs_writes_json_and_says_how_to_replay(fresh_db, run_pyctl, tmp_pa
     assert p.returncode == 0, p.stdout + p.stderr
     doc = json.loads(out.read_text())
     assert doc["ok"] is True and doc["format"] == "pyctl-soak/1" and doc["id_prefix"] == "SK5R1-"
+    assert doc["title"] == "Soak: 2 clients, 3 seconds, 0 crashes, seed 5"
     assert [i["name"] for i in doc["invariants"]][0] == "no_unsafe_send"
     assert "replay: pyctl soak --clients 2 --seconds 3 --seed 5" in p.stdout
     with psycopg.connect(target) as c:   # the run's logins are gone

@@ -21,6 +21,7 @@ def document(result, verdicts: list[Verdict], server_version: str | None = None)
     ks = figures.get("kill_switch_bound", {})
     return {
         "format": FORMAT,
+        "title": title(result),
         "ok": all(v.ok for v in verdicts),
         "started_at": dt.datetime.fromtimestamp(result.started_at, dt.timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(result.seconds, 1),
@@ -46,6 +47,17 @@ def document(result, verdicts: list[Verdict], server_version: str | None = None)
         "kill_switch": {k: ks.get(k) for k in ("changes", "bound_seconds", "max_wait_seconds", "p99_wait_seconds",
                                                "median_wait_seconds")},
     }
+
+
+def title(result) -> str:
+    """The run in a few words: the heading the benchmarks page gives the report."""
+    cfg = result.config
+    length = _counted(cfg.seconds / 60, "minute") if cfg.seconds % 60 == 0 else _counted(cfg.seconds, "second")
+    return f"Soak: {_counted(cfg.clients, 'client')}, {length}, {_counted(len(result.crashes), 'crash')}, seed {cfg.seed}"
+
+
+def _counted(n: float, noun: str) -> str:
+    return f"{n:g} {noun}" + ("" if n == 1 else "es" if noun.endswith("sh") else "s")
 
 
 def _cpus() -> int | None:
