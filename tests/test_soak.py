@@ -17,6 +17,8 @@ from helpers import error_lines, in_thread
 from ops_support import Cluster
 from pyctl.migrate import migrate
 from pyctl.soak import SoakConfig, check, document, run_soak, text
+from pyctl.soak.clients import Client, Op, RunContext
+from pyctl.soak.config import Universe
 from pyctl.soak.invariants import INVARIANTS
 from pyctl.soak.runner import CrashRecord
 from pyctl.soak.setup import build_to_tier2
@@ -55,10 +57,43 @@ def test_short_soak_with_two_crashes():
         assert result.terminated_backends > 5, report
         ops = {o["operation"]: o for o in doc["operations"]}
         assert ops["send_execute_send"]["ok"] > 50 and ops["send_execute_send"]["unknown"] > 0, report
+        assert not [o for o in ops.values() if "25P02" in o["refused_by"]], report   # no client left stuck in a block
         assert json.loads(json.dumps(doc, default=str))["format"] == "pyctl-soak/1"
         assert doc["title"] == "Soak: 8 clients, 1 minute, 2 crashes, seed 11"
     finally:
         cluster.stop()
+
+
+def test_a_connection_left_in_an_aborted_transaction_is_rolled_back_before_the_next_operation(fresh_db):
+    """A statement timeout drawn for an operation covers its COMMIT too. Under
+    load the timer can fire as the last statement ends; the cancel then hits
+    the COMMIT while it is parsed, and the server keeps the transaction block
+    open and aborted (the soak's server log showed it). Planted here as a
+    block left open and aborted by an operation that failed: the client's
+    next operation on that connection still runs, and nothing of the failed
+    one was acknowledged or committed."""
+    target = fresh_db()
+    config = SoakConfig(clients=1, seconds=1)
+    client = Client(0, RunContext(config, Universe.build("SKTEST-", 1, 1), {"outreach_hub_writer": target}, {},
+                                  threading.Event()))
+
+    def fails_in_a_block(c):
+        conn = c.conn("outreach_hub_writer")
+        conn.execute("BEGIN")
+        conn.execute("CREATE TABLE public.left_open (id int)")
+        conn.execute("SELECT 1 / 0")
+
+    def probe(c):
+        assert c.sql("outreach_hub_writer", "SELECT to_regclass('public.left_open') IS NULL") == [(True,)]
+
+    client.ops, client.weights = [Op("fails", "outreach_hub_writer", 1, fails_in_a_block, False)], [1]
+    client.step()
+    client.ops = [Op("probe", "outreach_hub_writer", 1, probe, False)]
+    client.step()
+    client.close()
+    assert dict(client.journal.stats["fails"].refused) == {"22012": 1}
+    assert len(client.journal.stats["probe"].latencies) == 1 and not client.journal.stats["probe"].refused, \
+        dict(client.journal.stats)
 
 
 # ------------------------------------------------------------------ a soaked database to plant violations in

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import psycopg
-from psycopg import sql
+from psycopg import pq, sql
 
 from pyctl.gate import MarketingSafetyGateError
 from pyctl.outreach import SendError, SendNotRecordedError, execute_send
@@ -141,6 +141,21 @@ class Client(threading.Thread):
                 self._conns.pop(role, None)
         return broken
 
+    def _roll_back_left_open(self) -> None:
+        """Between operations every connection is idle (autocommit). A
+        statement timeout can cancel the COMMIT that ends `sql`'s transaction
+        (the timeout covers it too); the server then keeps the block open and
+        aborted, so the next operations on that connection would fail until
+        someone rolls it back. Nothing of it was acknowledged."""
+        for role, c in list(self._conns.items()):
+            if c.closed or c.broken or c.info.transaction_status == pq.TransactionStatus.IDLE:
+                continue
+            try:
+                c.rollback()
+            except psycopg.Error:
+                self._conns.pop(role, None)
+                c.close()
+
     def sql(self, role: str, query: str, params=None) -> list[tuple]:
         """Run one statement as `role`, under this operation's statement
         timeout if it drew one (a transaction with set_config(..., true):
@@ -168,6 +183,7 @@ class Client(threading.Thread):
         # Operation n of client i draws from its own generator, seeded by
         # (seed, i, n): what an operation chooses does not depend on how many
         # numbers earlier ones drew (that depends on what the server answered).
+        self._roll_back_left_open()
         self.n += 1
         self.rng.seed(f"pyctl-soak:{self.cfg.seed}:{self.index}:{self.n}")
         k = self.rng.choices(range(len(self.ops)), self.weights)[0]
