@@ -54,7 +54,7 @@ def test_short_soak_with_two_crashes():
                      "engagement", "signal", "seal", "register", "mint"):
             assert acked.get(kind, 0) > 0, (kind, report)
         assert figures["kill_switch_bound"]["changes"] > 50, report
-        assert result.terminated_backends > 5, report
+        assert result.terminated_backends > 5 and result.statement_timeouts > 5, report
         ops = {o["operation"]: o for o in doc["operations"]}
         assert ops["send_execute_send"]["ok"] > 50 and ops["send_execute_send"]["unknown"] > 0, report
         assert not [o for o in ops.values() if "25P02" in o["refused_by"]], report   # no client left stuck in a block
