@@ -13,13 +13,17 @@ $$;
 SELECT set_eq($$SELECT * FROM pg_temp.registered('append_only')$$,
               ARRAY['outreach.send_attempt_audit', 'outreach.override_audit_log', 'outreach.bit_signals',
                     'outreach.engagement_events', 'shq.audit_log', 'shq.tool_violations',
-                    'shq.audit_seals', 'shq.audit_seal_tombstones', 'outreach.outbox_events'],
-              'append-only: the six tables of the contract, the seals and their tombstones, the outbox');
+                    'shq.audit_seals', 'shq.audit_seal_tombstones', 'outreach.outbox_events',
+                    'cl.company_identity_history', 'outreach.company_hub_status_history',
+                    'outreach.company_target_status_history'],
+              'append-only: the six tables of the contract, the seals and their tombstones, the outbox, the state history');
 SELECT set_eq($$SELECT g.table_name::text || ':' || g.id_column FROM shq.guarded_tables g WHERE g.kind = 'sealed'$$,
               ARRAY['outreach.send_attempt_audit:audit_seq', 'outreach.override_audit_log:audit_id',
                     'outreach.bit_signals:signal_id', 'outreach.engagement_events:event_id',
-                    'shq.audit_log:audit_id', 'shq.tool_violations:violation_id', 'outreach.outbox_events:event_id'],
-              'sealed: the six append-only tables of the contract and the outbox, each with the identity that orders its seals');
+                    'shq.audit_log:audit_id', 'shq.tool_violations:violation_id', 'outreach.outbox_events:event_id',
+                    'cl.company_identity_history:history_id', 'outreach.company_hub_status_history:history_id',
+                    'outreach.company_target_status_history:history_id'],
+              'sealed: the six append-only tables of the contract, the outbox and the state history, each with the identity that orders its seals');
 SELECT set_eq($$SELECT * FROM pg_temp.registered('sovereign')$$,
               ARRAY['outreach.company_hub_status', 'outreach.manual_overrides', 'outreach.hub_registry',
                     'outreach.bit_scores', 'shq.guarded_tables', 'outreach.company_eligibility'],

@@ -19,7 +19,7 @@ MISSING_OBJECT_CODES = ("3F000", "42P01", "42703", "42883", "42704")
 #: subcommand modules, in the order `pyctl --help` lists them
 COMMAND_MODULES = [
     "db", "migrate", "verify", "seed", "state", "smoke", "override", "gate",
-    "governance", "schedule", "bench", "bit", "campaign", "audit", "scan", "metrics", "outbox",
+    "governance", "schedule", "bench", "bit", "campaign", "audit", "scan", "metrics", "outbox", "soak",
 ]
 
 

@@ -140,7 +140,10 @@ def expected(conn: psycopg.Connection) -> dict[tuple[str, frozenset], object]:
     for metric, value in (("records", 5), ("cl_bound", 5), ("without_cl", 0), ("cl_without_spine", 0), ("aligned", 1)):
         put(f"outreach_spine_{metric}", value)
     for table in ("outreach.bit_signals", "outreach.engagement_events", "outreach.override_audit_log",
-                  "outreach.send_attempt_audit", "shq.audit_log", "shq.tool_violations", "outreach.outbox_events"):
+                  "outreach.send_attempt_audit", "shq.audit_log", "shq.tool_violations", "outreach.outbox_events",
+                  # the state history (db/1300): the companies above wrote it before the seal
+                  "cl.company_identity_history", "outreach.company_hub_status_history",
+                  "outreach.company_target_status_history"):
         unsealed = 1 if table == "outreach.send_attempt_audit" else 0
         put("outreach_seal_unsealed_rows", unsealed, table_name=table)
         put("outreach_seal_oldest_unsealed_age_seconds", AGE if unsealed else 0, table_name=table)

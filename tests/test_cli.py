@@ -61,6 +61,7 @@ ARGS = {
     ("campaign", "create"): ["campaign.json"],
     ("campaign", "run"): ["C"],
     ("outbox", "tail"): ["cl"],
+    ("soak",): ["--clients", "1", "--seconds", "1"],
 }
 CAMPAIGN_FILE = {"campaign_id": "C", "name": "c", "channel": "EMAIL", "steps": [{"template_id": "t", "delay_days": 0}]}
 #: commands that never open a database (they take --dsn, like every command, and ignore it)

@@ -117,7 +117,9 @@ def test_guarded_tables_are_where_the_guards_are(rules):
         "outreach.send_attempt_audit", "outreach.override_audit_log", "outreach.bit_signals",
         "outreach.engagement_events", "shq.audit_log", "shq.tool_violations", "shq.audit_seals",
         "shq.audit_seal_tombstones", "cl.company_identity", "shq.guarded_tables", "outreach.outbox_events",
-        "outreach.company_eligibility"}
+        "outreach.company_eligibility",
+        "cl.company_identity_history", "outreach.company_hub_status_history",
+        "outreach.company_target_status_history"}
     all_writes = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
     assert (by_table["outreach.company_hub_status"].kind, by_table["outreach.company_hub_status"].operations) == \
         ("sovereign", all_writes)

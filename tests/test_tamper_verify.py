@@ -28,6 +28,12 @@ AUDITED = {
     "outreach.send_attempt_audit": ("audit_seq", "attempt_timestamp", "trg_send_attempt_audit_010_append_only"),
     "shq.audit_log": ("audit_id", "occurred_at", "trg_audit_log_010_append_only"),
     "shq.tool_violations": ("violation_id", "occurred_at", "trg_tool_violations_010_append_only"),
+    # the state history (db/1300), filled by the companies and overrides BUILD_SQL writes
+    "cl.company_identity_history": ("history_id", "changed_at", "trg_company_identity_history_010_append_only"),
+    "outreach.company_hub_status_history": ("history_id", "changed_at",
+                                            "trg_company_hub_status_history_010_append_only"),
+    "outreach.company_target_status_history": ("history_id", "changed_at",
+                                               "trg_company_target_status_history_010_append_only"),
 }
 #: a forged copy of a row must still satisfy the table's keys
 FORGED_OVERRIDES = {
