@@ -406,6 +406,12 @@ def test_cli_runs_writes_json_and_says_how_to_replay(fresh_db, run_pyctl, tmp_pa
     assert "replay: pyctl soak --clients 2 --seconds 3 --seed 5" in p.stdout
     with psycopg.connect(target) as c:   # the run's logins are gone
         assert c.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'soak\\_%'").fetchone()[0] == 0
+    # --format json: the same report on stdout, for tools (the second run has its own ids)
+    p = run_pyctl(["soak", "--clients", "1", "--seconds", "2", "--seed", "5", "--format", "json"], dsn=target,
+                  timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["ok"] is True and doc["format"] == "pyctl-soak/1" and len(doc["invariants"]) == 8
 
 
 def test_cli_refuses_crashes_of_a_server_it_does_not_control(run_pyctl, dsn):

@@ -1,4 +1,4 @@
-"""`pyctl soak --clients N --seconds S [--crash-every S] [--seed K] [--json FILE]`: see pyctl.soak."""
+"""`pyctl soak --clients N --seconds S [--crash-every S] [--seed K] [--json FILE] [--format text|json]`: see pyctl.soak."""
 import json
 import os
 import sys
@@ -8,6 +8,7 @@ import psycopg
 
 from pyctl.commands import database_url, given_dsn
 from pyctl.errors import PyctlError
+from pyctl.output import echo_data, format_option
 from pyctl.soak import EmbeddedCrash, SoakConfig, check, document, run_soak, text
 from pyctl.soak.crash import embedded_cluster
 
@@ -21,7 +22,8 @@ from pyctl.soak.crash import embedded_cluster
               help="random seed: the same seed replays the same choices")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False), default=None,
               help="also write the report as JSON (format pyctl-soak/1, see docs/soak.md)")
-def command(clients, seconds, crash_every, seed, json_file):
+@format_option()
+def command(clients, seconds, crash_every, seed, json_file, fmt):
     """Randomized whole-system workload with faults (terminated backends,
     statement timeouts) and, with --crash-every, crashes; then the
     invariants are checked from the database and the clients' logs. Exits
@@ -49,6 +51,5 @@ def command(clients, seconds, crash_every, seed, json_file):
         with open(json_file, "w") as f:
             json.dump(doc, f, indent=2, default=str)
             f.write("\n")
-    for line in text(doc):
-        click.echo(line)
+    echo_data(fmt, doc, lambda: text(doc))
     sys.exit(0 if doc["ok"] else 1)
