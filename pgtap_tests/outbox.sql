@@ -22,7 +22,7 @@ SELECT is((SELECT count(*)::int FROM pg_trigger t
                                 'outreach.engagement_events'::regclass, 'outreach.company_hub_status'::regclass,
                                 'outreach.override_audit_log'::regclass, 'outreach.company_target'::regclass,
                                 'cl.company_identity'::regclass)
-              AND t.tgname ~ '^trg_.*_800_(outbox|notify)' AND t.tgenabled = 'O'),
+              AND t.tgname LIKE 'trg\_%\_800\_%' AND t.tgname NOT LIKE '%\_history\_%' AND t.tgenabled = 'O'),
           8, 'the eight outbox triggers are ordinary ENABLE ORIGIN triggers (a replica receives replicated events)');
 SELECT function_privs_are('outreach', 'fn_outbox_claim', ARRAY['text', 'text', 'integer', 'interval'],
                           'outreach_consumer', ARRAY['EXECUTE'], 'outreach_consumer may claim');

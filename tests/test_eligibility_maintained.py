@@ -355,3 +355,72 @@ def test_truncate_of_an_input_rebuilds_every_row(conn):
         assert conn.execute(DRIFT_SQL).fetchall() == []
         raise psycopg.Rollback()
     assert _row(conn, cid)[3] is True
+
+
+def _maintenance_calls(conn, statement: str, params) -> int:
+    """How many times `statement` called the maintenance (rolled back)."""
+    calls = ("SELECT coalesce(pg_stat_get_xact_function_calls('outreach._maintain_company_eligibility'::regproc), 0)")
+    conn.execute("BEGIN")
+    try:
+        conn.execute("SET LOCAL track_functions = 'all'")
+        # the counter may still hold earlier transactions' calls (not yet flushed): a difference
+        before = conn.execute(calls).fetchone()[0]
+        conn.execute(statement, params)
+        return conn.execute(calls).fetchone()[0] - before
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def test_an_update_of_columns_the_row_does_not_read_maintains_nothing(conn):
+    """An UPDATE that changes no column the maintained row reads (a name, a
+    reason, a value set to itself) makes no maintenance call; one that does,
+    does, and the row follows it."""
+    cid = make_company(conn, 2, prefix="ELU")
+    assert _maintenance_calls(conn, "UPDATE cl.company_identity SET company_name = company_name || ' Inc'"
+                                    " WHERE company_unique_id = %s", (cid,)) == 0
+    assert _maintenance_calls(conn, "UPDATE cl.company_identity SET eligibility_status = eligibility_status"
+                                    " WHERE company_unique_id = %s", (cid,)) == 0
+    set_hub = "SELECT outreach.fn_set_hub_status(%s, 'dol-filings', %s, %s)"
+    assert _maintenance_calls(conn, set_hub, (cid, "FAIL", "first")) == 1
+    conn.execute(set_hub, (cid, "FAIL", "first"))
+    assert _row(conn, cid)[2] == 1
+    # the same status again, another reason: only status_reason and updated_at change
+    assert _maintenance_calls(conn, set_hub, (cid, "FAIL", "second")) == 0
+    assert _maintenance_calls(conn, "UPDATE cl.company_identity SET eligibility_status = 'INELIGIBLE'"
+                                    " WHERE company_unique_id = %s", (cid,)) == 1
+    conn.execute("UPDATE cl.company_identity SET eligibility_status = 'INELIGIBLE' WHERE company_unique_id = %s",
+                 (cid,))
+    assert _row(conn, cid)[0] == "INELIGIBLE"
+    assert conn.execute(DRIFT_SQL).fetchall() == []
+
+
+#: the columns each input table's UPDATE compares, against what the from-scratch view reads
+DEPENDENCIES_SQL = """
+WITH RECURSIVE views(oid) AS (
+    SELECT 'outreach._company_eligibility_from_scratch'::regclass::oid
+    UNION
+    SELECT d.refobjid FROM views v
+      JOIN pg_rewrite r ON r.ev_class = v.oid
+      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+                      AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> v.oid
+      JOIN pg_class c ON c.oid = d.refobjid AND c.relkind = 'v')
+SELECT d.refobjid::regclass::text, array_agg(DISTINCT a.attname::text ORDER BY a.attname::text)
+  FROM views v
+  JOIN pg_rewrite r ON r.ev_class = v.oid
+  JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refobjsubid > 0
+  JOIN pg_class c ON c.oid = d.refobjid AND c.relkind IN ('r', 'p')
+  JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+ WHERE a.attname <> 'company_unique_id'
+   AND EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = d.refobjid AND t.tgname LIKE 'trg\\_%\\_500\\_eligibility\\_%')
+ GROUP BY 1 ORDER BY 1"""
+
+
+def test_the_compared_columns_are_the_ones_the_from_scratch_view_reads(conn):
+    """outreach._company_eligibility_input_columns lists, for every input
+    table, exactly the columns the from-scratch computation reads."""
+    reads = dict(conn.execute(DEPENDENCIES_SQL).fetchall())
+    assert len(reads) == 7, reads
+    listed = {table: sorted(conn.execute("SELECT outreach._company_eligibility_input_columns(%s::regclass)",
+                                         (table,)).fetchone()[0] or [])
+              for table in reads}
+    assert listed == reads

@@ -21,7 +21,6 @@ BEGIN
         -- the spine (a company arrives or leaves), or anything else: whole rows
         RETURN outreach.fn_rebuild_company_eligibility(p_company_unique_ids);
     END IF;
-    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
     -- Lock first, read after: see fn_rebuild_company_eligibility. The columns
     -- come from the from-scratch view itself (its one definition of each),
     -- selected so that the planner drops the joins they do not need.
@@ -29,6 +28,13 @@ BEGIN
       WHERE e.company_unique_id = ANY (p_company_unique_ids)
       ORDER BY e.company_unique_id
         FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        -- none of them has a row yet (CL and the Company Target are written
+        -- before the spine row that creates it): the UPDATE below could change
+        -- nothing, so skip it and the sanction around it
+        RETURN 0;
+    END IF;
+    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
     IF p_input = 'outreach.company_hub_status'::regclass THEN
         UPDATE outreach.company_eligibility e
            SET required_passed = s.required_passed, optional_passed = s.optional_passed,
