@@ -3,12 +3,16 @@
 CREATE OR REPLACE TRIGGER trg_company_hub_status_800_history_insert
     AFTER INSERT ON outreach.company_hub_status
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_hub_status__history_insert();
+    FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_state_history('outreach.company_hub_status_history', 'company_unique_id,hub_id', 'status,status_reason');
 CREATE OR REPLACE TRIGGER trg_company_hub_status_801_history_update
     AFTER UPDATE ON outreach.company_hub_status
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_hub_status__history_update();
+    FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_state_history('outreach.company_hub_status_history', 'company_unique_id,hub_id', 'status,status_reason');
 CREATE OR REPLACE TRIGGER trg_company_hub_status_802_history_delete
     AFTER DELETE ON outreach.company_hub_status
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_hub_status__history_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_state_history('outreach.company_hub_status_history', 'company_unique_id,hub_id', 'status,status_reason');
+-- the per-table functions these triggers used before shq.tg_state_history (an existing deployment still has them)
+DROP FUNCTION IF EXISTS outreach.tg_company_hub_status__history_insert();
+DROP FUNCTION IF EXISTS outreach.tg_company_hub_status__history_update();
+DROP FUNCTION IF EXISTS outreach.tg_company_hub_status__history_delete();

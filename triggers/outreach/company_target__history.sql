@@ -3,12 +3,16 @@
 CREATE OR REPLACE TRIGGER trg_company_target_800_history_insert
     AFTER INSERT ON outreach.company_target
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_target__history_insert();
+    FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_state_history('outreach.company_target_status_history', 'target_id', 'outreach_status,status_reason', 'company_unique_id');
 CREATE OR REPLACE TRIGGER trg_company_target_801_history_update
     AFTER UPDATE ON outreach.company_target
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_target__history_update();
+    FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_state_history('outreach.company_target_status_history', 'target_id', 'outreach_status,status_reason', 'company_unique_id');
 CREATE OR REPLACE TRIGGER trg_company_target_802_history_delete
     AFTER DELETE ON outreach.company_target
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_target__history_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_state_history('outreach.company_target_status_history', 'target_id', 'outreach_status,status_reason', 'company_unique_id');
+-- the per-table functions these triggers used before shq.tg_state_history (an existing deployment still has them)
+DROP FUNCTION IF EXISTS outreach.tg_company_target__history_insert();
+DROP FUNCTION IF EXISTS outreach.tg_company_target__history_update();
+DROP FUNCTION IF EXISTS outreach.tg_company_target__history_delete();
