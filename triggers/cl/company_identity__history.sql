@@ -8,6 +8,3 @@ CREATE OR REPLACE TRIGGER trg_company_identity_801_history_update
     AFTER UPDATE ON cl.company_identity
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_state_history('cl.company_identity_history', 'company_unique_id', 'eligibility_status,outreach_id');
--- the per-table functions these triggers used before shq.tg_state_history (an existing deployment still has them)
-DROP FUNCTION IF EXISTS cl.tg_company_identity__history_insert();
-DROP FUNCTION IF EXISTS cl.tg_company_identity__history_update();

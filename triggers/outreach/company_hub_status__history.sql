@@ -12,7 +12,3 @@ CREATE OR REPLACE TRIGGER trg_company_hub_status_802_history_delete
     AFTER DELETE ON outreach.company_hub_status
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_state_history('outreach.company_hub_status_history', 'company_unique_id,hub_id', 'status,status_reason');
--- the per-table functions these triggers used before shq.tg_state_history (an existing deployment still has them)
-DROP FUNCTION IF EXISTS outreach.tg_company_hub_status__history_insert();
-DROP FUNCTION IF EXISTS outreach.tg_company_hub_status__history_update();
-DROP FUNCTION IF EXISTS outreach.tg_company_hub_status__history_delete();

@@ -12,7 +12,3 @@ CREATE OR REPLACE TRIGGER trg_company_target_802_history_delete
     AFTER DELETE ON outreach.company_target
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_state_history('outreach.company_target_status_history', 'target_id', 'outreach_status,status_reason', 'company_unique_id');
--- the per-table functions these triggers used before shq.tg_state_history (an existing deployment still has them)
-DROP FUNCTION IF EXISTS outreach.tg_company_target__history_insert();
-DROP FUNCTION IF EXISTS outreach.tg_company_target__history_update();
-DROP FUNCTION IF EXISTS outreach.tg_company_target__history_delete();
