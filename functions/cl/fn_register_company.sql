@@ -6,9 +6,7 @@ CREATE OR REPLACE FUNCTION cl.fn_register_company(
     p_eligibility_status text DEFAULT 'ELIGIBLE',
     p_identity_status text DEFAULT 'VERIFIED')
 RETURNS text
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF shq.fn_is_blank(p_company_unique_id) THEN

@@ -1,8 +1,7 @@
 -- cl.tg_company_identity__before_write(): identity rules of the CL registry (docs/reference/identity.md).
 CREATE OR REPLACE FUNCTION cl.tg_company_identity__before_write()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF shq.fn_is_blank(NEW.company_unique_id) THEN

@@ -5,9 +5,7 @@ CREATE OR REPLACE FUNCTION outreach._bit_decay_factor(
     p_occurred_epoch double precision,
     p_seconds_per_half_life double precision)
 RETURNS double precision
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 -- Inlinable: no SET clause (not even search_path: it would stop the planner from inlining),
 -- one expression, every name schema-qualified so the caller's search_path cannot change it.
 -- Not SECURITY DEFINER and each argument used once, so it inlines into the scoring

@@ -2,9 +2,7 @@
 -- expression (docs/reference/bit.md): a CASE over the current signal types, so the hot query joins nothing.
 CREATE OR REPLACE FUNCTION outreach._bit_divisor_sql()
 RETURNS text
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
     -- One branch per type, outreach._bit_seconds_per_half_life(<its half-life>):
     -- a constant argument, which the planner folds to the same double a join

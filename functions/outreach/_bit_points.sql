@@ -2,9 +2,7 @@
 -- back to points; the inverse of bit_signals.points_nano.
 CREATE OR REPLACE FUNCTION outreach._bit_points(p_units numeric)
 RETURNS numeric
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 -- Inlinable: no SET clause (not even search_path: it would stop the planner from inlining),
 -- one expression, every name schema-qualified so the caller's search_path cannot change it.
 AS $$

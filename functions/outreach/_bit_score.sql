@@ -2,9 +2,7 @@
 -- (docs/reference/bit.md): LEAST(100, round(sum, 2)); no signal (NULL) scores 0.
 CREATE OR REPLACE FUNCTION outreach._bit_score(p_units numeric)
 RETURNS numeric
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 -- Inlinable: no SET clause (not even search_path: it would stop the planner from inlining),
 -- one expression, every name schema-qualified so the caller's search_path cannot change it.
 -- Also around an aggregate: sum() is its only use of p_units.

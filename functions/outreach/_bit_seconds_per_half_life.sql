@@ -2,9 +2,7 @@
 -- decay (docs/reference/bit.md): 86400 * half_life_days, 'Infinity' for a type that does not decay (NULL).
 CREATE OR REPLACE FUNCTION outreach._bit_seconds_per_half_life(p_half_life_days numeric)
 RETURNS double precision
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 -- Inlinable: no SET clause (not even search_path: it would stop the planner from inlining),
 -- one expression, every name schema-qualified so the caller's search_path cannot change it.
 -- With a constant argument the planner folds it to a constant.

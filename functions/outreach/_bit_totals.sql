@@ -2,9 +2,7 @@
 -- points) up to an instant, their count and the latest (docs/reference/bit.md): what a score is computed from.
 CREATE OR REPLACE FUNCTION outreach._bit_totals(p_outreach_ids uuid[], p_as_of timestamptz)
 RETURNS TABLE (outreach_id uuid, units numeric, signal_count integer, last_signal_at timestamptz)
-LANGUAGE sql
-STABLE
-PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 -- Inlinable: no SET clause (not even search_path: it would stop the planner from inlining),
 -- one expression, every name schema-qualified so the caller's search_path cannot change it.
 -- A set-returning SQL function of one SELECT, called in FROM: the planner inlines it as a

@@ -2,9 +2,7 @@
 -- its points (points_nano) times its decay factor, rounded to an int8 so that sums are exact.
 CREATE OR REPLACE FUNCTION outreach._bit_units(p_points_nano bigint, p_decay_factor double precision)
 RETURNS bigint
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 -- Inlinable: no SET clause (not even search_path: it would stop the planner from inlining),
 -- one expression, every name schema-qualified so the caller's search_path cannot change it.
 -- Summed as integers, a score never depends on the order of the rows, and is exactly

@@ -6,9 +6,7 @@ CREATE OR REPLACE FUNCTION outreach._cascade_delete_spine_rows(
     p_reason text,
     p_actor text)
 RETURNS TABLE (step integer, table_name text, deleted bigint, listed boolean)
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- The caller has locked the spine rows and checked that CL binds none of them.
 -- Listed steps (listed = true) are the 13 of the cascade, in that order; the

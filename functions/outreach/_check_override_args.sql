@@ -3,9 +3,7 @@
 CREATE OR REPLACE FUNCTION outreach._check_override_args(p_action text, p_company_unique_id text,
                                                          p_override_type text, p_reason text, p_actor text)
 RETURNS void
-LANGUAGE plpgsql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF shq.fn_is_blank(p_company_unique_id) THEN

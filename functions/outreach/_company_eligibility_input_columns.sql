@@ -2,9 +2,7 @@
 -- row depends on (docs/maintained-eligibility.md); an UPDATE that changes none of them needs no maintenance.
 CREATE OR REPLACE FUNCTION outreach._company_eligibility_input_columns(p_input regclass)
 RETURNS text[]
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 -- The columns outreach._company_eligibility_from_scratch reads, besides
 -- company_unique_id (always compared). tests/test_eligibility_maintained.py

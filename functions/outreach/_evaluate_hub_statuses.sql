@@ -10,8 +10,7 @@ CREATE OR REPLACE FUNCTION outreach._evaluate_hub_statuses(
     p_from text,
     p_to text)
 RETURNS integer
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 -- every company: the rounds join and sort a few rows per company and hub;
 -- in memory they take a fifth less time than spilled to disk (1M companies)
 SET work_mem = '256MB'

@@ -2,9 +2,7 @@
 -- shared for every verdict and send, exclusive for every override change; always transaction-level.
 CREATE OR REPLACE FUNCTION outreach._kill_switch_lock(p_company_unique_id text, p_exclusive boolean DEFAULT false)
 RETURNS void
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- The advisory lock (key below, hashtext(company)) is held until the
 -- caller's transaction ends, never beyond it: a transaction-mode pooler can

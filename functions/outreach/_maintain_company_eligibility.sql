@@ -2,9 +2,7 @@
 -- eligibility rows of the given companies up to date: only the columns that table feeds (docs/maintained-eligibility.md).
 CREATE OR REPLACE FUNCTION outreach._maintain_company_eligibility(p_company_unique_ids text[], p_input regclass)
 RETURNS integer
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- planned once per session (see fn_rebuild_company_eligibility)
 SET plan_cache_mode = force_generic_plan
 AS $$

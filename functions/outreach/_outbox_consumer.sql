@@ -5,9 +5,7 @@ CREATE OR REPLACE FUNCTION outreach._outbox_consumer(
     p_destination text DEFAULT NULL,
     p_check_caller boolean DEFAULT true)
 RETURNS outreach.outbox_consumers
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- p_destination NULL (acknowledge, give back): the consumer must exist.
 -- Otherwise (claim) it must read p_destination, and is registered, starting

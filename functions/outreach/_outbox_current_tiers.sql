@@ -3,9 +3,7 @@
 CREATE OR REPLACE FUNCTION outreach._outbox_current_tiers(p_company_ids text[])
 RETURNS TABLE (company_unique_id text, outreach_id uuid, effective_tier integer, computed_tier integer,
                tier_reason text)
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 -- A company outside the spine has no tier and no row. Two plans, one
 -- result: a few companies are looked up one by one (the view's index path:

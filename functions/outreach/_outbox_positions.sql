@@ -2,9 +2,7 @@
 -- order (shard, position); 22023 naming the first id that was never delivered to it (docs/consuming-events.md).
 CREATE OR REPLACE FUNCTION outreach._outbox_positions(p_consumer outreach.outbox_consumers, p_ids bigint[])
 RETURNS TABLE (shard smallint, positions bigint[])
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_found bigint[];

@@ -2,9 +2,7 @@
 -- (outreach.outbox_log), in commit-consistent order; run by every claim (docs/consuming-events.md).
 CREATE OR REPLACE FUNCTION outreach._outbox_sequence()
 RETURNS bigint
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- Event ids are taken when a row is written, not when it commits: a claim
 -- that followed event_id would step over an event whose transaction commits

@@ -6,9 +6,7 @@ CREATE OR REPLACE FUNCTION outreach._outbox_settle(
     p_shard smallint,
     p_positions bigint[])
 RETURNS integer
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- It locks the partition row (concurrent acknowledgements of one shard
 -- queue); the caller has checked that every position was delivered

@@ -2,9 +2,7 @@
 -- hashtext(company_unique_id) & 15 (db/1100_outbox.sql). One partition per shard and consumer.
 CREATE OR REPLACE FUNCTION outreach._outbox_shards()
 RETURNS SETOF smallint
-LANGUAGE sql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT s::smallint FROM generate_series(0, 15) AS s;
 $$;

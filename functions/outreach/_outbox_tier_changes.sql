@@ -5,9 +5,7 @@ CREATE OR REPLACE FUNCTION outreach._outbox_tier_changes(
     p_cause text,
     p_prefilter boolean DEFAULT false)
 RETURNS integer
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- Called by the writers' statement-level triggers (hub status, overrides, CL
 -- eligibility) with the companies a statement touched, by the bulk hub

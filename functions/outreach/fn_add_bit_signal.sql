@@ -7,9 +7,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_add_bit_signal(
     p_dedup_key text DEFAULT NULL,
     p_points numeric DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_type_points numeric;

@@ -2,10 +2,7 @@
 -- its cascade, to outreach.outreach_orphan_archive (docs/reference/operations.md).
 CREATE OR REPLACE FUNCTION outreach.fn_archive_orphans(p_actor text)
 RETURNS bigint
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_ids uuid[];

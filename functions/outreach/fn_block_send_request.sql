@@ -2,10 +2,7 @@
 -- (docs/consuming-events.md); the step can then be planned and queued again.
 CREATE OR REPLACE FUNCTION outreach.fn_block_send_request(p_request_id bigint, p_gate_audit_id uuid)
 RETURNS boolean
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- The proof is the refusing verdict: a blocked gate audit row for the
 -- request's company and campaign, taken after the request was queued.

@@ -2,9 +2,7 @@
 -- from the from-scratch computation (docs/maintained-eligibility.md); no row means no drift.
 CREATE OR REPLACE FUNCTION outreach.fn_company_eligibility_drift(p_company_unique_ids text[] DEFAULT NULL)
 RETURNS TABLE (company_unique_id text, maintained jsonb, from_scratch jsonb)
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT coalesce(m.company_unique_id, s.company_unique_id),
            CASE WHEN m.company_unique_id IS NOT NULL THEN to_jsonb(m) END,

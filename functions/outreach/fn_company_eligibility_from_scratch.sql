@@ -2,9 +2,7 @@
 -- computed from the source tables, for every spine company or the listed ones (docs/maintained-eligibility.md).
 CREATE OR REPLACE FUNCTION outreach.fn_company_eligibility_from_scratch(p_company_unique_ids text[] DEFAULT NULL)
 RETURNS SETOF outreach.company_eligibility
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 -- planned once per session: planning the from-scratch joins costs more than
 -- running them for a few companies (each is a handful of index probes)
 SET plan_cache_mode = force_generic_plan

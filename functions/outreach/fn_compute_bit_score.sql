@@ -4,9 +4,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_compute_bit_score(
     p_outreach_id uuid,
     p_as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS TABLE(score numeric, score_tier text, signal_count integer, last_signal_at timestamptz)
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF p_as_of IS NULL OR NOT isfinite(p_as_of) THEN

@@ -8,9 +8,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_create_campaign(
     p_min_tier integer DEFAULT 1,
     p_status text DEFAULT 'draft')
 RETURNS text
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_bad record;

@@ -2,9 +2,7 @@
 -- with IN_PROGRESS hub rows for every required hub (docs/reference/hubs.md).
 CREATE OR REPLACE FUNCTION outreach.fn_create_company_target(p_company_unique_id text)
 RETURNS text
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_outreach_id uuid;

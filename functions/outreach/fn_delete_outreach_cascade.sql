@@ -5,10 +5,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_delete_outreach_cascade(
     p_reason text,
     p_actor text)
 RETURNS TABLE (step integer, table_name text, deleted bigint)
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_company text;

@@ -2,9 +2,7 @@
 -- passes, set-based over all companies (or one outreach_id) (docs/reference/hubs.md).
 CREATE OR REPLACE FUNCTION outreach.fn_evaluate_hub_statuses(p_outreach_id uuid DEFAULT NULL)
 RETURNS integer
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_company text;

@@ -4,9 +4,7 @@
 -- core each (pyctl seed does). Not in the contract: an extension of the hub evaluation.
 CREATE OR REPLACE FUNCTION outreach.fn_evaluate_hub_statuses_range(p_from text, p_to text)
 RETURNS integer
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF (p_from IS NOT NULL AND shq.fn_is_blank(p_from)) OR (p_to IS NOT NULL AND shq.fn_is_blank(p_to)) THEN

@@ -5,9 +5,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_explain_bit_score(
     p_as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS TABLE(signal_id bigint, signal_type text, occurred_at timestamptz, points numeric,
               half_life_days numeric, age_days numeric, decay_factor numeric, contribution numeric)
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_as_of_epoch double precision;

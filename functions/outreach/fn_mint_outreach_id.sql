@@ -1,9 +1,7 @@
 -- outreach.fn_mint_outreach_id: the Golden Rule (docs/reference/identity.md).
 CREATE OR REPLACE FUNCTION outreach.fn_mint_outreach_id(p_company_unique_id text)
 RETURNS uuid
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_cl_id uuid;

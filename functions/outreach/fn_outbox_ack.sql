@@ -2,10 +2,7 @@
 -- (docs/consuming-events.md).
 CREATE OR REPLACE FUNCTION outreach.fn_outbox_ack(p_consumer text, p_ids bigint[])
 RETURNS integer
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- Any order, any subset, as often as you like: an id acknowledged before
 -- counts 0. A late acknowledgement (after the visibility timeout, even after

@@ -5,10 +5,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_outbox_archive_acked(
     p_batch_size integer DEFAULT 10000,
     p_max_batches integer DEFAULT NULL)
 RETURNS TABLE (destination text, archived bigint)
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- never queue behind a long lock: fail fast, the next run retries
 SET lock_timeout = '1s'
 AS $$

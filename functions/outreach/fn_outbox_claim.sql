@@ -7,10 +7,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_outbox_claim(
     p_visibility interval DEFAULT interval '30 seconds')
 RETURNS TABLE (event_id bigint, event_type text, company_unique_id text, outreach_id uuid, payload jsonb,
                occurred_at timestamptz, recorded_at timestamptz, attempt integer)
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- A consumer has a cursor per shard (a company's events share a shard). A
 -- claim takes shards no other claimer holds (FOR UPDATE SKIP LOCKED on the

@@ -2,10 +2,7 @@
 -- events, so that retention no longer waits for it; audited (docs/consuming-events.md).
 CREATE OR REPLACE FUNCTION outreach.fn_outbox_drop_consumer(p_consumer text, p_reason text, p_actor text)
 RETURNS boolean
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_c outreach.outbox_consumers;

@@ -6,10 +6,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_outbox_nack(
     p_retry_in interval DEFAULT interval '0',
     p_error text DEFAULT NULL)
 RETURNS integer
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- Events stay in order per company, so a give-back holds the event's whole
 -- shard until now() + p_retry_in (a shorter or longer lease than the claim's);

@@ -2,10 +2,7 @@
 -- expired, a person whose email was verified (TIER_CHANGED, cause reconcile; docs/consuming-events.md).
 CREATE OR REPLACE FUNCTION outreach.fn_outbox_reconcile_tiers()
 RETURNS integer
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- One pass over the authoritative view against outreach.outbox_tier_state;
 -- only the companies whose tier differs are locked and announced. Its first

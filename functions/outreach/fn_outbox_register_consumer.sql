@@ -6,10 +6,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_outbox_register_consumer(
     p_max_attempts integer DEFAULT 5,
     p_start text DEFAULT 'earliest')
 RETURNS void
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- 'earliest': every event still in the outbox (what a first claim does);
 -- 'latest': only events that commit from now on. An existing consumer keeps

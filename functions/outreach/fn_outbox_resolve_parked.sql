@@ -6,10 +6,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_outbox_resolve_parked(
     p_resolution text,
     p_actor text)
 RETURNS integer
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_count integer;

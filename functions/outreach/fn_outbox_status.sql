@@ -3,10 +3,7 @@
 CREATE OR REPLACE FUNCTION outreach.fn_outbox_status()
 RETURNS TABLE (destination text, consumer text, backlog bigint, in_flight bigint, parked bigint,
                oldest_unacked_at timestamptz, last_claimed_at timestamptz)
-LANGUAGE sql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
     -- backlog: the consumer's events neither acknowledged nor parked, counted
     -- up to 100000 per shard and for the events not sequenced yet (a scrape

@@ -6,9 +6,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_plan_campaign_sends(
     p_as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS TABLE(company_unique_id text, outreach_id uuid, target_id text, sequence_id bigint,
               step_number integer, bit_score numeric, effective_tier integer)
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_channel text;

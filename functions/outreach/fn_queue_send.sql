@@ -5,10 +5,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_queue_send(
     p_sequence_id bigint,
     p_person_id text DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- The verdict must be the gate's, passing, not a dry run, at most 15 minutes
 -- old, for the step's campaign; the worker asks the gate again right before

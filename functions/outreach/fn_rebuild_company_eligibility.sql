@@ -2,9 +2,7 @@
 -- (docs/maintained-eligibility.md): recompute the rows of the listed companies, or of every one.
 CREATE OR REPLACE FUNCTION outreach.fn_rebuild_company_eligibility(p_company_unique_ids text[] DEFAULT NULL)
 RETURNS integer
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- planned once per session: planning the from-scratch joins costs more than
 -- running them for a few companies (each is a handful of index probes)
 SET plan_cache_mode = force_generic_plan

@@ -4,9 +4,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_refresh_bit_scores(
     p_outreach_ids uuid[] DEFAULT NULL,
     p_as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS integer
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET work_mem = '64MB'
 SET jit = off
 SET plan_cache_mode = force_generic_plan

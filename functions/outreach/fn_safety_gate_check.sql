@@ -8,10 +8,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_safety_gate_check(
     p_dry_run boolean DEFAULT false)
 RETURNS TABLE (audit_id uuid, is_eligible boolean, block_reason text, computed_tier integer, effective_tier integer,
                block_detail text)
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_reason      text;

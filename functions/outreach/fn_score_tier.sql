@@ -2,9 +2,7 @@
 -- < 25 COLD, < 50 WARM, < 75 HOT, else BURNING; NULL (and NaN) -> NULL.
 CREATE OR REPLACE FUNCTION outreach.fn_score_tier(p_score numeric)
 RETURNS text
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 -- Inlinable: no SET clause (not even search_path: it would stop the planner from inlining),
 -- one expression, every name schema-qualified so the caller's search_path cannot change it.
 -- outreach.fn_refresh_bit_scores calls it for a million rows at the cost of the CASE itself.

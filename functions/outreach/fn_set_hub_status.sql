@@ -6,9 +6,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_set_hub_status(
     p_status text,
     p_reason text DEFAULT NULL)
 RETURNS void
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_outreach_id uuid;

@@ -2,9 +2,7 @@
 -- (docs/reference/hubs.md): queued, active, exhausted, paused, opted_out, with a reason.
 CREATE OR REPLACE FUNCTION outreach.fn_set_outreach_status(p_target_id text, p_status text, p_reason text)
 RETURNS void
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF shq.fn_is_blank(p_target_id) THEN

@@ -8,9 +8,7 @@ CREATE OR REPLACE FUNCTION outreach.fn_update_company_target(
     p_confidence_score numeric,
     p_completed boolean DEFAULT false)
 RETURNS void
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF shq.fn_is_blank(p_target_id) THEN

@@ -6,10 +6,7 @@ CREATE OR REPLACE FUNCTION outreach.remove_marketing_override(
     p_reason text,
     p_actor text)
 RETURNS integer
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_now     timestamptz;

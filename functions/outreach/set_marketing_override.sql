@@ -8,10 +8,7 @@ CREATE OR REPLACE FUNCTION outreach.set_marketing_override(
     p_tier_cap integer DEFAULT NULL,
     p_expires_at timestamptz DEFAULT NULL)
 RETURNS uuid
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_now      timestamptz;

@@ -2,9 +2,7 @@
 -- outreach.company_eligibility (docs/maintained-eligibility.md), one statement per refresh.
 CREATE OR REPLACE FUNCTION outreach.tg_bit_scores__after_update_eligibility()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');

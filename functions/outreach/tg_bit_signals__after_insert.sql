@@ -2,8 +2,7 @@
 -- Statement-level AFTER INSERT with a transition table: one set-based refresh per statement.
 CREATE OR REPLACE FUNCTION outreach.tg_bit_signals__after_insert()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_ids uuid[];

@@ -2,9 +2,7 @@
 -- Statement-level AFTER INSERT on each input table (NEW TABLE AS new_rows): one rebuild per statement.
 CREATE OR REPLACE FUNCTION outreach.tg_company_eligibility__after_insert()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_ids text[];

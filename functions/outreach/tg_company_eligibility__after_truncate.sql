@@ -2,9 +2,7 @@
 -- Statement-level AFTER TRUNCATE on the input tables that allow one: every row is rebuilt.
 CREATE OR REPLACE FUNCTION outreach.tg_company_eligibility__after_truncate()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     -- a TRUNCATE names no rows: rebuild every company

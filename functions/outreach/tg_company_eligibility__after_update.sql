@@ -2,9 +2,7 @@
 -- Statement-level AFTER UPDATE on each input table (OLD TABLE AS old_rows NEW TABLE AS new_rows): one rebuild per statement.
 CREATE OR REPLACE FUNCTION outreach.tg_company_eligibility__after_update()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_ids text[];

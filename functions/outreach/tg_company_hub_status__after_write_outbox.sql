@@ -2,9 +2,7 @@
 -- companies' effective tier: TIER_CHANGED (docs/consuming-events.md). AFTER INSERT and AFTER UPDATE, per statement.
 CREATE OR REPLACE FUNCTION outreach.tg_company_hub_status__after_write_outbox()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- @plpgsql_check_options: newtable = new_rows, oldtable = old_rows
 -- The bulk evaluation (outreach._evaluate_hub_statuses) promotes hubs in

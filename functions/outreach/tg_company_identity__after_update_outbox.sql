@@ -2,9 +2,7 @@
 -- tier: TIER_CHANGED (docs/consuming-events.md). AFTER UPDATE ON cl.company_identity, per statement.
 CREATE OR REPLACE FUNCTION outreach.tg_company_identity__after_update_outbox()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- @plpgsql_check_options: newtable = new_rows, oldtable = old_rows
 DECLARE

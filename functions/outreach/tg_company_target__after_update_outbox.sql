@@ -2,9 +2,7 @@
 -- reported to CL (UNSUBSCRIBED, EXHAUSTED) in the same transaction (docs/consuming-events.md). Row-level.
 CREATE OR REPLACE FUNCTION outreach.tg_company_target__after_update_outbox()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- The trigger's WHEN clause lets only these transitions in, so every other
 -- update of a target (its enrichment, an active status) costs no call.

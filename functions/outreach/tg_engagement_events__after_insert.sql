@@ -2,9 +2,7 @@
 -- UNSUBSCRIBE opts the target out (the gate then blocks it), REPLY adds an ENGAGEMENT_REPLY BIT signal.
 CREATE OR REPLACE FUNCTION outreach.tg_engagement_events__after_insert()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     -- SECURITY DEFINER: the sender inserts events but holds no UPDATE on

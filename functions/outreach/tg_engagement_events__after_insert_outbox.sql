@@ -2,9 +2,7 @@
 -- every one to analytics, a REPLY as REPLIED and a BOUNCE as BOUNCED to CL. Statement-level, NEW TABLE new_events.
 CREATE OR REPLACE FUNCTION outreach.tg_engagement_events__after_insert_outbox()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- @plpgsql_check_options: newtable = new_events
 -- SECURITY DEFINER: the sender inserts engagement events, the outbox takes

@@ -2,9 +2,7 @@
 -- and carries that send's ids (docs/reference/gate.md): OG006 otherwise; omitted ids are filled in.
 CREATE OR REPLACE FUNCTION outreach.tg_engagement_events__before_insert()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_outreach_id uuid;

@@ -2,8 +2,7 @@
 -- events for, on the destination's channel (docs/consuming-events.md). Per statement, NEW TABLE new_events.
 CREATE OR REPLACE FUNCTION outreach.tg_outbox_events__after_insert()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 -- @plpgsql_check_options: newtable = new_events
 -- Once per statement, not per row, with an empty payload: PostgreSQL folds

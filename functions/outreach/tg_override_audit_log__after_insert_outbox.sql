@@ -2,9 +2,7 @@
 -- the company's effective tier: TIER_CHANGED (docs/consuming-events.md). Per statement, NEW TABLE new_rows.
 CREATE OR REPLACE FUNCTION outreach.tg_override_audit_log__after_insert_outbox()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- @plpgsql_check_options: newtable = new_rows
 -- On the audit rows rather than on manual_overrides: set_marketing_override

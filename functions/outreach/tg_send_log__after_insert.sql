@@ -2,9 +2,7 @@
 -- send (campaign orchestration). Statement-level AFTER INSERT, NEW TABLE new_sends.
 CREATE OR REPLACE FUNCTION outreach.tg_send_log__after_insert()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- @plpgsql_check_options: newtable = new_sends
 BEGIN

@@ -2,9 +2,7 @@
 -- for every send; a direct send's SEND_REQUESTED to the senders, or a queued request marked sent. Per statement.
 CREATE OR REPLACE FUNCTION outreach.tg_send_log__after_insert_outbox()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- @plpgsql_check_options: newtable = new_sends
 -- A sending worker that performs a queued request (outreach.send_requests)

@@ -2,9 +2,7 @@
 -- gate_audit_id is a fresh, passing, unused, matching verdict; OG006 unless the ids are the target's.
 CREATE OR REPLACE FUNCTION outreach.tg_send_log__before_insert()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_t_target    text;

@@ -2,8 +2,7 @@
 -- kill-switch lock (shared) before any other lock of the insert (docs/reference/gate.md).
 CREATE OR REPLACE FUNCTION outreach.tg_send_log__before_insert_kill_switch_lock()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     -- Fires first (trg_send_log_001). The gate takes this lock before anything

@@ -2,9 +2,7 @@
 -- first, so that concurrent sends to one target queue and its status transition sees them all (docs/reference/gate.md).
 CREATE OR REPLACE FUNCTION outreach.tg_send_log__before_insert_lock_target()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     -- The status transition (AFTER INSERT, trg_send_log_500) is computed

@@ -2,8 +2,7 @@
 -- recorded with (docs/reference/gate.md): its company, target, campaign, channel and verdict never change.
 CREATE OR REPLACE FUNCTION outreach.tg_send_log__before_update()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF (NEW.company_unique_id, NEW.outreach_id, NEW.target_id, NEW.campaign_id, NEW.channel, NEW.gate_audit_id)

@@ -3,8 +3,7 @@
 -- company_unique_id are that target's. BEFORE INSERT OR UPDATE, per row.
 CREATE OR REPLACE FUNCTION outreach.tg_subhub_attachment()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_outreach_id uuid;

@@ -2,10 +2,7 @@
 -- (docs/reference/governance.md). Private helper: every column both tables have, minus the archive metadata.
 CREATE OR REPLACE FUNCTION shq._archive_copy_columns(p_table text, p_archive text)
 RETURNS text
-LANGUAGE sql
-STABLE
-STRICT
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT string_agg(quote_ident(s.attname), ', ' ORDER BY s.attnum)
       FROM pg_attribute s

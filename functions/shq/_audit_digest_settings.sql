@@ -2,9 +2,7 @@
 -- seal digest, depends on; the one home of their values (tamper evidence).
 CREATE OR REPLACE FUNCTION shq._audit_digest_settings(p_previous text[] DEFAULT NULL)
 RETURNS text[]
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- Called without an argument: sets them for the rest of the transaction
 -- (set_config(..., true), never a session setting) and returns the values

@@ -4,8 +4,7 @@ CREATE OR REPLACE FUNCTION shq._audit_error_action(
     p_event_type text, p_table text, p_error_id bigint, p_reason text, p_actor text,
     p_from shq.error_disposition, p_to shq.error_disposition)
 RETURNS void
-LANGUAGE sql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
 AS $$
     INSERT INTO shq.audit_log (event_type, actor, details)
     VALUES (p_event_type, btrim(p_actor),

@@ -2,9 +2,7 @@
 -- shq.fn_schedule_governance_jobs() (docs/reference/operations.md); fixed event type, so it cannot forge others.
 CREATE OR REPLACE FUNCTION shq._audit_governance_schedule(p_details jsonb)
 RETURNS void
-LANGUAGE sql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
     INSERT INTO shq.audit_log (event_type, details)
     VALUES ('GOVERNANCE_JOBS_SCHEDULED', coalesce(p_details, '{}'::jsonb));

@@ -3,9 +3,7 @@
 CREATE OR REPLACE FUNCTION shq._audit_row_text_sql(p_table regclass, p_columns text[], p_source text,
                                                    p_from_jsonb boolean DEFAULT false)
 RETURNS text
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 -- Canonical text of a row = json_build_array(<its values, in p_columns order>)::text,
 -- computed under shq._audit_digest_settings() (the callers set them), e.g.

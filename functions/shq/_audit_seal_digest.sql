@@ -11,9 +11,7 @@ CREATE OR REPLACE FUNCTION shq._audit_seal_digest(
     p_prev_digest bytea,
     p_sealed_at timestamptz)
 RETURNS bytea
-LANGUAGE sql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$
     -- jsonb orders the keys itself, and sealed_at is written in UTC whatever
     -- the session's TimeZone (the text jsonb gives a timestamptz under

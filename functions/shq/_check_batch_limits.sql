@@ -2,9 +2,7 @@
 -- or NULL batch count). Raises 22023 naming the value.
 CREATE OR REPLACE FUNCTION shq._check_batch_limits(p_batch_size integer, p_max_batches integer)
 RETURNS void
-LANGUAGE plpgsql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF p_batch_size IS NULL OR p_batch_size < 1 THEN

@@ -2,9 +2,7 @@
 -- an operator's error action) must not be blank (docs/reference/conventions.md). Raises 22023 naming the argument.
 CREATE OR REPLACE FUNCTION shq._check_reason_actor(p_action text, p_reason text, p_actor text)
 RETURNS void
-LANGUAGE plpgsql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF shq.fn_is_blank(p_reason) THEN

@@ -2,9 +2,7 @@
 -- (docs/reference/hubs.md); NULL for an unknown or NULL outreach_id. The three tier functions compare it.
 CREATE OR REPLACE FUNCTION shq._computed_tier(p_outreach_id uuid)
 RETURNS integer
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT e.computed_tier
       FROM outreach.outreach o

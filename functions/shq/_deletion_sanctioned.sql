@@ -2,9 +2,7 @@
 -- rule of sanctioned deletions, read by the append-only guard and the tombstones (tamper evidence).
 CREATE OR REPLACE FUNCTION shq._deletion_sanctioned(p_table regclass)
 RETURNS boolean
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 -- Only a sanctioned writer, which runs as outreach_owner (SECURITY DEFINER)
 -- and names itself with shq.fn_sanction, deletes from an append-only table:

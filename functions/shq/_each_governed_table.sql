@@ -2,9 +2,7 @@
 -- table of the registry shq.governed_error_tables, in its order, with the rows each one affected.
 CREATE OR REPLACE FUNCTION shq._each_governed_table(p_statement text, p_on_archive boolean DEFAULT false)
 RETURNS TABLE (table_name text, affected bigint)
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- p_statement is a format() template from the calling job's own source, never
 -- from a caller: %1$I.%2$I names the governed table (with p_on_archive, its

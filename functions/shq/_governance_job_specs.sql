@@ -2,9 +2,7 @@
 -- schedule, command and period (for the overdue check). The one list scheduling and health read.
 CREATE OR REPLACE FUNCTION shq._governance_job_specs()
 RETURNS TABLE (job_name text, schedule text, command text, period interval)
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
     -- pg_cron reads schedules in GMT: 03:00 UTC daily, Sundays 03:30 UTC.
     SELECT v.job_name, v.schedule, v.command, v.period

@@ -2,9 +2,7 @@
 -- (docs/reference/governance.md). Private helper of the error governance functions: blank or unknown name -> 22023.
 CREATE OR REPLACE FUNCTION shq._governed_table(p_error_table text)
 RETURNS shq.governed_error_tables
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_reg shq.governed_error_tables;

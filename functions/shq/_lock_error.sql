@@ -2,8 +2,7 @@
 -- (docs/reference/governance.md). Private helper: NULL id -> 22023; unknown id -> P0002 (via shq._missing_error).
 CREATE OR REPLACE FUNCTION shq._lock_error(p_reg shq.governed_error_tables, p_error_id bigint)
 RETURNS shq.error_disposition
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_disposition shq.error_disposition;

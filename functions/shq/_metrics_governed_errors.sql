@@ -3,10 +3,7 @@
 CREATE OR REPLACE FUNCTION shq._metrics_governed_errors()
 RETURNS TABLE (table_name text, disposition text, escalation_level integer, errors bigint,
                oldest_created_at timestamptz)
-LANGUAGE plpgsql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- One aggregate per table of the registry shq.governed_error_tables, so a
 -- table added there is counted with no change here. SECURITY DEFINER: the

@@ -2,10 +2,7 @@
 -- when the oldest of them was recorded, when the table was last sealed (tamper evidence; docs/monitoring.md).
 CREATE OR REPLACE FUNCTION shq._metrics_seal_lag()
 RETURNS TABLE (table_name text, unsealed_rows bigint, oldest_unsealed_at timestamptz, last_sealed_at timestamptz)
-LANGUAGE plpgsql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- Constant time per table, whatever its size: the newest seal (index on
 -- audit_seals), the identity sequence's last value, and one row read through

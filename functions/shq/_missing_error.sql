@@ -2,9 +2,7 @@
 -- (docs/reference/governance.md). Private helper: P0002 (no_data_found), saying whether the row was archived.
 CREATE OR REPLACE FUNCTION shq._missing_error(p_reg shq.governed_error_tables, p_error_id bigint)
 RETURNS void
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_archived_at timestamptz;

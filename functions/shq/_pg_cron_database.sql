@@ -2,9 +2,7 @@
 -- pg_cron is not loaded (docs/reference/governance.md). Private helper; readable by roles that cannot read the setting.
 CREATE OR REPLACE FUNCTION shq._pg_cron_database()
 RETURNS text
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_cron_db text;

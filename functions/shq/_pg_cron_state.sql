@@ -2,9 +2,7 @@
 -- PG_CRON_NOT_LOADED, PG_CRON_OTHER_DATABASE, PG_CRON_NOT_INSTALLED, PG_CRON_NO_ACCESS.
 CREATE OR REPLACE FUNCTION shq._pg_cron_state()
 RETURNS text
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_cron_db text := shq._pg_cron_database();

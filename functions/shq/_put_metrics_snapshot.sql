@@ -2,9 +2,7 @@
 -- (monitoring; docs/monitoring.md).
 CREATE OR REPLACE FUNCTION shq._put_metrics_snapshot(p_name text, p_data jsonb, p_started timestamptz)
 RETURNS TABLE (name text, refreshed boolean, duration_ms numeric, detail text)
-LANGUAGE sql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
     INSERT INTO shq.metrics_snapshot AS m (name, data, refreshed_at, refreshed_by, duration_ms)
     VALUES (p_name, coalesce(p_data, '{}'), clock_timestamp(), session_user,

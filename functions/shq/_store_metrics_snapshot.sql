@@ -2,10 +2,7 @@
 -- health its caller read, in shq.metrics_snapshot (monitoring; docs/monitoring.md).
 CREATE OR REPLACE FUNCTION shq._store_metrics_snapshot(p_jobs jsonb, p_jobs_ms numeric DEFAULT 0)
 RETURNS TABLE (name text, refreshed boolean, duration_ms numeric, detail text)
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- Each figure is computed in its own statement and stored with its own time
 -- and duration. The job health comes from the caller, as

@@ -2,10 +2,7 @@
 -- expired (docs/reference/governance.md). Private helper: the cutoffs come from shq.fn_get_ttl_interval at p_as_of.
 CREATE OR REPLACE FUNCTION shq._ttl_cutoff_case(p_column text, p_as_of timestamptz)
 RETURNS text
-LANGUAGE sql
-STABLE
-STRICT
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp
 -- the literals must parse back exactly in the caller's session, whatever its DateStyle
 SET datestyle = 'ISO, YMD'
 SET timezone = 'UTC'

@@ -2,9 +2,7 @@
 -- (docs/reference/governance.md): moved to the archive with reason MANUAL in one statement, audited.
 CREATE OR REPLACE FUNCTION shq.fn_archive_error(p_error_table text, p_error_id bigint, p_reason text, p_actor text)
 RETURNS shq.error_disposition
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $$
 -- %5$s is a column list of quote_ident()ed catalog names (shq._archive_copy_columns):

@@ -2,9 +2,7 @@
 -- table's expired rows move to its archive in batches of 10000 (see fn_archive_expired_errors_batched).
 CREATE OR REPLACE FUNCTION shq.fn_archive_expired_errors()
 RETURNS TABLE (table_name text, archived bigint)
-LANGUAGE sql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT b.table_name, b.archived FROM shq.fn_archive_expired_errors_batched(10000, NULL) AS b;
 $$;

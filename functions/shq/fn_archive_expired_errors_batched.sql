@@ -4,9 +4,7 @@ CREATE OR REPLACE FUNCTION shq.fn_archive_expired_errors_batched(
     p_batch_size integer DEFAULT 10000,
     p_max_batches integer DEFAULT NULL)
 RETURNS TABLE (table_name text, archived bigint)
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- never queue behind a long lock (DDL on an error table): fail fast, the next run retries
 SET lock_timeout = '1s'
 AS $$

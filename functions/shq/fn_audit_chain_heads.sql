@@ -3,10 +3,7 @@
 CREATE OR REPLACE FUNCTION shq.fn_audit_chain_heads()
 RETURNS TABLE (table_name text, seal_id bigint, last_id bigint, seals bigint, rows_sealed bigint,
                sealed_at timestamptz, digest text)
-LANGUAGE sql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT t.table_name, h.seal_id, h.last_id, coalesce(a.seals, 0), coalesce(a.rows_sealed, 0),
            h.sealed_at, pg_catalog.encode(h.digest, 'hex')

@@ -2,10 +2,7 @@
 -- that orders each one: the 'sealed' rows of the registry shq.guarded_tables (tamper evidence).
 CREATE OR REPLACE FUNCTION shq.fn_audit_sealed_tables()
 RETURNS TABLE (table_name text, id_column text)
-LANGUAGE sql
-STABLE
-PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
     -- With this search_path a regclass prints schema-qualified.
     SELECT g.table_name::text, g.id_column::text

@@ -2,9 +2,7 @@
 -- (docs/reference/governance.md): retry_count >= max_retries -> PARKED, park_reason MAX_RETRIES_EXCEEDED.
 CREATE OR REPLACE FUNCTION shq.fn_auto_park_exhausted_retries()
 RETURNS TABLE (table_name text, affected bigint)
-LANGUAGE sql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '1s'
 AS $$
     -- SKIP LOCKED: a row a worker is retrying right now is left to its

@@ -2,9 +2,7 @@
 -- Its DONE check holds, it has no blocking errors, its prerequisites are PASS (docs/reference/hubs.md).
 CREATE OR REPLACE FUNCTION shq.fn_can_promote_to_hub(p_outreach_id uuid, p_target_hub text)
 RETURNS boolean
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_company text;

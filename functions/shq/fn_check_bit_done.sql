@@ -2,9 +2,7 @@
 -- company has a refreshed score (outreach.bit_scores) from at least one signal.
 CREATE OR REPLACE FUNCTION shq.fn_check_bit_done(p_outreach_id uuid)
 RETURNS boolean
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT EXISTS (SELECT 1
                      FROM outreach.bit_scores bs

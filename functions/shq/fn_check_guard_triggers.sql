@@ -2,9 +2,7 @@
 -- shq.guarded_tables: missing, not ENABLE ALWAYS, redefined, or a guard the registry does not know.
 CREATE OR REPLACE FUNCTION shq.fn_check_guard_triggers()
 RETURNS TABLE (table_name text, trigger_name text, problem text, enabled "char", detail text)
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
     -- problem:
     --   MISSING       a trigger the registry expects does not exist

@@ -2,9 +2,7 @@
 -- p_min_slots people.company_slot rows are filled (docs/reference/hubs.md). Never raises.
 CREATE OR REPLACE FUNCTION shq.fn_check_people_done(p_outreach_id uuid, p_min_slots integer DEFAULT 1)
 RETURNS boolean
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
     -- a NULL p_min_slots means the default, 1
     SELECT coalesce((SELECT d.filled_slots >= coalesce(p_min_slots, 1)

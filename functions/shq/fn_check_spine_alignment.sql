@@ -2,10 +2,7 @@
 CREATE OR REPLACE FUNCTION shq.fn_check_spine_alignment()
 RETURNS TABLE (spine_count bigint, cl_bound_count bigint, is_aligned boolean,
                spine_without_cl bigint, cl_without_spine bigint)
-LANGUAGE sql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
     WITH s AS (SELECT count(*) AS n FROM outreach.outreach),
          c AS (SELECT count(*) AS n FROM cl.company_identity WHERE outreach_id IS NOT NULL),

@@ -2,9 +2,7 @@
 -- False for an unknown or NULL outreach_id; never raises.
 CREATE OR REPLACE FUNCTION shq.fn_check_talent_flow_done(p_outreach_id uuid)
 RETURNS boolean
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT coalesce((SELECT d.talent_flow_done FROM shq._done_states d WHERE d.outreach_id = p_outreach_id), false);
 $$;

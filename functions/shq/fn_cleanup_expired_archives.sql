@@ -2,9 +2,7 @@
 -- archived errors whose retention_expires_at has passed (1 year; 2 for public.shq_error_log_archive).
 CREATE OR REPLACE FUNCTION shq.fn_cleanup_expired_archives()
 RETURNS TABLE (table_name text, affected bigint)
-LANGUAGE sql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '1s'
 AS $$
     -- rows are named by their governed table, like every job's (the registry key)

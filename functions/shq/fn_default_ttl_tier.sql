@@ -2,10 +2,7 @@
 -- (docs/reference/governance.md): RATE_LIMIT, TIMEOUT -> SHORT; VALIDATION_ERROR, MISSING_DATA -> MEDIUM; else LONG.
 CREATE OR REPLACE FUNCTION shq.fn_default_ttl_tier(p_failure_code text)
 RETURNS shq.ttl_tier
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE upper(btrim(p_failure_code))
                WHEN 'RATE_LIMIT' THEN 'SHORT'::shq.ttl_tier

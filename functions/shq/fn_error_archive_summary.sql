@@ -3,9 +3,7 @@
 CREATE OR REPLACE FUNCTION shq.fn_error_archive_summary()
 RETURNS TABLE (table_name text, archive_table text, final_disposition text, archived bigint,
                oldest_archived_at timestamptz)
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 -- Invoker rights: the roles that read the governed tables read their archives
 -- (outreach_governor, outreach_hub_writer). The table names come from the

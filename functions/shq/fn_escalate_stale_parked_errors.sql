@@ -2,9 +2,7 @@
 -- (docs/reference/governance.md) to shq.fn_escalation_level_due; a level never decreases.
 CREATE OR REPLACE FUNCTION shq.fn_escalate_stale_parked_errors()
 RETURNS TABLE (table_name text, affected bigint)
-LANGUAGE sql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '1s'
 AS $$
     -- Only rows whose level rises are touched (and get escalated_at); the

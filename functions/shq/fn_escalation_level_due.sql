@@ -3,9 +3,7 @@
 CREATE OR REPLACE FUNCTION shq.fn_escalation_level_due(p_parked_at timestamptz,
                                                        p_as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS integer
-LANGUAGE sql
-STABLE
-PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 -- Inlinable: no SET clause (not even search_path: it would stop the planner from inlining),
 -- one expression, every name schema-qualified so the caller's search_path cannot change it.
 -- STABLE because timestamptz - interval depends on the session's time zone (days across

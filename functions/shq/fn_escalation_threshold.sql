@@ -2,9 +2,7 @@
 -- escalation level (docs/reference/governance.md): the one home of the 24 h / 72 h / 7 days thresholds.
 CREATE OR REPLACE FUNCTION shq.fn_escalation_threshold(p_level integer)
 RETURNS interval
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 -- Inlinable: no SET clause (not even search_path: it would stop the planner from inlining),
 -- one expression, every name schema-qualified so the caller's search_path cannot change it.
 -- With a constant level it folds to a constant, so `parked_at <= now() - <threshold>`

@@ -2,9 +2,7 @@
 -- (docs/reference/hubs.md); a single UNKNOWN_OUTREACH_ID row for an id not in the spine.
 CREATE OR REPLACE FUNCTION shq.fn_get_promotion_blockers(p_outreach_id uuid)
 RETURNS TABLE (hub_id text, blocker_type text, detail text)
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT b.hub_id, b.blocker_type, b.detail
       FROM outreach.outreach o

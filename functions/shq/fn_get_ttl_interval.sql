@@ -2,10 +2,7 @@
 -- (docs/reference/governance.md): SHORT 7 days, MEDIUM 30, LONG 90, INFINITE never (NULL).
 CREATE OR REPLACE FUNCTION shq.fn_get_ttl_interval(p_ttl_tier shq.ttl_tier)
 RETURNS interval
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE p_ttl_tier
                WHEN 'SHORT' THEN interval '7 days'

@@ -2,10 +2,7 @@
 -- and audit trail: the FORBIDDEN / TRUTH / WRITERS / AUDIT parts of the LIVE SYSTEM STATE (docs/operator-guide.md).
 CREATE OR REPLACE FUNCTION shq.fn_governance_catalogue()
 RETURNS jsonb
-LANGUAGE sql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
     -- Guarded tables are found by their guard triggers (shq.tg_sovereign_guard,
     -- shq.tg_append_only); a sanctioned writer is a public SECURITY DEFINER

@@ -5,9 +5,7 @@ RETURNS TABLE (job_name text, schedule text, period interval, cron_state text, j
                active boolean, username text, last_run_at timestamptz, last_status text,
                last_message text, last_success_at timestamptz, runs bigint, failures bigint,
                last_failure_at timestamptz)
-LANGUAGE plpgsql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_state text := shq._pg_cron_state();

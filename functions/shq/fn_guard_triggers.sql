@@ -2,9 +2,7 @@
 -- trigger, with the definition of the ones generated from a row's kind (the one home of those definitions).
 CREATE OR REPLACE FUNCTION shq.fn_guard_triggers()
 RETURNS TABLE (table_name regclass, kind text, trigger_name name, definition text)
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
     -- definition: what follows `CREATE TRIGGER <name>`, written the way
     -- pg_get_triggerdef() prints it (events INSERT, DELETE, UPDATE; the table

@@ -2,9 +2,7 @@
 -- PARKED) in outreach.dol_errors (docs/reference/governance.md)? False for an unknown or NULL id.
 CREATE OR REPLACE FUNCTION shq.fn_has_blocking_dol_errors(p_outreach_id uuid)
 RETURNS boolean
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT EXISTS (SELECT 1 FROM shq._blocking_errors e
                     WHERE e.outreach_id = p_outreach_id AND e.table_name = 'outreach.dol_errors');

@@ -2,9 +2,7 @@
 -- when the caller is a superuser; otherwise say why it cannot (tamper evidence).
 CREATE OR REPLACE FUNCTION shq.fn_install_ddl_guard()
 RETURNS text
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- Event triggers can only be created by a superuser, so this is an ordinary
 -- (invoker) function: `pyctl migrate` runs it as the migrating role on every

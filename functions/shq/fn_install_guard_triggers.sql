@@ -2,9 +2,7 @@
 -- shq.guarded_tables expects, and set each to ENABLE ALWAYS; run by `pyctl migrate` on every run.
 CREATE OR REPLACE FUNCTION shq.fn_install_guard_triggers()
 RETURNS integer
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- supa_audit's enable_tracking(regclass), for every registered table at once:
 -- which triggers a table carries follows from its registry rows

@@ -2,10 +2,7 @@
 -- empty, or whitespace only. Used by every validation of ids, reasons, actors.
 CREATE OR REPLACE FUNCTION shq.fn_is_blank(p_value text)
 RETURNS boolean
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT p_value IS NULL OR p_value !~ '\S';
 $$;

@@ -2,9 +2,7 @@
 -- (docs/reference/governance.md)? RETRY and PARKED do; the one definition the blocking-error views read.
 CREATE OR REPLACE FUNCTION shq.fn_is_blocking(p_disposition shq.error_disposition)
 RETURNS boolean
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 -- Inlinable: no SET clause (not even search_path: it would stop the planner from inlining),
 -- one expression, every name schema-qualified so the caller's search_path cannot change it.
 -- Inlined, it is the very predicate of the tables' partial blocking indexes (created with

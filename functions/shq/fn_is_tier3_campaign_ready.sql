@@ -2,9 +2,7 @@
 -- (campaign ready: tier 2 and a verified person in a filled slot). False for an unknown or NULL outreach_id.
 CREATE OR REPLACE FUNCTION shq.fn_is_tier3_campaign_ready(p_outreach_id uuid)
 RETURNS boolean
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT coalesce(shq._computed_tier(p_outreach_id) >= 3, false);
 $$;

@@ -2,10 +2,7 @@
 -- computed in the database (docs/reference/operations.md, `pyctl state`).
 CREATE OR REPLACE FUNCTION shq.fn_live_system_state()
 RETURNS jsonb
-LANGUAGE plpgsql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- One jsonb document; every section is computed on its own, so a view that
 -- does not exist (yet) gives that section the value null ("n/a") and an error

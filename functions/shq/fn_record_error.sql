@@ -8,9 +8,7 @@ CREATE OR REPLACE FUNCTION shq.fn_record_error(
     p_context jsonb DEFAULT '{}',
     p_ttl_tier shq.ttl_tier DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_reg shq.governed_error_tables;

@@ -2,9 +2,7 @@
 -- alignment, BIT score ages, job health); pg_cron runs it every 5 minutes (docs/monitoring.md).
 CREATE OR REPLACE FUNCTION shq.fn_refresh_metrics_snapshot()
 RETURNS TABLE (name text, refreshed boolean, duration_ms numeric, detail text)
-LANGUAGE plpgsql
-VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- SECURITY INVOKER on purpose: the job health is read with the caller's rights,
 -- because pg_cron shows each role only its own jobs. Run as the role that

@@ -2,9 +2,7 @@
 -- success -> RESOLVED; failure -> backoff 5 min x 2^retry_count (max 24 h), PARKED at max_retries.
 CREATE OR REPLACE FUNCTION shq.fn_register_retry_attempt(p_error_table text, p_error_id bigint, p_succeeded boolean)
 RETURNS shq.error_disposition
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_reg shq.governed_error_tables;

@@ -2,9 +2,7 @@
 -- RETRY, PARKED or IGNORE; it stops blocking promotion and expires by its TTL. Audited.
 CREATE OR REPLACE FUNCTION shq.fn_resolve_error(p_error_table text, p_error_id bigint, p_reason text, p_actor text)
 RETURNS shq.error_disposition
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $$
 DECLARE

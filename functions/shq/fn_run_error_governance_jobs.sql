@@ -2,9 +2,7 @@
 -- exhausted retries, archive expired errors, escalate stale parked ones; one shq.audit_log row.
 CREATE OR REPLACE FUNCTION shq.fn_run_error_governance_jobs()
 RETURNS TABLE (job text, table_name text, affected bigint)
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '1s'
 AS $$
 DECLARE

@@ -3,10 +3,7 @@
 CREATE OR REPLACE FUNCTION shq.fn_run_smoke_test(p_sample_size integer DEFAULT 5)
 RETURNS TABLE (company_unique_id text, completion_status text, effective_tier integer,
                is_eligible boolean, block_reason text)
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- 1. picks p_sample_size random spine companies (fewer when fewer exist);
 -- 2. reads each one's completion (vw_sovereign_completion) and effective tier

@@ -2,8 +2,7 @@
 -- writer for the given sovereign tables (comma-separated), or clear it ('').
 CREATE OR REPLACE FUNCTION shq.fn_sanction(p_tables text)
 RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 -- PL/pgSQL, not SQL: a SQL function with a SET clause is never inlined, and
 -- is parsed and planned again in every transaction that calls it (~40 us,

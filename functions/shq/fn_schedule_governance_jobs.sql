@@ -2,8 +2,7 @@
 -- (docs/reference/governance.md). SECURITY INVOKER: pg_cron runs a job as the role that scheduled it.
 CREATE OR REPLACE FUNCTION shq.fn_schedule_governance_jobs()
 RETURNS TABLE (job_name text, job_id bigint, schedule text, command text)
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_state text := shq._pg_cron_state();

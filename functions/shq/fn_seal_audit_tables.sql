@@ -4,10 +4,7 @@ CREATE OR REPLACE FUNCTION shq.fn_seal_audit_tables(
     p_max_wait interval DEFAULT interval '10 seconds',
     p_max_rows integer DEFAULT 250000)
 RETURNS TABLE (table_name text, seal_id bigint, first_id bigint, last_id bigint, row_count bigint, digest text)
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- the digest sorts a chunk's row hashes by id: keep that sort in memory
 SET work_mem = '64MB'
 SET max_parallel_workers_per_gather = 0

@@ -8,10 +8,7 @@ CREATE OR REPLACE FUNCTION shq.fn_validate_tool_invocation(
     p_api_key_present boolean DEFAULT true,
     p_human_approval_ref text DEFAULT NULL)
 RETURNS TABLE (is_valid boolean, violation_code text, severity text, disposition text, message text)
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_tool shq.tool_registry%ROWTYPE;

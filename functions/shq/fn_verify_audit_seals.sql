@@ -2,10 +2,7 @@
 -- report the first broken one of each table (tamper evidence).
 CREATE OR REPLACE FUNCTION shq.fn_verify_audit_seals(p_table regclass DEFAULT NULL)
 RETURNS TABLE (table_name text, seal_id bigint, status text, detail text)
-LANGUAGE plpgsql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- the digest sorts a chunk's row hashes by id: keep that sort in memory
 SET work_mem = '64MB'
 SET max_parallel_workers_per_gather = 0

@@ -3,8 +3,7 @@
 -- table, ENABLE ALWAYS so session_replication_role = replica does not skip it.
 CREATE OR REPLACE FUNCTION shq.tg_append_only()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     -- The sanctioned exceptions (shq._deletion_sanctioned): the cascade deletes

@@ -2,8 +2,7 @@
 -- table old_rows) on each audited table: keep every deleted row (tamper evidence).
 CREATE OR REPLACE FUNCTION shq.tg_audit_tombstone()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 -- The append-only guard lets only a sanctioned deleter (shq._deletion_sanctioned:
 -- the cascade, or the table's retention deleter, as the owner) delete; anything

@@ -2,9 +2,7 @@
 -- the tables of the registry shq.guarded_tables outside `pyctl migrate` (tamper evidence).
 CREATE OR REPLACE FUNCTION shq.tg_ddl_guard()
 RETURNS event_trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- Installed by shq.fn_install_ddl_guard() on three events:
 --   ddl_command_start (ALTER TABLE, CREATE TRIGGER, CREATE/ALTER FUNCTION ...):

@@ -2,8 +2,7 @@
 -- Statement-level BEFORE INSERT / UPDATE / DELETE / TRUNCATE, ENABLE ALWAYS.
 CREATE OR REPLACE FUNCTION shq.tg_sovereign_guard()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_table text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;

@@ -2,9 +2,7 @@
 -- UPDATE or DELETE per statement (transition tables new_rows / old_rows); its arguments name the history table and columns.
 CREATE OR REPLACE FUNCTION shq.tg_state_history()
 RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- dynamic SQL built only from a regclass and quote_ident()ed column names of the trigger's own arguments:
 -- @plpgsql_check_options: security_warnings = false
