@@ -299,15 +299,21 @@ def test_one_notification_per_destination_at_commit_none_on_rollback(conn, new_c
     assert all(len(tiers(conn, c)) == 2 for c in ids)
 
 
-def test_execute_send_notifies_after_its_commit_once_per_destination(conn, new_conn):
-    from pyctl.outreach import execute_send
-
+def _send_listener(conn, new_conn):
+    """A connection listening on the send path's channels (drained), a company and a campaign to send."""
     listener = new_conn()
     listener.execute("LISTEN outreach_outbox_sender")
     listener.execute("LISTEN outreach_outbox_analytics")
     cid = make_company(conn, tier=1, prefix="OBX-WAKE")
     camp = create_campaign(conn, new_id("OBX-CMP"), delays=(0, 3))
     list(listener.notifies(timeout=0.5))                      # what building them announced
+    return listener, cid, camp
+
+
+def test_execute_send_notifies_after_its_commit_once_per_destination(conn, new_conn):
+    from pyctl.outreach import execute_send
+
+    listener, cid, camp = _send_listener(conn, new_conn)
     # the send transaction defers its NOTIFY (see the next test); execute_send
     # sends it right after the commit: one per destination it wrote events for
     execute_send(new_conn(), cid, camp, step_id(conn, camp, 1), lambda **_kw: None)
@@ -316,12 +322,7 @@ def test_execute_send_notifies_after_its_commit_once_per_destination(conn, new_c
 
 
 def test_a_deferred_notify_comes_only_from_the_wake_of_a_committed_transaction(conn, new_conn):
-    listener = new_conn()
-    listener.execute("LISTEN outreach_outbox_sender")
-    listener.execute("LISTEN outreach_outbox_analytics")
-    cid = make_company(conn, tier=1, prefix="OBX-WAKE")
-    camp = create_campaign(conn, new_id("OBX-CMP"), delays=(0, 3))
-    list(listener.notifies(timeout=0.5))
+    listener, cid, camp = _send_listener(conn, new_conn)
     with conn.transaction():
         conn.execute("SELECT set_config('outreach.outbox_wake', 'after_commit', true)")
         send(conn, cid, camp, step_id(conn, camp, 1))
