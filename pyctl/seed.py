@@ -794,8 +794,7 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
             # bulk mode: on the core that the (one-session) BIT refresh leaves
             # idle, the loaded tables' keys are checked and the tables vacuumed
             # (hint bits and visibility map set once, before the hub evaluation
-            # reads them); the keys of the tables written after the load are
-            # checked while the last small steps run
+            # reads them)
             check = background(lambda c: (check_foreign_keys(c, loaded), _vacuum(c, loaded)))
             if bulk:
                 phase("BIT scores (fn_refresh_bit_scores)", lambda: _refresh_bit_scores(conn))
@@ -803,10 +802,12 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
             phase("hub statuses (by company range)", lambda: _evaluate_hub_statuses(
                 run, min(workers, EVALUATE_SESSIONS, max(1, companies // EVALUATE_MIN_RANGE))))
             phase("FAIL/BLOCKED hubs (fn_set_hub_status)", lambda: _fail_blocked(conn, run))
+            # the keys of the scores and hub statuses are checked on the core
+            # that the (one-session) rebuild and the small steps leave idle
+            check = background(lambda c: check_foreign_keys(c, WRITTEN_AFTER_LOAD))
             if bulk:
                 phase("maintained eligibility rows (fn_rebuild_company_eligibility)",
                       lambda: _rebuild_eligibility(conn))
-            check = background(lambda c: check_foreign_keys(c, WRITTEN_AFTER_LOAD))
             phase("escalation of parked errors (fn_escalate_stale_parked_errors)",
                   lambda: _escalate_parked_errors(conn, run))
             phase("overrides (set_marketing_override)", lambda: _overrides(conn, run))
