@@ -572,8 +572,8 @@ def _evaluate_hub_statuses(run: _Run, parts: int) -> None:
 def _rebuild_eligibility(conn) -> None:
     """The maintained eligibility rows (outreach.company_eligibility) of every
     company, set-based, once: in bulk mode the input tables' triggers (ENABLE
-    ORIGIN) did not fire during the load and the evaluation. Before the gate
-    checks, which read them. (Not a figure: the data, not the mode, is what
+    ORIGIN) did not fire during the load, the evaluation and the FAIL/BLOCKED
+    statuses. Before the overrides and the gate checks, which read them. (Not a figure: the data, not the mode, is what
     the figures describe.)"""
     conn.execute("SELECT outreach.fn_rebuild_company_eligibility()")
     _analyze(conn, ["outreach.company_eligibility"])
@@ -587,9 +587,21 @@ def _escalate_parked_errors(conn, run: _Run) -> None:
 
 def _fail_blocked(conn, run: _Run) -> None:
     """A few companies (0.5 %, at least 1, at most 5,000) that have nothing but
-    their target get a required hub FAIL or BLOCKED: tier -1."""
+    their target get a required hub FAIL or BLOCKED: tier -1. In bulk mode
+    these statuses are part of the load, like the evaluation's: written in
+    replica mode (no per-call eligibility maintenance, history row or
+    TIER_CHANGED detection, each a statement of its own per call), before the
+    one rebuild of the maintained rows."""
     cap = min(5000, max(1, run.result.companies // 200))
-    n = conn.execute(f"""
+    with conn.transaction():
+        if run.bulk:
+            conn.execute("SET LOCAL session_replication_role = replica")
+        n = _fail_blocked_statuses(conn, run, cap)
+    run.result.figures["hubs_failed_or_blocked"] = n
+
+
+def _fail_blocked_statuses(conn, run: _Run, cap: int) -> int:
+    return conn.execute(f"""
 SELECT count(outreach.fn_set_hub_status(x.cid, x.hub_id, x.status,
                                         CASE WHEN x.status = 'BLOCKED' THEN 'blocked: data provider contract pending'
                                              WHEN x.hub_id = 'dol-filings' THEN 'failed: no Form 5500 filing found for the EIN'
@@ -601,7 +613,6 @@ SELECT count(outreach.fn_set_hub_status(x.cid, x.hub_id, x.status,
          WHERE {_draw(3, 100)} < 40 AND {_draw(4, 4)} = 0       -- plan 0, variant 0: nothing but the target
          ORDER BY {_draw(29, 1_000_000)}, g.i
          LIMIT %(cap)s) AS x""", {**run.params, "cap": cap}).fetchone()[0]
-    run.result.figures["hubs_failed_or_blocked"] = n
 
 
 def _overrides(conn, run: _Run) -> None:
@@ -783,21 +794,22 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
             # bulk mode: on the core that the (one-session) BIT refresh leaves
             # idle, the loaded tables' keys are checked and the tables vacuumed
             # (hint bits and visibility map set once, before the hub evaluation
-            # reads them); the keys of the tables written after the load are
-            # checked while the last small steps run
+            # reads them)
             check = background(lambda c: (check_foreign_keys(c, loaded), _vacuum(c, loaded)))
             if bulk:
                 phase("BIT scores (fn_refresh_bit_scores)", lambda: _refresh_bit_scores(conn))
                 phase("foreign keys and vacuum, loaded tables", check.join)
             phase("hub statuses (by company range)", lambda: _evaluate_hub_statuses(
                 run, min(workers, EVALUATE_SESSIONS, max(1, companies // EVALUATE_MIN_RANGE))))
+            phase("FAIL/BLOCKED hubs (fn_set_hub_status)", lambda: _fail_blocked(conn, run))
+            # the keys of the scores and hub statuses are checked on the core
+            # that the (one-session) rebuild and the small steps leave idle
+            check = background(lambda c: check_foreign_keys(c, WRITTEN_AFTER_LOAD))
             if bulk:
                 phase("maintained eligibility rows (fn_rebuild_company_eligibility)",
                       lambda: _rebuild_eligibility(conn))
-            check = background(lambda c: check_foreign_keys(c, WRITTEN_AFTER_LOAD))
             phase("escalation of parked errors (fn_escalate_stale_parked_errors)",
                   lambda: _escalate_parked_errors(conn, run))
-            phase("FAIL/BLOCKED hubs (fn_set_hub_status)", lambda: _fail_blocked(conn, run))
             phase("overrides (set_marketing_override)", lambda: _overrides(conn, run))
             phase("campaigns", lambda: _campaigns(conn, run))
             phase("gate checks, sends, engagement", lambda: _sends(conn, run))

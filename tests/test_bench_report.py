@@ -63,6 +63,32 @@ def test_a_quick_run_is_labelled_a_smoke_run(tmp_path):
     assert "runs within budget (smoke)" in page
 
 
+def section_rows(page: str, heading: str, name: str) -> list[str]:
+    """The row of benchmark `name` in the table under `### heading`."""
+    lines = page.splitlines()
+    start = lines.index(f"### {heading}")
+    end = next((k for k in range(start + 1, len(lines)) if lines[k].startswith("#")), len(lines))
+    return table_row("\n".join(lines[start:end]), name)
+
+
+def test_quick_and_full_runs_get_a_table_each(tmp_path):
+    """A smoke run's figures never enter the full runs' medians: each kind
+    has its own table, the full one first, the smoke one labelled."""
+    files = [write(tmp_path, "bench-1.json", bench_report({"gate": (100.0, 200.0, True)})),
+             write(tmp_path, "bench-2.json", bench_report({"gate": (300.0, 400.0, False)})),
+             write(tmp_path, "bench-quick.json", bench_report({"gate": (10.0, 40.0, False)}, quick=True))]
+    page = render(files)
+    full, smoke = section_rows(page, "Full runs", "gate"), section_rows(page, "Smoke run", "gate")
+    assert full[1:4] == ["200 tx/s", "300 tx/s", "0.625"], full  # medians of the two full runs only
+    assert full[5] == "1 of 2", full
+    assert smoke[1:4] == ["10.00 tx/s", "40.00 tx/s", "0.25"] and smoke[5] == "0 of 1", smoke
+    assert "Median of 2 runs (bench-1.json, bench-2.json):" in page
+    assert "Median of 1 run (bench-quick.json):" in page
+    assert page.index("### Full runs") < page.index("### Smoke run") < page.index("**Smoke run.**")
+    assert "runs within budget (smoke)" in page.split("### Smoke run")[1]
+    assert "(smoke)" not in page.split("### Smoke run")[0]
+
+
 def test_a_benchmark_that_failed_to_run(tmp_path):
     page = render([write(tmp_path, "e.json", bench_report({"gate": (None, None, False)}, errors=("gate",))),
                    write(tmp_path, "f.json", bench_report({"gate": (10.0, 20.0, True)}))])

@@ -39,6 +39,26 @@ def test_the_database_sets_the_escalation_levels_of_seeded_errors(seeded, conn):
     assert levels(conn) == seeded_levels
 
 
+def test_bulk_mode_loads_the_failed_and_blocked_hubs_before_the_one_rebuild(seeded, conn):
+    """A superuser's seed writes its few FAIL/BLOCKED hub statuses in bulk
+    mode, like the evaluation's: those companies are at tier -1 by the
+    authoritative view and no maintained row differs from a from-scratch
+    computation (the one rebuild came after them); as docs/development.md
+    says, they have no history row and announced no TIER_CHANGED."""
+    bad = [r[0] for r in conn.execute(
+        "SELECT company_unique_id FROM outreach.company_hub_status"
+        " WHERE status IN ('FAIL', 'BLOCKED') AND starts_with(company_unique_id, %s)", (seed_mod.prefix(SEED),))]
+    assert len(bad) == COMPANIES // 200, bad
+    assert conn.execute("SELECT array_agg(DISTINCT computed_tier) FROM outreach.vw_marketing_eligibility_with_overrides"
+                        " WHERE company_unique_id = ANY (%s)", (bad,)).fetchone()[0] == [-1]
+    assert conn.execute("SELECT count(*) FROM outreach.fn_company_eligibility_drift()").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM outreach.company_hub_status_history WHERE company_unique_id = ANY (%s)",
+                        (bad,)).fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM outreach.outbox_events WHERE event_type = 'TIER_CHANGED'"
+                        " AND company_unique_id = ANY (%s) AND payload ->> 'cause' = 'hub_status'",
+                        (bad,)).fetchone()[0] == 0
+
+
 def test_unbound_companies(conn):
     assert seed_mod.unbound_companies(conn, 30, "UNB-") == 30
     assert conn.execute("SELECT count(*), count(outreach_id) FROM cl.company_identity"

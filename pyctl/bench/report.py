@@ -6,8 +6,9 @@ Each FILE is a JSON report, read by what it holds:
   the page shows, per benchmark, the MEDIAN of its figure, floor and ratio
   over every report that ran it, with how many runs were within budget, and
   says where and when they were measured (CPU, cores, memory, PostgreSQL
-  version, dates). Reports of a `--quick` run make the page say, at the top,
-  that it is a smoke run whose ratios are not the budgets;
+  version, dates). Full runs and `--quick` runs get a table each, with the
+  medians of their own runs: the smoke table is labelled as such (its
+  ratios are not the budgets) and never mixes into the full runs' medians;
 * anything else (e.g. what `pyctl soak --json` writes): a section of its own,
   with a table of its top-level scalar fields (one level of nested objects
   flattened as `key.sub`) and one table per list of objects (such as results
@@ -132,17 +133,10 @@ def _machine_line(reports: list[dict]) -> list[str]:
     return lines
 
 
-def bench_section(reports: list[dict], names: list[str]) -> list[str]:
-    quick = any(r.get("quick") for r in reports)
-    full = any(not r.get("quick") for r in reports)
-    lines = []
-    if quick:
-        lines += ["**Smoke run.** " + ("These figures come from `pyctl bench --quick`: small data and short runs. "
-                  "They show that every benchmark runs; their ratios are not the budgets of the contract, "
-                  "which only a full `pyctl bench` measures." if not full else
-                  "Some of these reports come from `pyctl bench --quick` (small data, short runs), whose ratios "
-                  "are not the budgets; the medians mix both."), ""]
-    lines += [f"Median over {len(reports)} run(s) ({', '.join(names)}):", ""]
+def _bench_table(reports: list[dict], names: list[str], quick: bool) -> list[str]:
+    """The medians of `reports` (all full runs, or all smoke runs): which
+    runs, where and when, and one row per benchmark."""
+    lines = [f"Median of {len(reports)} run{'s' if len(reports) != 1 else ''} ({', '.join(names)}):", ""]
     lines += _machine_line(reports)
     lines.append("")
     rows = []
@@ -151,9 +145,29 @@ def bench_section(reports: list[dict], names: list[str]) -> list[str]:
         within = f"{m['within_budget']} of {m['runs']}" + (f" ({m['errors']} failed to run)" if m["errors"] else "")
         rows.append([m["name"], None if m["figure"] is None else _cell(m["figure"]) + unit,
                      None if m["floor"] is None else _cell(m["floor"]) + unit, m["ratio"], m["budget"], within])
-    lines += _table(["benchmark", "figure", "floor", "ratio", "budget",
-                     "runs within budget" + (" (smoke)" if quick else "")], rows)
-    return lines
+    return lines + _table(["benchmark", "figure", "floor", "ratio", "budget",
+                           "runs within budget" + (" (smoke)" if quick else "")], rows)
+
+
+def bench_section(reports: list[dict], names: list[str]) -> list[str]:
+    """Full runs and smoke runs (`--quick`) in separate tables, each with
+    the medians of its own runs only: a smoke run's small data and short
+    runs say nothing about the budgets, so they never enter a full run's
+    median."""
+    full = [(n, r) for n, r in zip(names, reports) if not r.get("quick")]
+    quick = [(n, r) for n, r in zip(names, reports) if r.get("quick")]
+    lines = []
+    if full:
+        lines += ["### Full runs", "",
+                  "What the budgets are judged on: `pyctl bench` at full size.", ""]
+        lines += _bench_table([r for _n, r in full], [n for n, _r in full], quick=False) + [""]
+    if quick:
+        lines += ["### Smoke run", "",
+                  "**Smoke run.** These figures come from `pyctl bench --quick`: small data and short runs. "
+                  "They show that every benchmark runs; their ratios are not the budgets of the contract, "
+                  "which only a full `pyctl bench` measures.", ""]
+        lines += _bench_table([r for _n, r in quick], [n for n, _r in quick], quick=True) + [""]
+    return lines[:-1]
 
 
 def _scalar(v: Any) -> bool:
