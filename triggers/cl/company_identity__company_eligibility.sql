@@ -3,12 +3,12 @@
 CREATE OR REPLACE TRIGGER trg_company_identity_500_eligibility_insert
     AFTER INSERT ON cl.company_identity
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_insert();
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_write();
 CREATE OR REPLACE TRIGGER trg_company_identity_500_eligibility_update
     AFTER UPDATE ON cl.company_identity
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_update();
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_write();
 CREATE OR REPLACE TRIGGER trg_company_identity_500_eligibility_delete
     AFTER DELETE ON cl.company_identity
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_write();

@@ -3,7 +3,7 @@
 CREATE OR REPLACE TRIGGER trg_bit_scores_500_eligibility_insert
     AFTER INSERT ON outreach.bit_scores
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_insert();
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_write();
 CREATE OR REPLACE TRIGGER trg_bit_scores_500_eligibility_update
     AFTER UPDATE ON outreach.bit_scores
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
@@ -11,4 +11,4 @@ CREATE OR REPLACE TRIGGER trg_bit_scores_500_eligibility_update
 CREATE OR REPLACE TRIGGER trg_bit_scores_500_eligibility_delete
     AFTER DELETE ON outreach.bit_scores
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_write();

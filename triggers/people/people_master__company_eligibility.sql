@@ -3,15 +3,15 @@
 CREATE OR REPLACE TRIGGER trg_people_master_500_eligibility_insert
     AFTER INSERT ON people.people_master
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_insert();
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_write();
 CREATE OR REPLACE TRIGGER trg_people_master_500_eligibility_update
     AFTER UPDATE ON people.people_master
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_update();
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_write();
 CREATE OR REPLACE TRIGGER trg_people_master_500_eligibility_delete
     AFTER DELETE ON people.people_master
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_delete();
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_write();
 CREATE OR REPLACE TRIGGER trg_people_master_500_eligibility_truncate
     AFTER TRUNCATE ON people.people_master
-    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_truncate();
+    FOR EACH STATEMENT EXECUTE FUNCTION outreach.tg_company_eligibility__after_write();
