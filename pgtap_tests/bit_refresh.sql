@@ -10,12 +10,8 @@ SELECT plan(59);
 
 INSERT INTO outreach.bit_signal_types (signal_type, source_hub, weight_class, points, half_life_days)
 VALUES ('T_FLAT', 'company-target', 'LOW', 30, NULL);
-CREATE TEMP TABLE t0 AS SELECT '2025-06-01 12:00:00+00'::timestamptz AS t;
-CREATE TEMP TABLE co (k text PRIMARY KEY, oid uuid);
-CREATE FUNCTION pg_temp.company(p_k text) RETURNS uuid LANGUAGE sql AS $$
-    SELECT cl.fn_register_company('BITREF-' || p_k, p_k, p_k || '.test');
-    INSERT INTO co VALUES (p_k, outreach.fn_mint_outreach_id('BITREF-' || p_k)) RETURNING oid;
-$$;
+\set company_prefix BITREF-
+\ir fixtures/bit_companies.sql
 CREATE FUNCTION pg_temp.oid(p_k text) RETURNS uuid LANGUAGE sql AS $$ SELECT oid FROM co WHERE k = p_k $$;
 CREATE FUNCTION pg_temp.spine() RETURNS integer LANGUAGE sql AS $$ SELECT count(*)::integer FROM outreach.outreach $$;
 CREATE FUNCTION pg_temp.scored() RETURNS bigint LANGUAGE sql AS $$

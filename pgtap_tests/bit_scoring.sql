@@ -11,12 +11,8 @@ INSERT INTO outreach.bit_signal_types (signal_type, source_hub, weight_class, po
     ('T_HL1', 'company-target', 'LOW', 40, 1),
     ('T_FLAT', 'company-target', 'LOW', 30, NULL);
 
-CREATE TEMP TABLE t0 AS SELECT '2025-06-01 12:00:00+00'::timestamptz AS t;
-CREATE TEMP TABLE co (k text PRIMARY KEY, oid uuid);
-CREATE FUNCTION pg_temp.company(p_k text) RETURNS uuid LANGUAGE sql AS $$
-    SELECT cl.fn_register_company('BITSCORE-' || p_k, p_k, p_k || '.test');
-    INSERT INTO co VALUES (p_k, outreach.fn_mint_outreach_id('BITSCORE-' || p_k)) RETURNING oid;
-$$;
+\set company_prefix BITSCORE-
+\ir fixtures/bit_companies.sql
 CREATE FUNCTION pg_temp.sig(p_k text, p_type text, p_age interval, p_points numeric DEFAULT NULL) RETURNS bigint
 LANGUAGE sql AS $$
     SELECT outreach.fn_add_bit_signal('BITSCORE-' || p_k, p_type, (SELECT t FROM t0) - p_age, NULL, p_points);

@@ -4,6 +4,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(14);
+\ir fixtures/governed_view_coverage.sql
 
 CREATE TABLE company.pgtap_sixth_errors (LIKE outreach.company_target_errors INCLUDING ALL);
 CREATE TABLE company.pgtap_sixth_errors_archive (LIKE outreach.company_target_errors_archive INCLUDING ALL);
@@ -51,12 +52,8 @@ SELECT throws_ok($$SELECT shq.fn_record_error('company.pgtap_seventh_errors', NU
                  'an unregistered table is still refused');
 
 -- the static views need one branch per registered table: the coverage check names the new one
-SELECT is(
-    (SELECT array_agg(g.table_name ORDER BY g.table_name) FROM shq.governed_error_tables g
-      WHERE NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
-                         WHERE d.classid = 'pg_rewrite'::regclass AND r.ev_class = 'shq.vw_error_governance_summary'::regclass
-                           AND d.refobjid = to_regclass(g.table_name))),
-    ARRAY['company.pgtap_sixth_errors'], 'the views'' coverage check names a registered table without a branch');
+SELECT is(pg_temp.governed_tables_not_read_by('shq.vw_error_governance_summary'),
+          ARRAY['company.pgtap_sixth_errors'], 'the views'' coverage check names a registered table without a branch');
 
 -- a registry row whose table is missing is a clear error, not a crash of the whole run
 INSERT INTO shq.governed_error_tables (table_name, archive_table, hub_id, max_retries, retention, display_order)

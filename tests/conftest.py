@@ -140,6 +140,33 @@ def admin(server_dsn):
     conn.close()
 
 
+def cron_database(server_dsn, create_extension: bool):
+    """For a module's `cron_dsn` fixture (`yield from`): cron_test, pg_cron's
+    own database, migrated in place, with pg_cron created afresh or absent.
+    Never dropped (pg_cron's launcher is connected to it and exits for good
+    when terminated); the extension is dropped at the end, so the next module
+    finds it as it was."""
+    from pyctl.migrate import migrate
+
+    dsn = server_dsn(CRON_DB)
+    migrate(dsn)
+    with _connect(dsn) as c:
+        c.execute("DROP EXTENSION IF EXISTS pg_cron")
+        if create_extension:
+            c.execute("CREATE EXTENSION pg_cron")
+    yield dsn
+    with _connect(dsn) as c:
+        c.execute("DROP EXTENSION IF EXISTS pg_cron")
+
+
+@pytest.fixture
+def cconn(cron_dsn):
+    """Autocommit connection (as postgres) to cron_test; `cron_dsn` is the module's."""
+    c = _connect(cron_dsn)
+    yield c
+    c.close()
+
+
 @pytest.fixture(scope="session")
 def template_db(admin, server_dsn):
     """The template database, migrated once; a failed migration fails every test using it."""

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import CRON_DB, _connect
+from conftest import CRON_DB, _connect, cron_database
 from helpers import error_lines, output
 
 JOBS = {
@@ -33,25 +33,9 @@ JOBS = {
 
 @pytest.fixture(scope="module")
 def cron_dsn(admin, server_dsn):
-    """cron_test, migrated in place, without the pg_cron extension (the first
-    test creates it through `pyctl schedule`). Never dropped: pg_cron's
-    launcher is connected to it and exits for good when terminated."""
-    from pyctl.migrate import migrate
-
-    dsn = server_dsn(CRON_DB)
-    migrate(dsn)
-    with _connect(dsn) as c:
-        c.execute("DROP EXTENSION IF EXISTS pg_cron")
-    yield dsn
-    with _connect(dsn) as c:
-        c.execute("DROP EXTENSION IF EXISTS pg_cron")
-
-
-@pytest.fixture
-def cconn(cron_dsn):
-    c = _connect(cron_dsn)
-    yield c
-    c.close()
+    """cron_test (conftest.cron_database) without the pg_cron extension: the
+    first test creates it through `pyctl schedule`."""
+    yield from cron_database(server_dsn, create_extension=False)
 
 
 def jobs(conn):

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import CRON_DB, _connect
+from conftest import CRON_DB, _connect, cron_database
 from helpers import output
 
 GOV, CLEANUP = "outreach-error-governance-daily", "outreach-archive-cleanup-weekly"
@@ -22,29 +22,12 @@ GOV, CLEANUP = "outreach-error-governance-daily", "outreach-archive-cleanup-week
 
 @pytest.fixture(scope="module")
 def cron_dsn(admin, server_dsn):
-    """cron_test, migrated in place, with pg_cron created and no job yet. Never
-    dropped (pg_cron's launcher is connected to it); the extension is dropped
-    at the end, so the next module finds it as it was."""
+    """cron_test (conftest.cron_database) with pg_cron created and no job yet."""
     from pyctl.cluster import has_pg_cron
-    from pyctl.migrate import migrate
 
     if not has_pg_cron():
         pytest.fail("pg_cron is not installed (Makefile APT_PACKAGES: postgresql-15-cron)", pytrace=False)
-    dsn = server_dsn(CRON_DB)
-    migrate(dsn)
-    with _connect(dsn) as c:
-        c.execute("DROP EXTENSION IF EXISTS pg_cron")
-        c.execute("CREATE EXTENSION pg_cron")
-    yield dsn
-    with _connect(dsn) as c:
-        c.execute("DROP EXTENSION IF EXISTS pg_cron")
-
-
-@pytest.fixture
-def cconn(cron_dsn):
-    c = _connect(cron_dsn)
-    yield c
-    c.close()
+    yield from cron_database(server_dsn, create_extension=True)
 
 
 @pytest.fixture

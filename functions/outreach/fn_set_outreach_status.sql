@@ -5,10 +5,7 @@ RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF shq.fn_is_blank(p_target_id) THEN
-        RAISE EXCEPTION 'target_id must not be NULL or blank'
-            USING ERRCODE = '22023', HINT = 'Pass the target_id outreach.fn_create_company_target returned.';
-    END IF;
+    PERFORM outreach._check_target_id(p_target_id);
     IF p_status IS NULL OR p_status NOT IN ('queued', 'active', 'exhausted', 'paused', 'opted_out') THEN
         RAISE EXCEPTION 'invalid outreach_status: %', coalesce(p_status, 'NULL')
             USING ERRCODE = '22023', HINT = 'Use queued, active, exhausted, paused or opted_out.';
@@ -24,8 +21,7 @@ BEGIN
            updated_at = now()
      WHERE t.target_id = p_target_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'Company Target % does not exist', p_target_id
-            USING ERRCODE = 'OG002', HINT = 'Create it with outreach.fn_create_company_target and use the target_id it returns.';
+        PERFORM outreach._raise_unknown_target(p_target_id);
     END IF;
 END
 $$;

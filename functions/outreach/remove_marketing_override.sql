@@ -13,11 +13,7 @@ DECLARE
     v_removed integer;
 BEGIN
     PERFORM outreach._check_override_args('removing an override', p_company_unique_id, p_override_type, p_reason, p_actor);
-    PERFORM 1 FROM cl.company_identity ci WHERE ci.company_unique_id = p_company_unique_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'company % is not in cl.company_identity', p_company_unique_id
-            USING ERRCODE = 'OG002', HINT = 'Overrides apply to companies CL knows; check the id.';
-    END IF;
+    PERFORM outreach._check_override_company(p_company_unique_id);
 
     -- same per-company lock as set_marketing_override (see there)
     PERFORM outreach._kill_switch_lock(p_company_unique_id, p_exclusive => true);

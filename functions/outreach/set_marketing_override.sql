@@ -27,11 +27,7 @@ BEGIN
         RAISE EXCEPTION 'a tier cap (%) applies only to FORCE_TIER, not to %', p_tier_cap, p_override_type
             USING ERRCODE = '22023', HINT = 'Leave p_tier_cap NULL for BLOCK_* overrides.';
     END IF;
-    PERFORM 1 FROM cl.company_identity ci WHERE ci.company_unique_id = p_company_unique_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'company % is not in cl.company_identity', p_company_unique_id
-            USING ERRCODE = 'OG002', HINT = 'Overrides apply to companies CL knows; check the id.';
-    END IF;
+    PERFORM outreach._check_override_company(p_company_unique_id);
 
     -- One kill-switch change per company at a time. The safety gate and the
     -- send_log guard take the same lock in shared mode, so a verdict never

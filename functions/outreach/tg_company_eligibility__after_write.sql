@@ -1,0 +1,53 @@
+-- outreach.tg_company_eligibility__after_write(): keeps outreach.company_eligibility (docs/maintained-eligibility.md).
+-- Statement-level AFTER INSERT, UPDATE, DELETE and TRUNCATE on each input table: one rebuild per statement.
+CREATE OR REPLACE FUNCTION outreach.tg_company_eligibility__after_write()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+-- Each event's trigger declares only its own transition tables (INSERT
+-- new_rows, DELETE old_rows, UPDATE both, TRUNCATE none); a branch's static
+-- SQL is planned when it first runs, so a branch never reads a table its
+-- trigger lacks. plpgsql_check checks every branch, hence both names here:
+-- @plpgsql_check_options: newtable = new_rows, oldtable = old_rows
+DECLARE
+    v_ids text[];
+    v_columns text[];
+BEGIN
+    -- Every input table carries company_unique_id. SECURITY DEFINER: whoever
+    -- may write an input keeps the row, through its sanctioned writer.
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(DISTINCT n.company_unique_id) INTO v_ids FROM new_rows n;
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg(DISTINCT o.company_unique_id) INTO v_ids FROM old_rows o;
+    ELSIF TG_OP = 'UPDATE' THEN
+        v_columns := outreach._company_eligibility_input_columns(TG_RELID::regclass);
+        -- before and after: an update may move a row from one company to another
+        IF v_columns IS NULL THEN
+            SELECT array_agg(DISTINCT x.company_unique_id) INTO v_ids
+              FROM (SELECT n.company_unique_id FROM new_rows n UNION ALL SELECT o.company_unique_id FROM old_rows o) x;
+        ELSE
+            -- only the companies whose rows changed in a column the maintained
+            -- row reads: (company, values) before and after, as multisets; an
+            -- update of anything else (a timestamp, a name) costs no maintenance
+            SELECT array_agg(DISTINCT d.company_unique_id) INTO v_ids
+              FROM ((SELECT n.company_unique_id, ARRAY(SELECT to_jsonb(n) -> c FROM unnest(v_columns) AS c) FROM new_rows n
+                     EXCEPT ALL
+                     SELECT o.company_unique_id, ARRAY(SELECT to_jsonb(o) -> c FROM unnest(v_columns) AS c) FROM old_rows o)
+                    UNION ALL
+                    (SELECT o.company_unique_id, ARRAY(SELECT to_jsonb(o) -> c FROM unnest(v_columns) AS c) FROM old_rows o
+                     EXCEPT ALL
+                     SELECT n.company_unique_id, ARRAY(SELECT to_jsonb(n) -> c FROM unnest(v_columns) AS c) FROM new_rows n)
+                   ) AS d (company_unique_id, input_values);
+        END IF;
+    ELSE
+        -- a TRUNCATE names no rows: rebuild every company
+        PERFORM outreach.fn_rebuild_company_eligibility(NULL);
+    END IF;
+    IF v_ids IS NOT NULL THEN
+        PERFORM outreach._maintain_company_eligibility(v_ids, TG_RELID::regclass);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION outreach.tg_company_eligibility__after_write() IS
+    'Trigger (statement-level AFTER INSERT (NEW TABLE AS new_rows), UPDATE (OLD TABLE AS old_rows NEW TABLE AS new_rows), DELETE (OLD TABLE AS old_rows) and TRUNCATE on the input tables of outreach.company_eligibility): rebuilds the maintained eligibility rows of exactly the companies whose rows the statement wrote, in one call of outreach._maintain_company_eligibility (an UPDATE only those whose read columns changed); after a TRUNCATE, every row.';
