@@ -308,6 +308,23 @@ def test_verify_names_each_drifted_company_and_migrate_repairs_it(conn, dsn):
     assert verify(dsn, audit=True, skip=only)["checks"]["eligibility"]["ok"] is True
 
 
+def _second_writer_waits_then_the_row_is(conn, new_conn, writes, cid: str, column: str, expected) -> None:
+    """Two transactions, each one write of `writes`: the second waits for the
+    first's lock; after both commit the maintained `column` of `cid` is
+    `expected` and the row does not drift."""
+    a, b = new_conn(autocommit=False), new_conn(autocommit=False)
+    a.execute(*writes[0])
+    pid_b = b.execute("SELECT pg_backend_pid()").fetchone()[0]
+    t, out = in_thread(lambda: (b.execute(*writes[1]), b.commit()))
+    assert waits_on_lock(conn, pid_b)
+    a.commit()
+    t.join(30)
+    assert "error" not in out, out.get("error")
+    assert conn.execute(f"SELECT {column} FROM outreach.company_eligibility WHERE company_unique_id = %s",
+                        (cid,)).fetchone()[0] == expected
+    assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
+
+
 @pytest.mark.parametrize("source", ["hubs", "people"])
 def test_two_writers_of_one_input_of_one_company_both_count(conn, new_conn, source):
     """Two rows of the same input table, one company, two transactions: the
@@ -334,17 +351,7 @@ def test_two_writers_of_one_input_of_one_company_both_count(conn, new_conn, sour
                    " 'cy@example.com', true FROM people.company_slot WHERE target_id = %s AND slot_type = 'CFO'",
                    (tid,))]
         column, expected = "has_campaign_ready_person", True
-    a, b = new_conn(autocommit=False), new_conn(autocommit=False)
-    a.execute(*writes[0])
-    pid_b = b.execute("SELECT pg_backend_pid()").fetchone()[0]
-    t, out = in_thread(lambda: (b.execute(*writes[1]), b.commit()))
-    assert waits_on_lock(conn, pid_b)
-    a.commit()
-    t.join(30)
-    assert "error" not in out, out.get("error")
-    assert conn.execute(f"SELECT {column} FROM outreach.company_eligibility WHERE company_unique_id = %s",
-                        (cid,)).fetchone()[0] == expected
-    assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
+    _second_writer_waits_then_the_row_is(conn, new_conn, writes, cid, column, expected)
 
 
 @pytest.mark.parametrize("source", ["target", "cl"])
@@ -363,17 +370,7 @@ def test_two_writers_of_a_one_row_input_of_one_company_leave_the_last_value(conn
         update = "UPDATE cl.company_identity SET eligibility_status = %s WHERE company_unique_id = %s"
         writes = [(update, ("INELIGIBLE", cid)), (update, ("ELIGIBLE", cid))]
         column, expected = "eligibility_status", "ELIGIBLE"
-    a, b = new_conn(autocommit=False), new_conn(autocommit=False)
-    a.execute(*writes[0])
-    pid_b = b.execute("SELECT pg_backend_pid()").fetchone()[0]
-    t, out = in_thread(lambda: (b.execute(*writes[1]), b.commit()))
-    assert waits_on_lock(conn, pid_b)
-    a.commit()
-    t.join(30)
-    assert "error" not in out, out.get("error")
-    assert conn.execute(f"SELECT {column} FROM outreach.company_eligibility WHERE company_unique_id = %s",
-                        (cid,)).fetchone()[0] == expected
-    assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
+    _second_writer_waits_then_the_row_is(conn, new_conn, writes, cid, column, expected)
 
 
 def test_registering_a_company_with_cl_maintains_nothing(conn):
