@@ -308,6 +308,23 @@ def test_verify_names_each_drifted_company_and_migrate_repairs_it(conn, dsn):
     assert verify(dsn, audit=True, skip=only)["checks"]["eligibility"]["ok"] is True
 
 
+def _second_writer_waits_then_the_row_is(conn, new_conn, writes, cid: str, column: str, expected) -> None:
+    """Two transactions, each one write of `writes`: the second waits for the
+    first's lock; after both commit the maintained `column` of `cid` is
+    `expected` and the row does not drift."""
+    a, b = new_conn(autocommit=False), new_conn(autocommit=False)
+    a.execute(*writes[0])
+    pid_b = b.execute("SELECT pg_backend_pid()").fetchone()[0]
+    t, out = in_thread(lambda: (b.execute(*writes[1]), b.commit()))
+    assert waits_on_lock(conn, pid_b)
+    a.commit()
+    t.join(30)
+    assert "error" not in out, out.get("error")
+    assert conn.execute(f"SELECT {column} FROM outreach.company_eligibility WHERE company_unique_id = %s",
+                        (cid,)).fetchone()[0] == expected
+    assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
+
+
 @pytest.mark.parametrize("source", ["hubs", "people"])
 def test_two_writers_of_one_input_of_one_company_both_count(conn, new_conn, source):
     """Two rows of the same input table, one company, two transactions: the
@@ -334,17 +351,36 @@ def test_two_writers_of_one_input_of_one_company_both_count(conn, new_conn, sour
                    " 'cy@example.com', true FROM people.company_slot WHERE target_id = %s AND slot_type = 'CFO'",
                    (tid,))]
         column, expected = "has_campaign_ready_person", True
-    a, b = new_conn(autocommit=False), new_conn(autocommit=False)
-    a.execute(*writes[0])
-    pid_b = b.execute("SELECT pg_backend_pid()").fetchone()[0]
-    t, out = in_thread(lambda: (b.execute(*writes[1]), b.commit()))
-    assert waits_on_lock(conn, pid_b)
-    a.commit()
-    t.join(30)
-    assert "error" not in out, out.get("error")
-    assert conn.execute(f"SELECT {column} FROM outreach.company_eligibility WHERE company_unique_id = %s",
-                        (cid,)).fetchone()[0] == expected
-    assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
+    _second_writer_waits_then_the_row_is(conn, new_conn, writes, cid, column, expected)
+
+
+@pytest.mark.parametrize("source", ["target", "cl"])
+def test_two_writers_of_a_one_row_input_of_one_company_leave_the_last_value(conn, new_conn, source):
+    """CL and the Company Target hold one row per company, and the maintenance
+    of a single company of theirs takes no row lock of its own: the input
+    row's lock orders the two writers, and the maintained row ends with the
+    value of the one that committed last."""
+    cid = make_company(conn, 2, prefix="EL1")
+    tid, _oid = target_of(conn, cid)
+    if source == "target":
+        writes = [("SELECT outreach.fn_set_outreach_status(%s, 'paused', 'test')", (tid,)),
+                  ("SELECT outreach.fn_set_outreach_status(%s, 'active', 'test')", (tid,))]
+        column, expected = "outreach_status", "active"
+    else:
+        update = "UPDATE cl.company_identity SET eligibility_status = %s WHERE company_unique_id = %s"
+        writes = [(update, ("INELIGIBLE", cid)), (update, ("ELIGIBLE", cid))]
+        column, expected = "eligibility_status", "ELIGIBLE"
+    _second_writer_waits_then_the_row_is(conn, new_conn, writes, cid, column, expected)
+
+
+def test_registering_a_company_with_cl_maintains_nothing(conn):
+    """A company new to CL has no spine row, so no maintained row: its
+    registration makes no maintenance call (CL has no INSERT trigger for it)."""
+    cid = f"ELR-{uuid.uuid4().hex[:8]}"
+    assert _maintenance_calls(conn, "SELECT cl.fn_register_company(%s, %s, %s)",
+                              (cid, cid, f"{cid.lower()}.example.com")) == 0
+    assert conn.execute("SELECT count(*) FROM outreach.company_eligibility WHERE company_unique_id = %s",
+                        (cid,)).fetchone()[0] == 0
 
 
 def test_truncate_of_an_input_rebuilds_every_row(conn):

@@ -10,7 +10,9 @@ AS $$
 -- UPDATE, which copies the refreshed scores). The input tables are the ones
 -- outreach._company_eligibility_input_columns lists (a test compares them
 -- with the from-scratch view's reads); TRUNCATE only where the table may be
--- truncated (on the others the guards refuse it). %s takes only a regclass,
+-- truncated (on the others the guards refuse it); INSERT except on CL: a
+-- company new to CL has no spine row yet, so no maintained row to keep (the
+-- spine's foreign key to CL is not deferrable). %s takes only a regclass,
 -- a regprocedure and this function's constants:
 -- @plpgsql_check_options: security_warnings = false
 -- Returns how many triggers are in place.
@@ -23,19 +25,19 @@ BEGIN
                CASE WHEN i.input = 'outreach.bit_scores'::regclass AND e.event = 'update'
                     THEN 'outreach.tg_bit_scores__after_update_eligibility()'::regprocedure
                     ELSE 'outreach.tg_company_eligibility__after_write()'::regprocedure END AS fn
-          FROM (VALUES ('outreach.outreach'::regclass,          true),
-                       ('cl.company_identity'::regclass,        false),
-                       ('outreach.company_target'::regclass,    true),
-                       ('outreach.company_hub_status'::regclass, false),
-                       ('people.company_slot'::regclass,        true),
-                       ('people.people_master'::regclass,       true),
-                       ('outreach.bit_scores'::regclass,        false)) AS i (input, truncatable)
+          FROM (VALUES ('outreach.outreach'::regclass,          true,  true),
+                       ('cl.company_identity'::regclass,        false, false),
+                       ('outreach.company_target'::regclass,    true,  true),
+                       ('outreach.company_hub_status'::regclass, true,  false),
+                       ('people.company_slot'::regclass,        true,  true),
+                       ('people.people_master'::regclass,       true,  true),
+                       ('outreach.bit_scores'::regclass,        true,  false)) AS i (input, inserted, truncatable)
           JOIN pg_class c ON c.oid = i.input
          CROSS JOIN (VALUES ('insert',   'REFERENCING NEW TABLE AS new_rows'),
                             ('update',   'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'),
                             ('delete',   'REFERENCING OLD TABLE AS old_rows'),
                             ('truncate', '')) AS e (event, referencing)
-         WHERE e.event <> 'truncate' OR i.truncatable
+         WHERE (e.event <> 'truncate' OR i.truncatable) AND (e.event <> 'insert' OR i.inserted)
     LOOP
         EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s',
                        format('trg_%s_500_eligibility_%s', r.relname, r.event), upper(r.event), r.input,
@@ -46,4 +48,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach._install_company_eligibility_triggers() IS
-    'Private: creates or replaces the statement-level AFTER triggers (INSERT, UPDATE, DELETE with transition tables; TRUNCATE where allowed) that keep outreach.company_eligibility on each of its seven input tables; returns how many (25). Run by the repeatable file triggers/outreach/company_eligibility.sql.';
+    'Private: creates or replaces the statement-level AFTER triggers (INSERT, UPDATE, DELETE with transition tables; TRUNCATE where allowed; no INSERT trigger on CL, whose new companies have no spine row yet) that keep outreach.company_eligibility on each of its seven input tables; returns how many (24). Run by the repeatable file triggers/outreach/company_eligibility.sql.';

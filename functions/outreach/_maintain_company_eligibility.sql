@@ -22,15 +22,24 @@ BEGIN
     -- Lock first, read after: see fn_rebuild_company_eligibility. The columns
     -- come from the from-scratch view itself (its one definition of each),
     -- selected so that the planner drops the joins they do not need.
-    PERFORM 1 FROM outreach.company_eligibility e
-      WHERE e.company_unique_id = ANY (p_company_unique_ids)
-      ORDER BY e.company_unique_id
-        FOR NO KEY UPDATE;
-    IF NOT FOUND THEN
-        -- none of them has a row yet (CL and the Company Target are written
-        -- before the spine row that creates it): the UPDATE below could change
-        -- nothing, so skip it and the sanction around it
-        RETURN 0;
+    -- Except for one company of a table that holds one row per company (CL,
+    -- the Company Target): a writer of that column of that company holds the
+    -- input row's own lock until it commits, so the next one reads after it
+    -- anyway; the UPDATE below writes only this table's columns, on the
+    -- newest version of the row; and with one row there is no lock order to
+    -- keep. A single-row write saves a statement.
+    IF NOT (cardinality(p_company_unique_ids) = 1
+            AND p_input IN ('cl.company_identity'::regclass, 'outreach.company_target'::regclass)) THEN
+        PERFORM 1 FROM outreach.company_eligibility e
+          WHERE e.company_unique_id = ANY (p_company_unique_ids)
+          ORDER BY e.company_unique_id
+            FOR NO KEY UPDATE;
+        IF NOT FOUND THEN
+            -- none of them has a row yet (CL and the Company Target are written
+            -- before the spine row that creates it): the UPDATE below could change
+            -- nothing, so skip it and the sanction around it
+            RETURN 0;
+        END IF;
     END IF;
     PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
     IF p_input = 'outreach.company_hub_status'::regclass THEN
@@ -83,4 +92,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach._maintain_company_eligibility(text[], regclass) IS
-    'Internal (the input tables'' triggers): after a statement on p_input, locks the maintained eligibility rows of the listed companies, then sets the columns that table feeds from outreach._company_eligibility_from_scratch (a spine write or an unknown table: whole rows, by outreach.fn_rebuild_company_eligibility); returns the rows changed.';
+    'Internal (the input tables'' triggers): after a statement on p_input, locks the maintained eligibility rows of the listed companies (not for a single company of a table with one row per company, CL or the Company Target, whose own row lock orders its writers), then sets the columns that table feeds from outreach._company_eligibility_from_scratch (a spine write or an unknown table: whole rows, by outreach.fn_rebuild_company_eligibility); returns the rows changed.';

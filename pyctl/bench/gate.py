@@ -1,7 +1,12 @@
 """Gate benchmark (docs/benchmarks.md): safety-gate checks per second, with their audit
 row, 4 clients, 100k companies, against a pgbench-style floor measured in the
 same run: one indexed SELECT plus one INSERT on plain tables, in one statement
-(one round trip and one transaction, as a gate call is).
+(one round trip and one transaction, as a gate call is). The floor's audit table
+has the audit row's columns and types and its primary key, and the floor writes
+a row of the same width (a blocked one carries a reason and a detail); what it
+leaves out are the project's rules: the seal order (audit_seq), the metrics'
+BRIN index, the check constraint, the guards, the kill-switch lock, the
+overrides and the campaign.
 
 The companies are seeded (pyctl.seed: every tier, overrides of every type,
 BIT scores, all through the sanctioned writers); the checks go to the seed's
@@ -36,18 +41,29 @@ FLOOR_SQL = [
     CREATE TABLE public.bench_gate_audit (
         audit_id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         company_unique_id text,
+        campaign_id       text,
         correlation_id    text,
+        channel           text,
+        computed_tier     integer,
         effective_tier    integer,
         was_blocked       boolean NOT NULL,
-        attempt_timestamp timestamptz NOT NULL DEFAULT clock_timestamp())
+        block_reason      text,
+        is_dry_run        boolean NOT NULL DEFAULT false,
+        attempt_timestamp timestamptz NOT NULL DEFAULT clock_timestamp(),
+        block_detail      text)
     """,
 ]
 
 #: the floor's transaction: one indexed SELECT + one INSERT, one statement
 FLOOR_STEP = """
-    INSERT INTO public.bench_gate_audit (company_unique_id, correlation_id, effective_tier, was_blocked)
-    SELECT c.company_unique_id, %s, c.effective_tier, c.blocked OR c.effective_tier < 1
-      FROM public.bench_gate_company c WHERE c.company_unique_id = %s
+    INSERT INTO public.bench_gate_audit (company_unique_id, campaign_id, correlation_id, channel, computed_tier,
+                                         effective_tier, was_blocked, block_reason, is_dry_run, block_detail)
+    SELECT c.company_unique_id, %s, %s, 'EMAIL', c.effective_tier, c.effective_tier, b.blocked,
+           CASE WHEN b.blocked THEN 'TIER_BELOW_CAMPAIGN_MINIMUM' END, false,
+           CASE WHEN b.blocked THEN 'effective tier ' || c.effective_tier || ' is below the campaign minimum 1' END
+      FROM public.bench_gate_company c
+     CROSS JOIN LATERAL (SELECT c.blocked OR c.effective_tier < 1 AS blocked) b
+     WHERE c.company_unique_id = %s
     RETURNING audit_id, NOT was_blocked
 """
 GATE_STEP = "SELECT * FROM outreach.fn_safety_gate_check(%s, %s, %s, 'EMAIL', false)"
@@ -89,7 +105,7 @@ def bench_gate(ctx):
         conn.execute(GATE_STEP, (random_company(rnd, companies), CAMPAIGN, f"{CORRELATION_PREFIX}{i}")).fetchone()
 
     def floor_step(conn, rnd, i):
-        conn.execute(FLOOR_STEP, (f"{CORRELATION_PREFIX}{i}", random_company(rnd, companies))).fetchone()
+        conn.execute(FLOOR_STEP, (CAMPAIGN, f"{CORRELATION_PREFIX}{i}", random_company(rnd, companies))).fetchone()
 
     # two rounds in opposite order (floor, gate, gate, floor), so that a
     # machine getting busier or quieter during the run biases neither side
