@@ -573,8 +573,8 @@ def _rebuild_eligibility(conn) -> None:
     """The maintained eligibility rows (outreach.company_eligibility) of every
     company, set-based, once: in bulk mode the input tables' triggers (ENABLE
     ORIGIN) did not fire during the load, the evaluation and the FAIL/BLOCKED
-    statuses. Before the overrides and the gate checks, which read them. (Not a figure: the data, not the mode, is what
-    the figures describe.)"""
+    statuses. Before the overrides and the gate checks, which read them. (Not
+    a figure: the data, not the mode, is what the figures describe.)"""
     conn.execute("SELECT outreach.fn_rebuild_company_eligibility()")
     _analyze(conn, ["outreach.company_eligibility"])
 
