@@ -83,8 +83,9 @@ def clusters(tmp_path_factory, run_pyctl):
         for args in (["migrate"], ["seed", "--companies", str(COMPANIES)], ["schedule"]):
             p = run_pyctl([*args, "--dsn", src])
             assert p.returncode == 0, output(p)[-3000:]
-        # logins that hold group roles: the roles file must carry them
+        # every metric snapshot exists before the backup (see REWRITTEN_BY_CRON)
         old.execute("SELECT * FROM shq.fn_refresh_metrics_snapshot()", dbname="outreach")
+        # logins that hold group roles: the roles file must carry them
         old.execute("CREATE ROLE mailer LOGIN IN ROLE outreach_sender")
         old.execute("CREATE ROLE ops_admin LOGIN IN ROLE outreach_override_admin")
         work = tmp_path_factory.mktemp("runbook")
