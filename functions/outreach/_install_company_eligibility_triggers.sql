@@ -7,13 +7,10 @@ AS $$
 -- Transition tables are allowed only on a trigger of one event, so each input
 -- table has one trigger per event, trg_<table>_500_eligibility_<event>, all
 -- calling outreach.tg_company_eligibility__after_write (but bit_scores'
--- UPDATE, which copies the refreshed scores). The input tables are the ones
--- outreach._company_eligibility_input_columns lists (a test compares them
--- with the from-scratch view's reads); TRUNCATE only where the table may be
--- truncated (on the others the guards refuse it); INSERT except on CL: a
--- company new to CL has no spine row yet, so no maintained row to keep (the
--- spine's foreign key to CL is not deferrable). %s takes only a regclass,
--- a regprocedure and this function's constants:
+-- UPDATE, which copies the refreshed scores). The tables, and which carry an
+-- INSERT or a TRUNCATE trigger, come from outreach._company_eligibility_inputs,
+-- the one list. %s takes only a regclass, a regprocedure and this function's
+-- constants:
 -- @plpgsql_check_options: security_warnings = false
 -- Returns how many triggers are in place.
 DECLARE
@@ -25,19 +22,13 @@ BEGIN
                CASE WHEN i.input = 'outreach.bit_scores'::regclass AND e.event = 'update'
                     THEN 'outreach.tg_bit_scores__after_update_eligibility()'::regprocedure
                     ELSE 'outreach.tg_company_eligibility__after_write()'::regprocedure END AS fn
-          FROM (VALUES ('outreach.outreach'::regclass,          true,  true),
-                       ('cl.company_identity'::regclass,        false, false),
-                       ('outreach.company_target'::regclass,    true,  true),
-                       ('outreach.company_hub_status'::regclass, true,  false),
-                       ('people.company_slot'::regclass,        true,  true),
-                       ('people.people_master'::regclass,       true,  true),
-                       ('outreach.bit_scores'::regclass,        true,  false)) AS i (input, inserted, truncatable)
+          FROM outreach._company_eligibility_inputs() AS i
           JOIN pg_class c ON c.oid = i.input
          CROSS JOIN (VALUES ('insert',   'REFERENCING NEW TABLE AS new_rows'),
                             ('update',   'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'),
                             ('delete',   'REFERENCING OLD TABLE AS old_rows'),
                             ('truncate', '')) AS e (event, referencing)
-         WHERE (e.event <> 'truncate' OR i.truncatable) AND (e.event <> 'insert' OR i.inserted)
+         WHERE (e.event <> 'truncate' OR i.truncatable) AND (e.event <> 'insert' OR i.on_insert)
     LOOP
         EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s',
                        format('trg_%s_500_eligibility_%s', r.relname, r.event), upper(r.event), r.input,
