@@ -870,7 +870,7 @@ def add_bit_signals(conn, seed: int, companies: int, first: int, last: int, tag:
 BENCH_OVERRIDES_SQL = """
 SELECT count(outreach.set_marketing_override(%(prefix)s || lpad(k::text, 8, '0'), v.otype, 'bench workload',
                                              %(actor)s, v.cap, v.expires_at))
-  FROM generate_series(1, %(companies)s::int8) AS k
+  FROM generate_series(%(first)s::int8, %(last)s::int8) AS k
  CROSS JOIN LATERAL (VALUES ('FORCE_TIER', 1, NULL::timestamptz, k %% 100 = 3),
                             ('BLOCK_EMAIL', NULL, now() + interval '1 day', k %% 200 = 7),
                             ('BLOCK_OUTREACH', NULL, clock_timestamp() + interval '1 second', k %% 200 = 11),
@@ -879,18 +879,28 @@ SELECT count(outreach.set_marketing_override(%(prefix)s || lpad(k::text, 8, '0')
 BENCH_OVERRIDES_REMOVED_SQL = """
 SELECT count(outreach.remove_marketing_override(%(prefix)s || lpad(k::text, 8, '0'), 'BLOCK_PHONE',
                                                 'bench workload', %(actor)s))
-  FROM generate_series(13, %(companies)s::int8, 200) AS k"""
+  FROM generate_series(%(first)s::int8, %(last)s::int8) AS k
+ WHERE k %% 200 = 13"""
 BENCH_ACTOR = "pyctl bench"
+#: companies per transaction of add_overrides: each override change holds its
+#: company's kill-switch lock to the end of its transaction, and PostgreSQL's
+#: lock table (max_locks_per_transaction x max_connections, 6,400 entries by
+#: default) cannot hold the ~25,000 of a million companies at once
+OVERRIDE_CHUNK = 50_000
 
 
-def add_overrides(conn, seed: int, companies: int) -> int:
+def add_overrides(conn, seed: int, companies: int, chunk: int = OVERRIDE_CHUNK) -> int:
     """The benchmarks' kill switches (about 2.5 % of the companies 1..`companies`
     of `seed`: active, expired and removed ones) through
-    set_marketing_override and remove_marketing_override; returns when the
-    short ones have expired. Returns how many were set."""
-    params = {"prefix": prefix(seed), "companies": companies, "actor": BENCH_ACTOR}
-    n = conn.execute(BENCH_OVERRIDES_SQL, params).fetchone()[0]
-    conn.execute(BENCH_OVERRIDES_REMOVED_SQL, params)
+    set_marketing_override and remove_marketing_override, `chunk` companies
+    per statement (per transaction on an autocommit connection); returns when
+    the short ones have expired. Returns how many were set."""
+    n = 0
+    for first in range(1, companies + 1, chunk):
+        params = {"prefix": prefix(seed), "first": first, "last": min(first + chunk - 1, companies),
+                  "actor": BENCH_ACTOR}
+        n += conn.execute(BENCH_OVERRIDES_SQL, params).fetchone()[0]
+        conn.execute(BENCH_OVERRIDES_REMOVED_SQL, params)
     # until the short ones are past their expiry (each expires a second after
     # it was set: clock_timestamp, since setting them all can take longer than
     # a second, and set_marketing_override refuses an expiry in the past)
