@@ -10,8 +10,8 @@ LANGUAGE sql VOLATILE
 -- Shared: fn_safety_gate_check, the send_log guard (and so execute_send,
 -- whose send transaction inserts the send_log row before calling its
 -- provider). Exclusive: set_marketing_override, remove_marketing_override.
--- Inlinable, because every gate check takes it: no SET clause (not even search_path: it would
--- stop the planner from inlining), one expression, every name schema-qualified so the caller's
+-- Inlinable: every gate check takes it, so no SET clause (not even search_path: it would stop
+-- the planner from inlining), one expression, every name schema-qualified so the caller's
 -- search_path cannot change it. The caller's plan holds the lock call itself.
 -- 1330053125 = 0x4F470005: 'OG' and 5, the kill switch's lock space.
 AS $$
