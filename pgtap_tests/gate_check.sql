@@ -4,7 +4,7 @@
 -- authoritative view is made to fail on purpose), and the roles.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(67);
+SELECT plan(68);
 \ir fixtures/company.sql
 \ir fixtures/broken_eligibility_view.sql
 
@@ -197,6 +197,14 @@ SET LOCAL ROLE outreach_override_admin;
 SELECT throws_ok($$SELECT * FROM outreach.fn_safety_gate_check('GT-OK', 'GT-EM', 'c')$$, '42501', NULL,
                  'the override admin cannot run the gate (42501)');
 RESET ROLE;
+
+-- ---------------------------------------------------------------- the kill-switch lock
+-- A verdict holds its company's lock shared until the transaction ends (the
+-- calls above took it in this transaction).
+SELECT ok(EXISTS (SELECT FROM pg_locks l
+                   WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.mode = 'ShareLock'
+                     AND l.classid = 1330053125 AND l.objid::bigint = (hashtext('GT-OK')::bigint & 4294967295)),
+          'a verdict holds the company''s kill-switch lock shared until the transaction ends');
 
 SELECT * FROM finish();
 ROLLBACK;

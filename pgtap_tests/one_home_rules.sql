@@ -2,7 +2,7 @@
 -- settings each have one definition, the hot-path ones inline into their callers' plans.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(45);
+SELECT plan(47);
 
 -- EXPLAIN VERBOSE of a query: an inlined function leaves no call of itself in the plan
 CREATE FUNCTION pg_temp.plan_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
@@ -140,6 +140,12 @@ SELECT results_eq(
 SELECT is(encode(shq._audit_seal_digest('shq.audit_log', 'audit_id', 1, 42, 40, ARRAY['audit_id'], sha256('x'), NULL,
                                         '2025-01-31 09:00:00+00'), 'hex'),
           'b8b41e8b101dc2665a2ce7cf6305f2ffa318d8a01b744c89e8db3d28b85eede1', '... the first seal of a chain too');
+
+-- every gate check takes the kill-switch lock: the lock call itself, no function call
+SELECT alike(pg_temp.plan_of($$SELECT outreach._kill_switch_lock('X-1')$$),
+             '%Output: pg_advisory_xact_lock_shared(1330053125, %', 'the shared kill-switch lock is inlined');
+SELECT alike(pg_temp.plan_of($$SELECT outreach._kill_switch_lock('X-1', p_exclusive => true)$$),
+             '%Output: pg_advisory_xact_lock(1330053125, %', 'the exclusive kill-switch lock is inlined');
 
 SELECT * FROM finish();
 ROLLBACK;
