@@ -321,6 +321,55 @@ def test_execute_send_notifies_after_its_commit_once_per_destination(conn, new_c
     assert got == ["outreach_outbox_analytics", "outreach_outbox_sender"]
 
 
+def test_execute_send_wakes_nobody_before_its_commit_nor_for_a_failed_send(conn, new_conn):
+    from pyctl.outreach import execute_send
+
+    listener, cid, camp = _send_listener(conn, new_conn)
+    sender = new_conn()
+    heard_during_the_send = []
+
+    def perform_send(**kw):                                   # inside the send transaction
+        heard_during_the_send.extend(listener.notifies(timeout=0.3))
+        raise RuntimeError("the provider failed")
+
+    with pytest.raises(RuntimeError):
+        execute_send(sender, cid, camp, step_id(conn, camp, 1), perform_send)
+    assert heard_during_the_send == []
+    assert list(listener.notifies(timeout=0.5)) == []         # rolled back: no event, no wake-up
+    assert events(conn, cid, "sender") == []
+
+    def check_before_commit(**kw):
+        heard_during_the_send.extend(listener.notifies(timeout=0.3))
+
+    execute_send(sender, cid, camp, step_id(conn, camp, 1), check_before_commit)
+    assert heard_during_the_send == []
+    # woken after the commit: a claim made on the wake-up finds the events
+    assert sorted(n.channel for n in listener.notifies(timeout=1.0)) == ["outreach_outbox_analytics",
+                                                                          "outreach_outbox_sender"]
+    assert listener.execute("SELECT count(*) FROM outreach.outbox_events WHERE company_unique_id = %s"
+                            " AND event_type IN ('SEND', 'SEND_REQUESTED')", (cid,)).fetchone()[0] == 2
+
+
+def test_a_send_recorded_in_sql_without_execute_send_notifies_at_its_own_commit(conn, new_conn):
+    listener, cid, camp = _send_listener(conn, new_conn)
+    with conn.transaction():
+        send(conn, cid, camp, step_id(conn, camp, 1))        # no outreach.outbox_wake: today's NOTIFY
+        assert list(listener.notifies(timeout=0.3)) == []     # delivered at the commit, not before
+    assert sorted(n.channel for n in listener.notifies(timeout=1.0)) == ["outreach_outbox_analytics",
+                                                                          "outreach_outbox_sender"]
+
+
+def test_a_wake_commits_without_waiting_for_the_flush_only_on_its_own(conn):
+    with conn.transaction():
+        conn.execute("SELECT outreach.fn_outbox_wake('1'::xid8)")
+        assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "off"
+    with conn.transaction():
+        conn.execute("SELECT pg_current_xact_id()")            # the transaction wrote before it woke
+        conn.execute("SELECT outreach.fn_outbox_wake('1'::xid8)")
+        assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+    assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+
+
 def test_a_deferred_notify_comes_only_from_the_wake_of_a_committed_transaction(conn, new_conn):
     listener, cid, camp = _send_listener(conn, new_conn)
     with conn.transaction():

@@ -9,10 +9,13 @@ AS $$
 -- included, so every notifying commit of the cluster waits for the previous
 -- one's flush (no group commit). A send transaction that sets
 -- outreach.outbox_wake to 'after_commit' leaves the NOTIFY to its client,
--- which calls this in a transaction of its own right after the COMMIT: that
--- one writes nothing, so it holds the lock for no flush. The notification
--- still carries nothing a consumer must not miss; a client that dies between
--- its COMMIT and this call delays its consumers to their next poll.
+-- which calls this in a transaction of its own right after the COMMIT. A
+-- NOTIFY gives its transaction an xid, so that one writes a commit record
+-- too: it commits with synchronous_commit = off (only when it has written
+-- nothing before this call), so that it holds the lock for no flush. The
+-- notification still carries nothing a consumer must not miss: a wake-up
+-- lost in a crash, like a client that dies between its COMMIT and this call,
+-- delays the consumers to their next poll.
 -- Called before p_tx committed, or for a transaction without events, it
 -- finds nothing and notifies nothing.
 DECLARE
@@ -22,6 +25,9 @@ BEGIN
     IF p_tx IS NULL THEN
         RAISE EXCEPTION 'p_tx must be the committed transaction''s pg_current_xact_id(), got NULL'
             USING ERRCODE = '22004', HINT = 'Pass the id its send transaction returned.';
+    END IF;
+    IF pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM set_config('synchronous_commit', 'off', true);
     END IF;
     FOR v_channel IN
         SELECT d.channel FROM outreach.outbox_destinations d
