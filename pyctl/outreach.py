@@ -27,10 +27,10 @@ through the marketing safety gate, and only a send that happened is logged.
       propagates; the committed audit row still shows the attempt.
    c. COMMIT. The send_log row, the status change (queued -> active ->
       exhausted) and the send's outbox events become visible together.
-   d. The events' NOTIFY, in a statement of its own (outreach.fn_outbox_wake):
-      the send transaction defers it (outreach.outbox_wake), so that its
-      commit does not wait on PostgreSQL's notification lock. Returns the
-      send_id.
+   d. The events' NOTIFY, in a statement of its own (outreach.fn_outbox_wake,
+      which commits without waiting for its WAL flush): the send transaction
+      defers it (outreach.outbox_wake), so that no commit flush waits on
+      PostgreSQL's notification lock. Returns the send_id.
 
 No session state is used: no session advisory lock, no prepared statement,
 no plain SET (only SET LOCAL through set_config(..., true)). It works the same
@@ -249,9 +249,9 @@ def _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, corre
 
 def _wake(conn: psycopg.Connection, tx: str) -> None:
     """The NOTIFY of a committed send transaction's events, in a transaction
-    of its own that writes nothing (see outreach.fn_outbox_wake). The send is
-    recorded whatever happens here: a failure only leaves the consumers to
-    their next poll."""
+    of its own that commits without a flush (see outreach.fn_outbox_wake).
+    The send is recorded whatever happens here: a failure only leaves the
+    consumers to their next poll."""
     try:
         if conn.autocommit:
             conn.execute(WAKE_SQL, (tx,), prepare=False)

@@ -40,5 +40,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_outbox_wake(xid8) IS
-    'pg_notify on the channel of each destination transaction p_tx wrote events for; returns how many. Called right after the COMMIT of a transaction that deferred its NOTIFY with outreach.outbox_wake = ''after_commit'' (execute_send''s send transaction), so that no commit flush waits on the notification lock (docs/consuming-events.md).';
+    'pg_notify on the channel of each destination transaction p_tx wrote events for; returns how many. Called right after the COMMIT of a transaction that deferred its NOTIFY with outreach.outbox_wake = ''after_commit'' (execute_send''s send transaction), so that no commit flush waits on the notification lock; first in its transaction it sets synchronous_commit = off for it (docs/consuming-events.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_outbox_wake(xid8) TO outreach_sender;
