@@ -196,4 +196,4 @@ def bench_send_cost(ctx):
         note = f"error: {errors}"
     return dict(figure=with_events["tps"], floor=without["tps"], ratio=r,
                 unit="sends/s", ok=not errors and cost is not None and cost <= SEND_MAX_COST and events > 0,
-                note=note)
+                note=note, pair_costs=[round(1 - x, 4) for x in pair_ratios])
