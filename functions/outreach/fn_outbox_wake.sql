@@ -9,13 +9,14 @@ AS $$
 -- included, so every notifying commit of the cluster waits for the previous
 -- one's flush (no group commit). A send transaction that sets
 -- outreach.outbox_wake to 'after_commit' leaves the NOTIFY to its client,
--- which calls this in a transaction of its own right after the COMMIT. A
--- NOTIFY gives its transaction an xid, so that one writes a commit record
--- too: it commits with synchronous_commit = off (only when it has written
--- nothing before this call), so that it holds the lock for no flush. The
--- notification still carries nothing a consumer must not miss: a wake-up
--- lost in a crash, like a client that dies between its COMMIT and this call,
--- delays the consumers to their next poll.
+-- which calls this in a transaction of its own right after the COMMIT. That
+-- one holds the lock for no flush: a NOTIFY gives it an xid, but a
+-- transaction whose only WAL record is its commit record is not flushed at
+-- commit, and synchronous_commit = off (set only when it has written nothing
+-- before this call) keeps it so when these reads write WAL (page pruning).
+-- The notification still carries nothing a consumer must not miss: a
+-- wake-up lost in a crash, like a client that dies between its COMMIT and
+-- this call, delays the consumers to their next poll.
 -- Called before p_tx committed, or for a transaction without events, it
 -- finds nothing and notifies nothing.
 DECLARE
