@@ -25,8 +25,12 @@ through the marketing safety gate, and only a send that happened is logged.
       only; its return value is ignored. If it raises, the transaction rolls
       back (no send_log row, the target's status unchanged) and its exception
       propagates; the committed audit row still shows the attempt.
-   c. COMMIT. The send_log row and the status change (queued -> active ->
-      exhausted) become visible together. Returns the send_id.
+   c. COMMIT. The send_log row, the status change (queued -> active ->
+      exhausted) and the send's outbox events become visible together.
+   d. The events' NOTIFY, in a statement of its own (outreach.fn_outbox_wake,
+      which commits without waiting for its WAL flush): the send transaction
+      defers it (outreach.outbox_wake), so that no commit flush waits on
+      PostgreSQL's notification lock. Returns the send_id.
 
 No session state is used: no session advisory lock, no prepared statement,
 no plain SET (only SET LOCAL through set_config(..., true)). It works the same
@@ -89,9 +93,13 @@ SELECT (SELECT c.channel FROM outreach.campaigns c WHERE c.campaign_id = %(campa
          WHERE s.campaign_id = %(campaign)s AND s.sequence_id = %(sequence)s) AS step_ok
 """
 
-#: the send transaction's bounds, transaction-local (pooler-safe)
+#: the send transaction's bounds, transaction-local (pooler-safe); and its
+#: outbox NOTIFY deferred to WAKE_SQL after the COMMIT (outreach.fn_outbox_wake)
 BOUNDS_SQL = ("SELECT set_config('idle_in_transaction_session_timeout', %(ms)s, true),"
-              " set_config('lock_timeout', %(ms)s, true)")
+              " set_config('lock_timeout', %(ms)s, true), set_config('outreach.outbox_wake', 'after_commit', true)")
+
+#: wakes the consumers of the events a committed send transaction wrote
+WAKE_SQL = "SELECT outreach.fn_outbox_wake(%s::xid8)"
 
 #: the queued request a send transaction performs (run_sender), transaction-local
 REQUEST_SQL = "SELECT set_config('outreach.send_request_id', %s, true)"
@@ -100,7 +108,7 @@ REQUEST_SQL = "SELECT set_config('outreach.send_request_id', %s, true)"
 INSERT_SQL = """
 INSERT INTO outreach.send_log (company_unique_id, campaign_id, sequence_id, person_id, channel, gate_audit_id)
 VALUES (%s, %s, %s, %s, %s, %s)
-RETURNING send_id, target_id
+RETURNING send_id, target_id, pg_current_xact_id()::text
 """
 
 
@@ -212,8 +220,8 @@ def _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, corre
             conn.execute(BOUNDS_SQL, {"ms": f"{int(provider_timeout * 1000)}ms"}, prepare=False)
             if request_id is not None:
                 conn.execute(REQUEST_SQL, (str(request_id),), prepare=False)
-            send_id, target_id = conn.execute(INSERT_SQL, (company_unique_id, campaign_id, sequence_id, person_id,
-                                                           channel, audit_id), prepare=False).fetchone()
+            send_id, target_id, tx = conn.execute(INSERT_SQL, (company_unique_id, campaign_id, sequence_id,
+                                                               person_id, channel, audit_id), prepare=False).fetchone()
             if on_step is not None:
                 on_step("recorded")
             try:
@@ -235,7 +243,23 @@ def _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, corre
                 audit_id=audit_id, sqlstate=e.sqlstate) from None
         raise SendError(f"{where}: refused before sending, nothing sent: {format_db_error(e)}",
                         audit_id=audit_id, sqlstate=e.sqlstate) from None
+    _wake(conn, tx)
     return send_id
+
+
+def _wake(conn: psycopg.Connection, tx: str) -> None:
+    """The NOTIFY of a committed send transaction's events, in a transaction
+    of its own that commits without a flush (see outreach.fn_outbox_wake).
+    The send is recorded whatever happens here: a failure only leaves the
+    consumers to their next poll."""
+    try:
+        if conn.autocommit:
+            conn.execute(WAKE_SQL, (tx,), prepare=False)
+        else:
+            with conn.transaction():
+                conn.execute(WAKE_SQL, (tx,), prepare=False)
+    except psycopg.Error:
+        pass
 
 
 # ------------------------------------------------------------------ queued sending: the worker

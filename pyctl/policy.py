@@ -78,7 +78,9 @@ ALLOWED_EXECUTE: dict[str, set[str]] = {
     },
     "outreach_sender": {"outreach.fn_safety_gate_check",
                         # queued sending: queue a cleared send, close a refused one
-                        "outreach.fn_queue_send", "outreach.fn_block_send_request"},
+                        "outreach.fn_queue_send", "outreach.fn_block_send_request",
+                        # the NOTIFY execute_send sends after its send transaction's commit
+                        "outreach.fn_outbox_wake"},
     "outreach_reader": set(),
     # read-only SECURITY DEFINER sources of the metric views (docs/monitoring.md)
     "outreach_monitor": {"shq._metrics_governed_errors", "shq._metrics_seal_lag", "outreach.fn_outbox_status"},

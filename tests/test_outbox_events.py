@@ -297,3 +297,107 @@ def test_one_notification_per_destination_at_commit_none_on_rollback(conn, new_c
     got = [n.channel for n in listener.notifies(timeout=1.0)]
     assert got == ["outreach_outbox_cl"]
     assert all(len(tiers(conn, c)) == 2 for c in ids)
+
+
+def _send_listener(conn, new_conn):
+    """A connection listening on the send path's channels (drained), a company and a campaign to send."""
+    listener = new_conn()
+    listener.execute("LISTEN outreach_outbox_sender")
+    listener.execute("LISTEN outreach_outbox_analytics")
+    cid = make_company(conn, tier=1, prefix="OBX-WAKE")
+    camp = create_campaign(conn, new_id("OBX-CMP"), delays=(0, 3))
+    list(listener.notifies(timeout=0.5))                      # what building them announced
+    return listener, cid, camp
+
+
+def test_execute_send_notifies_after_its_commit_once_per_destination(conn, new_conn):
+    from pyctl.outreach import execute_send
+
+    listener, cid, camp = _send_listener(conn, new_conn)
+    # the send transaction defers its NOTIFY (see the next test); execute_send
+    # sends it right after the commit: one per destination it wrote events for
+    execute_send(new_conn(), cid, camp, step_id(conn, camp, 1), lambda **_kw: None)
+    got = sorted(n.channel for n in listener.notifies(timeout=1.0))
+    assert got == ["outreach_outbox_analytics", "outreach_outbox_sender"]
+
+
+def test_execute_send_wakes_nobody_before_its_commit_nor_for_a_failed_send(conn, new_conn):
+    from pyctl.outreach import execute_send
+
+    listener, cid, camp = _send_listener(conn, new_conn)
+    sender = new_conn()
+    heard_during_the_send = []
+
+    def perform_send(**kw):                                   # inside the send transaction
+        heard_during_the_send.extend(listener.notifies(timeout=0.3))
+        raise RuntimeError("the provider failed")
+
+    with pytest.raises(RuntimeError):
+        execute_send(sender, cid, camp, step_id(conn, camp, 1), perform_send)
+    assert heard_during_the_send == []
+    assert list(listener.notifies(timeout=0.5)) == []         # rolled back: no event, no wake-up
+    assert events(conn, cid, "sender") == []
+
+    def check_before_commit(**kw):
+        heard_during_the_send.extend(listener.notifies(timeout=0.3))
+
+    execute_send(sender, cid, camp, step_id(conn, camp, 1), check_before_commit)
+    assert heard_during_the_send == []
+    # woken after the commit: a claim made on the wake-up finds the events
+    assert sorted(n.channel for n in listener.notifies(timeout=1.0)) == ["outreach_outbox_analytics",
+                                                                          "outreach_outbox_sender"]
+    assert listener.execute("SELECT count(*) FROM outreach.outbox_events WHERE company_unique_id = %s"
+                            " AND event_type IN ('SEND', 'SEND_REQUESTED')", (cid,)).fetchone()[0] == 2
+
+
+def test_a_send_recorded_in_sql_without_execute_send_notifies_at_its_own_commit(conn, new_conn):
+    listener, cid, camp = _send_listener(conn, new_conn)
+    with conn.transaction():
+        send(conn, cid, camp, step_id(conn, camp, 1))        # no outreach.outbox_wake: today's NOTIFY
+        assert list(listener.notifies(timeout=0.3)) == []     # delivered at the commit, not before
+    assert sorted(n.channel for n in listener.notifies(timeout=1.0)) == ["outreach_outbox_analytics",
+                                                                          "outreach_outbox_sender"]
+
+
+def test_a_wake_commits_without_waiting_for_the_flush_only_on_its_own(conn):
+    with conn.transaction():
+        conn.execute("SELECT outreach.fn_outbox_wake('1'::xid8)")
+        assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "off"
+    with conn.transaction():
+        conn.execute("SELECT pg_current_xact_id()")            # the transaction wrote before it woke
+        conn.execute("SELECT outreach.fn_outbox_wake('1'::xid8)")
+        assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+    assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+
+
+def test_a_deferred_notify_comes_only_from_the_wake_of_a_committed_transaction(conn, new_conn):
+    listener, cid, camp = _send_listener(conn, new_conn)
+    with conn.transaction():
+        conn.execute("SELECT set_config('outreach.outbox_wake', 'after_commit', true)")
+        send(conn, cid, camp, step_id(conn, camp, 1))
+        (tx,) = conn.execute("SELECT pg_current_xact_id()::text").fetchone()
+    assert list(listener.notifies(timeout=0.5)) == []         # deferred: the commit notified nobody
+    assert conn.execute("SELECT outreach.fn_outbox_wake(%s::xid8)", (tx,)).fetchone()[0] == 2
+    assert sorted(n.channel for n in listener.notifies(timeout=1.0)) == ["outreach_outbox_analytics",
+                                                                          "outreach_outbox_sender"]
+    # a transaction without events (or not committed yet) wakes nobody
+    (other,) = conn.execute("SELECT (pg_current_xact_id()::text::bigint + 1000)::text").fetchone()
+    assert conn.execute("SELECT outreach.fn_outbox_wake(%s::xid8)", (other,)).fetchone()[0] == 0
+    assert list(listener.notifies(timeout=0.5)) == []
+    with pytest.raises(psycopg.Error) as e:
+        conn.execute("SELECT outreach.fn_outbox_wake(NULL)")
+    assert e.value.sqlstate == "22004"
+
+
+@pytest.mark.parametrize("role, sqlstate", [("outreach_sender", None), ("outreach_consumer", "42501"),
+                                            ("outreach_reader", "42501")])
+def test_only_a_sender_may_wake_the_consumers(conn, role, sqlstate):
+    with conn.transaction():
+        conn.execute(f"SET LOCAL ROLE {role}")
+        if sqlstate is None:
+            assert conn.execute("SELECT outreach.fn_outbox_wake('1'::xid8)").fetchone()[0] == 0
+            return
+        with pytest.raises(psycopg.Error) as e:
+            with conn.transaction():
+                conn.execute("SELECT outreach.fn_outbox_wake('1'::xid8)")
+        assert e.value.sqlstate == sqlstate

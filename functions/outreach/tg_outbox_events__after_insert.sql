@@ -8,10 +8,16 @@ AS $$
 -- Once per statement, not per row, with an empty payload: PostgreSQL folds
 -- identical notifications of one transaction into one, delivered at commit
 -- (none for a rollback). The consumer then claims; the notification carries
--- nothing it must not miss.
+-- nothing it must not miss. A transaction that set outreach.outbox_wake to
+-- 'after_commit' (execute_send's send transaction) gets none here: its client
+-- sends them after the COMMIT with outreach.fn_outbox_wake, so that its
+-- commit flush does not hold the cluster's notification lock.
 DECLARE
     v_channel text;
 BEGIN
+    IF current_setting('outreach.outbox_wake', true) = 'after_commit' THEN
+        RETURN NULL;
+    END IF;
     FOR v_channel IN
         SELECT d.channel FROM outreach.outbox_destinations d
          WHERE EXISTS (SELECT 1 FROM new_events n WHERE n.destination = d.destination)
@@ -22,4 +28,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_outbox_events__after_insert() IS
-    'Trigger (AFTER INSERT ON outbox_events, per statement): pg_notify on the channel of each destination the statement wrote events for (outreach.outbox_destinations.channel); LISTEN needs a direct connection (docs/consuming-events.md).';
+    'Trigger (AFTER INSERT ON outbox_events, per statement): pg_notify on the channel of each destination the statement wrote events for (outreach.outbox_destinations.channel), unless the transaction set outreach.outbox_wake = ''after_commit'' (its client calls outreach.fn_outbox_wake after the COMMIT); LISTEN needs a direct connection (docs/consuming-events.md).';
