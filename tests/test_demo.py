@@ -67,10 +67,13 @@ def test_make_demo_twice_shows_the_same_state(home):
     assert "LIVE SYSTEM STATE" in first.stdout and f"seeded {COMPANIES:,} companies" in first.stdout
     state = _state(home)
     assert state["companies"]["total"] == COMPANIES, state["companies"]
-    # the state's job health is schedule --status's: jobs just registered have not run yet
+    # the state's job health is schedule --status's: the same jobs, none failed. Jobs just registered have not
+    # run yet, but pg_cron may start one (the metrics snapshot runs every five minutes) between the two reads.
     jobs = {r["job_name"]: r["status"] for r in state["job_health"]["rows"]}
     scheduled = {r["job_name"]: r["status"] for r in _json(home, "schedule", "--status")["health"]}
-    assert jobs == scheduled and set(jobs.values()) == {"NEVER_RUN"}, (jobs, scheduled)
+    started = {"NEVER_RUN", "STARTING", "RUNNING", "SUCCEEDED"}
+    assert jobs.keys() == scheduled.keys() and set(jobs.values()) | set(scheduled.values()) <= started, \
+        (jobs, scheduled)
 
     second = _make("demo", home)
     assert second.returncode == 0, output(second)[-4000:]
