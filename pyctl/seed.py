@@ -83,6 +83,9 @@ ANALYZE_AFTER_LOAD = ["cl.company_identity", "outreach.outreach", "outreach.comp
                       "outreach.company_hub_status", "outreach.dol", "people.company_slot", "people.people_master",
                       "outreach.talent_flow", "outreach.blog", "outreach.bit_signals", "outreach.bit_scores",
                       "outreach.hub_registry"]
+#: of those, what the BIT refresh reads: in bulk mode analysed first, and the
+#: others in the background while the refresh runs
+ANALYZE_BEFORE_BIT = ["outreach.outreach", "outreach.bit_signals", "outreach.bit_scores"]
 #: analysed at the end: what the steps after the load wrote, and the rest of the load
 ANALYZE_AT_THE_END = ["outreach.company_hub_status", "outreach.manual_overrides", "outreach.override_audit_log",
                       "outreach.campaigns", "outreach.sequences", "outreach.send_attempt_audit", "outreach.send_log",
@@ -800,15 +803,18 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
             phase("companies and sub-hub rows",
                   lambda: _load_batches(run, staging, batches, min(workers, len(batches)), progress))
             loaded = [t for t in BULK_TABLES if t not in WRITTEN_AFTER_LOAD] + run.error_tables
-            phase("analyze (after the load)", lambda: _analyze(conn, ANALYZE_AFTER_LOAD))
-            # bulk mode: on the core that the (one-session) BIT refresh leaves
-            # idle, the loaded tables' keys are checked and the tables vacuumed
-            # (hint bits and visibility map set once, before the hub evaluation
-            # reads them)
-            check = background(lambda c: (check_foreign_keys(c, loaded), _vacuum(c, loaded)))
             if bulk:
+                # on the core that the (one-session) BIT refresh leaves idle,
+                # the loaded tables' keys are checked, the tables vacuumed (hint
+                # bits and visibility map set once, before the hub evaluation
+                # reads them) and the tables the refresh does not read analysed
+                later = [t for t in ANALYZE_AFTER_LOAD if t not in ANALYZE_BEFORE_BIT]
+                phase("analyze (what the BIT refresh reads)", lambda: _analyze(conn, ANALYZE_BEFORE_BIT))
+                check = background(lambda c: (check_foreign_keys(c, loaded), _vacuum(c, loaded), _analyze(c, later)))
                 phase("BIT scores (fn_refresh_bit_scores)", lambda: _refresh_bit_scores(conn))
-                phase("foreign keys and vacuum, loaded tables", check.join)
+                phase("foreign keys, vacuum and analyze, loaded tables", check.join)
+            else:
+                phase("analyze (after the load)", lambda: _analyze(conn, ANALYZE_AFTER_LOAD))
             phase("hub statuses (by company range)", lambda: _evaluate_hub_statuses(
                 run, min(workers, EVALUATE_SESSIONS, max(1, companies // EVALUATE_MIN_RANGE))))
             phase("FAIL/BLOCKED hubs (fn_set_hub_status)", lambda: _fail_blocked(conn, run))

@@ -267,7 +267,7 @@ def test_bulk_mode_and_a_split_evaluation_give_the_data_of_checked_rows(fresh_db
     finally:
         admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
     assert [p for p in r_bulk.phases if p.startswith("foreign keys")] == [
-        "foreign keys and vacuum, loaded tables", "foreign keys, scores and hub statuses"]
+        "foreign keys, vacuum and analyze, loaded tables", "foreign keys, scores and hub statuses"]
     assert "hub statuses (by company range)" in r_bulk.phases
     assert not [p for p in r_owner.phases if p.startswith("foreign keys")], "checked per row, not again"
     for snapshot in SNAPSHOT:
