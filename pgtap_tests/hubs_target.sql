@@ -3,7 +3,7 @@
 -- sub-hub attachment rule (OG006), and who may call what.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(60);
+SELECT plan(61);
 
 SELECT cl.fn_register_company('ABCDEFGHIJ-1', 'Prefix One', 'one.test');
 SELECT cl.fn_register_company('ABCDEFGHIJ-2', 'Prefix Two', 'two.test');
@@ -149,6 +149,14 @@ SELECT throws_ok(format($$INSERT INTO people.people_master (slot_id, target_id, 
 INSERT INTO outreach.blog (target_id, outreach_id, company_unique_id) SELECT tid, oid, cid FROM ids WHERE cid = 'ABCDEFGHIJ-1';
 SELECT throws_ok($$UPDATE outreach.blog SET company_unique_id = 'ABCDEFGHIJ-2' WHERE company_unique_id = 'ABCDEFGHIJ-1'$$,
                  'OG006', NULL, 'moving a sub-hub row to another company: OG006');
+-- the bulk loader's declaration counts only in replica mode (a superuser's):
+-- declared by an ordinary writer, the row is still checked
+SELECT set_config('outreach.attachment_checked_set_based', 'on', true);
+SELECT throws_ok(format($$INSERT INTO outreach.dol (target_id, outreach_id, company_unique_id, ein, filing_present)
+                          VALUES (%L, %L, %L, '1', true)$$,
+                        (SELECT tid FROM ids WHERE cid = 'ABCDEFGHIJ-1'), (SELECT oid FROM ids WHERE cid = 'ABCDEFGHIJ-1'), 'ABCDEFGHIJ-2'),
+                 'OG006', NULL, 'dol row naming another company, the bulk declaration set outside replica mode: OG006');
+SELECT set_config('outreach.attachment_checked_set_based', '', true);
 SELECT is((SELECT count(*) FROM outreach.dol d JOIN ids ON ids.oid = d.outreach_id)
           + (SELECT count(*) FROM outreach.talent_flow f JOIN ids ON ids.oid = f.outreach_id)
           + (SELECT count(*) FROM people.people_master m JOIN ids ON ids.oid = m.outreach_id), 0::bigint,

@@ -267,7 +267,7 @@ def test_bulk_mode_and_a_split_evaluation_give_the_data_of_checked_rows(fresh_db
     finally:
         admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
     assert [p for p in r_bulk.phases if p.startswith("foreign keys")] == [
-        "foreign keys and vacuum, loaded tables", "foreign keys, scores and hub statuses"]
+        "foreign keys, vacuum and analyze, loaded tables", "foreign keys, scores and hub statuses"]
     assert "hub statuses (by company range)" in r_bulk.phases
     assert not [p for p in r_owner.phases if p.startswith("foreign keys")], "checked per row, not again"
     for snapshot in SNAPSHOT:
@@ -302,3 +302,34 @@ def test_the_bulk_foreign_key_check_finds_an_orphan(fresh_db):
             seed_mod.check_foreign_keys(c, seed_mod.BULK_TABLES)
         assert "outreach.bit_signals.bit_signals_spine_fkey: 1 rows without their outreach.outreach row" in str(e.value)
         assert "bit_signal_types" not in str(e.value), "only the broken key is named"
+
+
+def test_the_bulk_attachment_skip_is_proven_by_the_key_check(fresh_db):
+    """Bulk mode skips the attachment trigger's per-row lookup (replica mode
+    plus the seed's transaction-local declaration); the end's key check is
+    the same rule and names a row that disagrees with its target. Without
+    replica mode the declaration skips nothing."""
+    dsn = fresh_db()
+    seed_mod.seed(dsn, 50, 4)
+    one, other = seed_mod.company_id(4, 1), seed_mod.company_id(4, 2)
+    bad_dol = ("INSERT INTO outreach.dol (target_id, outreach_id, company_unique_id, ein, filing_present)"
+               " SELECT t.target_id, t.outreach_id, %s, 'EIN-X', true FROM outreach.company_target t"
+               " WHERE t.company_unique_id = %s")
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("DELETE FROM outreach.dol WHERE company_unique_id = %s", (one,))
+        with pytest.raises(psycopg.Error) as e, c.transaction():
+            c.execute(seed_mod.ATTACHMENT_CHECKED_SQL)  # declared, but not a replica: checked per row
+            c.execute(bad_dol, (other, one))
+        assert e.value.sqlstate == "OG006"
+        with pytest.raises(psycopg.Error) as e, c.transaction():
+            c.execute("SET LOCAL session_replication_role = replica")  # a replica, but not declared
+            c.execute(bad_dol, (other, one))
+        assert e.value.sqlstate == "OG006"
+        assert val(dsn, "SELECT count(*) FROM outreach.dol WHERE company_unique_id = %s", (one,)) == 0
+        with c.transaction():
+            c.execute("SET LOCAL session_replication_role = replica")  # what bulk mode does
+            c.execute(seed_mod.ATTACHMENT_CHECKED_SQL)
+            c.execute(bad_dol, (other, one))
+        with pytest.raises(PyctlError) as e:
+            seed_mod.check_foreign_keys(c, seed_mod.BULK_TABLES)
+        assert "outreach.dol.dol_target_fkey: 1 rows without their outreach.company_target row" in str(e.value)

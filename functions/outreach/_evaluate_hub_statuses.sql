@@ -46,6 +46,10 @@ BEGIN
                    AND g.done AND g.blocking_errors = 0 AND g.prerequisites_passed
                    AND (p_from IS NULL OR g.company_unique_id >= p_from)
                    AND (p_to IS NULL OR g.company_unique_id < p_to)
+                 -- in key order: the primary key is written page after page
+                 -- (less CPU than in join order for a large range)
+                 -- and concurrent evaluations take row locks in one order
+                 ORDER BY g.company_unique_id, g.hub_id
                 ON CONFLICT (company_unique_id, hub_id) DO UPDATE
                    SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
                  WHERE s.status IS DISTINCT FROM 'PASS'
