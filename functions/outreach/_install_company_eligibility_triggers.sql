@@ -7,7 +7,7 @@ AS $$
 -- Transition tables are allowed only on a trigger of one event, so each input
 -- table has one trigger per event, trg_<table>_500_eligibility_<event>, all
 -- calling outreach.tg_company_eligibility__after_write (but bit_scores'
--- UPDATE, which copies the refreshed scores). The tables, and which carry an
+-- UPDATE, which copies the refreshed scores from its new rows). The tables, and which carry an
 -- INSERT or a TRUNCATE trigger, come from outreach._company_eligibility_inputs,
 -- the one list. %s takes only a regclass, a regprocedure and this function's
 -- constants:
@@ -18,9 +18,11 @@ DECLARE
     v_count integer := 0;
 BEGIN
     FOR r IN
-        SELECT i.input, c.relname, e.event, e.referencing,
-               CASE WHEN i.input = 'outreach.bit_scores'::regclass AND e.event = 'update'
-                    THEN 'outreach.tg_bit_scores__after_update_eligibility()'::regprocedure
+        SELECT i.input, c.relname, e.event,
+               -- the refresh's copy reads only the new rows: capturing the
+               -- old ones would cost a copy of every rewritten score
+               CASE WHEN b.copy THEN 'REFERENCING NEW TABLE AS new_rows' ELSE e.referencing END AS referencing,
+               CASE WHEN b.copy THEN 'outreach.tg_bit_scores__after_update_eligibility()'::regprocedure
                     ELSE 'outreach.tg_company_eligibility__after_write()'::regprocedure END AS fn
           FROM outreach._company_eligibility_inputs() AS i
           JOIN pg_class c ON c.oid = i.input
@@ -28,6 +30,7 @@ BEGIN
                             ('update',   'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'),
                             ('delete',   'REFERENCING OLD TABLE AS old_rows'),
                             ('truncate', '')) AS e (event, referencing)
+         CROSS JOIN LATERAL (SELECT i.input = 'outreach.bit_scores'::regclass AND e.event = 'update' AS copy) AS b
          WHERE (e.event <> 'truncate' OR i.truncatable) AND (e.event <> 'insert' OR i.on_insert)
     LOOP
         EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s',
