@@ -53,8 +53,8 @@ BEGIN
 
     -- The plan is the head of the authoritative view in (BIT score DESC
     -- NULLS LAST, company id) order, after the filters of `candidates`
-    -- below. Rather than filter and sort every
-    -- company, it bounds the scores it must read: the head of the maintained
+    -- below. Rather than filter and sort every company, it bounds the
+    -- scores it must read: the head of the maintained
     -- rows in that order (company_eligibility_plan_order_idx, read through
     -- outreach.vw_marketing_eligibility, the tier rule's one home) that pass
     -- the filters the maintained row decides alone. Of those, overrides and
