@@ -24,7 +24,7 @@ migrated (dropped afterwards), connection helpers, the `quick` flag,
 A run builds each seeded dataset once: the first `seed(n, ...)` of a run
 builds it in a database of its own (a clone of the migrated template), and
 every benchmark that asks for the same data gets a file-level copy of that
-database (`CREATE DATABASE ... TEMPLATE ... STRATEGY FILE_COPY`) as its
+database (`CREATE DATABASE ... TEMPLATE`) as its
 scratch database: the same bytes its own build would have written, hint bits
 and visibility map included, in seconds instead of minutes.
 
@@ -62,6 +62,8 @@ BENCH_MODULES = ["foundation", "hubs", "gate", "bit", "governance", "operations"
                  "outbox", "eligibility"]
 
 RESULT_KEYS = ("figure", "floor", "ratio", "unit", "ok", "note")
+#: a database bigger than this is copied with STRATEGY FILE_COPY (Runner._create)
+FILE_COPY_ABOVE_BYTES = 1024 ** 3
 
 
 @dataclass
@@ -271,14 +273,16 @@ class Runner:
         self.dataset_seconds: dict[str, float] = {}
         self.admin = connect(server_dsn, autocommit=True, application_name="pyctl bench admin")
 
-    def _create(self, template: str = "template0", file_copy: bool = False) -> str:
-        """A new database, a copy of `template`; `file_copy` copies its files
-        (two checkpoints, then a plain copy: far faster than the default
-        WAL-logged copy for a database of gigabytes)."""
+    def _create(self, template: str = "template0") -> str:
+        """A new database, a copy of `template`: a big one copied file by file
+        (STRATEGY FILE_COPY: a checkpoint, then a plain copy, faster than the
+        default WAL-logged copy for gigabytes), a small one WAL-logged (no
+        checkpoint to wait for)."""
         self.serial += 1
         name = f"{self.prefix}_{self.serial}"
+        big = self.admin.execute("SELECT pg_database_size(%s) > %s", (template, FILE_COPY_ABOVE_BYTES)).fetchone()[0]
         self.admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}{}").format(
-            sql.Identifier(name), sql.Identifier(template), sql.SQL(" STRATEGY FILE_COPY" if file_copy else "")))
+            sql.Identifier(name), sql.Identifier(template), sql.SQL(" STRATEGY FILE_COPY" if big else "")))
         self.created.append(name)
         return name
 
@@ -306,7 +310,7 @@ class Runner:
         if key not in self.datasets:
             self.echo(f"bench: building the run's dataset {label} ...")
             t0 = time.perf_counter()
-            name = self._create(base or self.migrated_template(), file_copy=base is not None)
+            name = self._create(base or self.migrated_template())
             build(with_dbname(self.server_dsn, name))
             self.admin.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
             self.datasets[key] = name
@@ -332,7 +336,7 @@ class Runner:
         """Drop scratch database `scratch` (nobody connected) and return a
         new one, a file-level copy of `dataset`."""
         self.drop(scratch)
-        return self._create(dataset, file_copy=True)
+        return self._create(dataset)
 
     def drop(self, name: str) -> None:
         """Drop one database of the run."""
