@@ -120,6 +120,7 @@ class Context:
         self.root = runner.root
         self._runner = runner
         self._conns: list[psycopg.Connection] = []
+        self._seeded = False
 
     def connect(self, autocommit: bool = True, dsn: str | None = None) -> psycopg.Connection:
         """A new connection to the scratch database (closed after the benchmark)."""
@@ -138,11 +139,13 @@ class Context:
 
         The data is built once per run (Runner.dataset) and the scratch
         database replaced by a copy of it, unless the benchmark already holds
-        a connection to its scratch database: then it is built in place."""
-        if self._conns:
+        a connection to its scratch database or seeded it before: then it is
+        built in place (a second seed adds companies after the first's)."""
+        if self._conns or self._seeded:
             _build_seeded(self.dsn, companies, overrides, vacuumed, base_seeded=False)
-            return
-        self._use(self._runner.seeded_dataset(companies, overrides, vacuumed))
+        else:
+            self._use(self._runner.seeded_dataset(companies, overrides, vacuumed))
+        self._seeded = True
 
     def _use(self, dataset: str) -> None:
         """Replace the (unused) scratch database by a copy of `dataset`."""
