@@ -49,6 +49,8 @@ def test_the_median_of_each_figure_across_runs(tmp_path):
     assert gate[1] == "100 tx/s" and gate[2] == "200 tx/s", gate  # medians of 100/90/300 and 200/200/400
     assert gate[3] == "0.5", "median ratio of 0.5, 0.45, 0.75"
     assert gate[5] == "2 of 3", "runs within budget"
+    assert "Median of 3 runs (bench-1.json, bench-2.json, bench-3.json):" in page
+    assert "| benchmark | figure | floor | ratio | budget | runs within budget |" in page
     assert table_row(page, "seed")[1] == "52.00 tx/s" and table_row(page, "seed")[2] == "–"
     assert "- Machine: Test CPU @ 2.0GHz, 2 cores, 7.8 GB memory, Linux 6.1" in page
     assert "- PostgreSQL: 15.18" in page

@@ -21,6 +21,13 @@ migrated (dropped afterwards), connection helpers, the `quick` flag,
 `seed(n)` (n companies of the data builder, pyctl.seed) and `run_clients`
 (N client threads for T seconds, counting transactions).
 
+A run builds each seeded dataset once: the first `seed(n, ...)` of a run
+builds it in a database of its own (a clone of the migrated template), and
+every benchmark that asks for the same data gets a file-level copy of that
+database (`CREATE DATABASE ... TEMPLATE`) as its
+scratch database: the same bytes its own build would have written, hint bits
+and visibility map included, in seconds instead of minutes.
+
 The report (`run`) also says where and when it was measured: the machine
 (CPU, cores, memory), the PostgreSQL version and the date. A `--quick` run is
 a smoke run: small data and short runs, so its ratios say the benchmarks run,
@@ -55,6 +62,8 @@ BENCH_MODULES = ["foundation", "hubs", "gate", "bit", "governance", "operations"
                  "outbox", "eligibility"]
 
 RESULT_KEYS = ("figure", "floor", "ratio", "unit", "ok", "note")
+#: a database bigger than this is copied with STRATEGY FILE_COPY (Runner._create)
+FILE_COPY_ABOVE_BYTES = 1024 ** 3
 
 
 @dataclass
@@ -111,6 +120,7 @@ class Context:
         self.root = runner.root
         self._runner = runner
         self._conns: list[psycopg.Connection] = []
+        self._seeded = False
 
     def connect(self, autocommit: bool = True, dsn: str | None = None) -> psycopg.Connection:
         """A new connection to the scratch database (closed after the benchmark)."""
@@ -118,15 +128,29 @@ class Context:
         self._conns.append(conn)
         return conn
 
-    def seed(self, companies: int, overrides: bool = False) -> None:
+    def seed(self, companies: int, overrides: bool = False, vacuumed: bool = False) -> None:
         """`companies` companies of the data builder (pyctl.seed, seed
         DEFAULT_SEED: company i is pyctl.seed.company_id(DEFAULT_SEED, i))
         in the scratch database; with `overrides`, the heavier kill-switch
-        workload of pyctl.seed.add_overrides on top."""
-        seed(self.dsn, companies, DEFAULT_SEED)
-        if overrides:
-            with connect(self.dsn, autocommit=True) as conn:
-                add_overrides(conn, DEFAULT_SEED, companies)
+        workload of pyctl.seed.add_overrides on top; with `vacuumed`, a
+        `VACUUM ANALYZE` of the whole database after that (for a benchmark
+        that runs one before it measures anyway: its own then has little
+        left to do).
+
+        The data is built once per run (Runner.dataset) and the scratch
+        database replaced by a copy of it, unless the benchmark already holds
+        a connection to its scratch database or seeded it before: then it is
+        built in place (a second seed adds companies after the first's)."""
+        if self._conns or self._seeded:
+            _build_seeded(self.dsn, companies, overrides, vacuumed, base_seeded=False)
+        else:
+            self._use(self._runner.seeded_dataset(companies, overrides, vacuumed))
+        self._seeded = True
+
+    def _use(self, dataset: str) -> None:
+        """Replace the (unused) scratch database by a copy of `dataset`."""
+        self.dbname = self._runner.replace(self.dbname, dataset)
+        self.dsn = with_dbname(self.server_dsn, self.dbname)
 
     def execute(self, query: str, params: Any = None) -> list[tuple]:
         """Run one statement in its own transaction; return its rows (if any)."""
@@ -211,6 +235,19 @@ class Context:
         self._conns.clear()
 
 
+def _build_seeded(dsn: str, companies: int, overrides: bool, vacuumed: bool, base_seeded: bool) -> None:
+    """What Context.seed puts in a database: the seeded companies (unless
+    `base_seeded`: the database is a copy of them), the overrides, the vacuum."""
+    if not base_seeded:
+        seed(dsn, companies, DEFAULT_SEED)
+    if overrides or vacuumed:
+        with connect(dsn, autocommit=True, application_name="pyctl bench data") as conn:
+            if overrides:
+                add_overrides(conn, DEFAULT_SEED, companies)
+            if vacuumed:
+                conn.execute("VACUUM ANALYZE")
+
+
 def _describe(e: BaseException) -> str:
     if isinstance(e, psycopg.Error):
         return format_db_error(e)
@@ -221,7 +258,9 @@ def _describe(e: BaseException) -> str:
 
 # ------------------------------------------------------------------ runner
 class Runner:
-    """Creates (and drops) the scratch databases of one `pyctl bench` run."""
+    """Creates (and drops) the scratch databases of one `pyctl bench` run,
+    and keeps the run's datasets: each built once, on first use, in a
+    database of its own that benchmarks get copies of (`dataset`)."""
 
     def __init__(self, server_dsn: str, echo: Callable[[str], None], root: Path = SQL_ROOT):
         self.server_dsn = server_dsn
@@ -230,34 +269,92 @@ class Runner:
         self.prefix = f"pyctl_bench_{uuid.uuid4().hex[:8]}"
         self.template: str | None = None
         self.created: list[str] = []
+        self.serial = 0
+        #: dataset key -> the database holding it (no connections allowed: a template)
+        self.datasets: dict[tuple, str] = {}
+        #: dataset label -> seconds its build took (copies included), for the report
+        self.dataset_seconds: dict[str, float] = {}
         self.admin = connect(server_dsn, autocommit=True, application_name="pyctl bench admin")
 
     def _create(self, template: str = "template0") -> str:
-        name = f"{self.prefix}_{len(self.created)}"
-        self.admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(template)))
+        """A new database, a copy of `template`: a big one copied file by file
+        (STRATEGY FILE_COPY: a checkpoint, then a plain copy, faster than the
+        default WAL-logged copy for gigabytes), a small one WAL-logged (no
+        checkpoint to wait for)."""
+        self.serial += 1
+        name = f"{self.prefix}_{self.serial}"
+        big = self.admin.execute("SELECT pg_database_size(%s) > %s", (template, FILE_COPY_ABOVE_BYTES)).fetchone()[0]
+        self.admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}{}").format(
+            sql.Identifier(name), sql.Identifier(template), sql.SQL(" STRATEGY FILE_COPY" if big else "")))
         self.created.append(name)
         return name
 
-    def new_database(self, migrated: bool) -> str:
-        """A new scratch database; a clone of the migrated template when `migrated`."""
-        if not migrated:
-            return with_dbname(self.server_dsn, self._create())
+    def migrated_template(self) -> str:
+        """The run's migrated template database (migrated on first use)."""
         if self.template is None:
             from pyctl.migrate import migrate
 
             self.template = self._create()
             self.echo(f"bench: migrating the scratch template {self.template} ...")
             migrate(with_dbname(self.server_dsn, self.template), self.root)
-        return with_dbname(self.server_dsn, self._create(self.template))
+        return self.template
+
+    def new_database(self, migrated: bool) -> str:
+        """A new scratch database; a clone of the migrated template when `migrated`."""
+        if not migrated:
+            return with_dbname(self.server_dsn, self._create())
+        return with_dbname(self.server_dsn, self._create(self.migrated_template()))
+
+    def dataset(self, key: tuple, label: str, build: Callable[[str], None], base: str | None = None) -> str:
+        """The database holding dataset `key`: on first use a copy of `base`
+        (a dataset's database; default the migrated template), then
+        `build(dsn)` on it; afterwards closed to connections, so that it can
+        be copied at any time."""
+        if key not in self.datasets:
+            self.echo(f"bench: building the run's dataset {label} ...")
+            t0 = time.perf_counter()
+            name = self._create(base or self.migrated_template())
+            build(with_dbname(self.server_dsn, name))
+            self.admin.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
+            self.datasets[key] = name
+            self.dataset_seconds[label] = round(time.perf_counter() - t0, 1)
+        return self.datasets[key]
+
+    def seeded_dataset(self, companies: int, overrides: bool, vacuumed: bool) -> str:
+        """The dataset of Context.seed: the seeded companies (built from the
+        migrated template), and a copy of them with the overrides and/or the
+        vacuum on top."""
+        def label(o: bool, v: bool) -> str:
+            return f"seed {companies:,}" + (" + overrides" if o else "") + (" + VACUUM ANALYZE" if v else "")
+
+        base = self.dataset(("seed", companies, DEFAULT_SEED, False, False), label(False, False),
+                            lambda dsn: _build_seeded(dsn, companies, False, False, base_seeded=False))
+        if not (overrides or vacuumed):
+            return base
+        return self.dataset(("seed", companies, DEFAULT_SEED, overrides, vacuumed), label(overrides, vacuumed),
+                            lambda dsn: _build_seeded(dsn, companies, overrides, vacuumed, base_seeded=True),
+                            base=base)
+
+    def replace(self, scratch: str, dataset: str) -> str:
+        """Drop scratch database `scratch` (nobody connected) and return a
+        new one, a file-level copy of `dataset`."""
+        self.drop(scratch)
+        return self._create(dataset)
+
+    def drop(self, name: str) -> None:
+        """Drop one database of the run."""
+        try:
+            self.admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        except psycopg.Error as e:
+            self.echo(f"bench: could not drop {name}: {format_db_error(e)}")
+            return
+        if name in self.created:
+            self.created.remove(name)
 
     def drop_all(self) -> None:
-        for name in reversed(self.created):
-            try:
-                self.admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            except psycopg.Error as e:
-                self.echo(f"bench: could not drop {name}: {format_db_error(e)}")
-        self.created.clear()
+        for name in reversed(list(self.created)):
+            self.drop(name)
+        self.datasets.clear()
         self.admin.close()
 
 
@@ -320,6 +417,7 @@ def run(server_dsn: str, only: list[str] | None = None, quick: bool = False,
                     out["traceback"] = traceback.format_exc(limit=5)
             finally:
                 ctx.close()
+                runner.drop(ctx.dbname)  # its copy of a dataset can take gigabytes: not kept to the end
             res = {"name": b.name, "budget": b.budget, **{k: out.get(k) for k in RESULT_KEYS}}
             res["ok"] = bool(res["ok"])
             res["seconds"] = round(time.perf_counter() - t0, 2)
@@ -328,7 +426,8 @@ def run(server_dsn: str, only: list[str] | None = None, quick: bool = False,
     finally:
         runner.drop_all()
     return {"quick": quick, "date": started.isoformat(timespec="seconds"), "machine": machine(),
-            "server_version": version, "results": results, "ok": all(r["ok"] for r in results),
+            "server_version": version, "results": results, "datasets_seconds": runner.dataset_seconds,
+            "ok": all(r["ok"] for r in results),
             "failed_to_run": [r["name"] for r in results if r.get("error")]}
 
 
