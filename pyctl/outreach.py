@@ -96,7 +96,7 @@ SELECT (SELECT c.channel FROM outreach.campaigns c WHERE c.campaign_id = %(campa
 """
 
 #: the send transaction's bounds, transaction-local (pooler-safe); and its
-#: outbox NOTIFY deferred to WAKE_SQL after the COMMIT (outreach.fn_outbox_wake)
+#: outbox NOTIFY deferred to COMMIT_AND_WAKE_SQL (outreach.fn_outbox_wake)
 BOUNDS_SQL = ("SELECT set_config('idle_in_transaction_session_timeout', %(ms)s, true),"
               " set_config('lock_timeout', %(ms)s, true), set_config('outreach.outbox_wake', 'after_commit', true)")
 
