@@ -228,7 +228,7 @@ def _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, corre
     send_id = None
     try:
         if conn.autocommit:
-            conn.execute("BEGIN")                  # otherwise psycopg begins one at the first statement
+            conn.execute("BEGIN", prepare=False)   # otherwise psycopg begins one at the first statement
         try:
             conn.execute(BOUNDS_SQL, {"ms": f"{int(provider_timeout * 1000)}ms"}, prepare=False)
             if request_id is not None:
@@ -247,8 +247,9 @@ def _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, corre
             if on_step is not None:
                 on_step("sent")
             # no parameters: psycopg sends it with the simple query protocol,
-            # which runs both statements of the one message in order
-            conn.execute(COMMIT_AND_WAKE_SQL.format(tx=int(tx)) if wake else "COMMIT")
+            # which runs both statements of the one message in order; never
+            # prepared (no session state for a pooler), like every statement here
+            conn.execute(COMMIT_AND_WAKE_SQL.format(tx=int(tx)) if wake else "COMMIT", prepare=False)
         except BaseException:
             _rollback(conn)
             raise

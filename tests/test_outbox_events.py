@@ -536,3 +536,18 @@ def test_an_event_type_is_never_deleted_renamed_or_truncated(conn):
                             " ('OBX_TEST_TYPE', 'REPLIED')").fetchone()[0] == 2
         assert conn.execute("UPDATE outreach.outbox_event_types SET description = 'test, described'"
                             " WHERE event_type = 'OBX_TEST_TYPE'").rowcount == 1
+
+
+def test_the_send_transaction_prepares_nothing_a_pooler_could_hand_on(conn, new_conn):
+    # psycopg prepares a statement run five times on a connection unless told
+    # not to; a prepared statement is session state a transaction-mode pooler
+    # would hand to another client, so the hand-made BEGIN and COMMIT are never prepared
+    from pyctl.outreach import execute_send
+
+    camp = create_campaign(conn, new_id("OBX-CMP"), delays=(0, 3))
+    sender = new_conn()
+    for wake in (True, False):
+        for _ in range(6):
+            cid = make_company(conn, tier=1, prefix="OBX-PREP")
+            execute_send(sender, cid, camp, step_id(conn, camp, 1), lambda **_kw: None, wake=wake)
+    assert sender.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0] == 0
