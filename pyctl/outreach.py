@@ -27,10 +27,12 @@ through the marketing safety gate, and only a send that happened is logged.
       propagates; the committed audit row still shows the attempt.
    c. COMMIT. The send_log row, the status change (queued -> active ->
       exhausted) and the send's outbox events become visible together.
-   d. The events' NOTIFY, in a statement of its own (outreach.fn_outbox_wake,
-      which commits without waiting for its WAL flush): the send transaction
+   d. The events' NOTIFY (outreach.fn_outbox_wake, in a transaction of its
+      own that commits without waiting for its WAL flush), sent in the same
+      message as the COMMIT, so it costs no round trip: the send transaction
       defers it (outreach.outbox_wake), so that no commit flush waits on
-      PostgreSQL's notification lock. Returns the send_id.
+      PostgreSQL's notification lock. wake=False sends no NOTIFY at all (the
+      consumers find the events at their next poll). Returns the send_id.
 
 No session state is used: no session advisory lock, no prepared statement,
 no plain SET (only SET LOCAL through set_config(..., true)). It works the same
@@ -94,12 +96,17 @@ SELECT (SELECT c.channel FROM outreach.campaigns c WHERE c.campaign_id = %(campa
 """
 
 #: the send transaction's bounds, transaction-local (pooler-safe); and its
-#: outbox NOTIFY deferred to WAKE_SQL after the COMMIT (outreach.fn_outbox_wake)
+#: outbox NOTIFY deferred to COMMIT_AND_WAKE_SQL (outreach.fn_outbox_wake)
 BOUNDS_SQL = ("SELECT set_config('idle_in_transaction_session_timeout', %(ms)s, true),"
               " set_config('lock_timeout', %(ms)s, true), set_config('outreach.outbox_wake', 'after_commit', true)")
 
-#: wakes the consumers of the events a committed send transaction wrote
-WAKE_SQL = "SELECT outreach.fn_outbox_wake(%s::xid8)"
+#: ends the send transaction and wakes the consumers of its events in ONE
+#: message (the simple query protocol): the COMMIT, then the wake-up in an
+#: implicit transaction of its own, which runs only when the COMMIT succeeded
+COMMIT_AND_WAKE_SQL = "COMMIT; SELECT outreach.fn_outbox_wake('{tx:d}'::xid8)"
+
+#: after an error in that message: whether the COMMIT went through (the send is recorded)
+RECORDED_SQL = "SELECT EXISTS (SELECT 1 FROM outreach.send_log WHERE send_id = %s)"
 
 #: the queued request a send transaction performs (run_sender), transaction-local
 REQUEST_SQL = "SELECT set_config('outreach.send_request_id', %s, true)"
@@ -149,10 +156,11 @@ def _field(result: Any, name: str) -> Any:
 
 def execute_send(conn: psycopg.Connection, company_unique_id: str, campaign_id: str, sequence_id: int | None,
                  perform_send: Callable[..., Any], *, correlation_id: str | None = None,
-                 person_id: str | None = None, provider_timeout: float = PROVIDER_TIMEOUT) -> int:
+                 person_id: str | None = None, provider_timeout: float = PROVIDER_TIMEOUT,
+                 wake: bool = True) -> int:
     """Gate check (committed), then one transaction: the send_log row (its
-    guard re-checks the verdict), perform_send, COMMIT. Returns the send_id.
-    See the module doc."""
+    guard re-checks the verdict), perform_send, COMMIT (and the consumers'
+    wake-up, unless wake=False). Returns the send_id. See the module doc."""
     if not callable(perform_send):
         raise SendError("perform_send must be callable")
     if not isinstance(provider_timeout, (int, float)) or not 0 < provider_timeout <= 24 * 3600:
@@ -186,7 +194,7 @@ def execute_send(conn: psycopg.Connection, company_unique_id: str, campaign_id: 
                                                     channel=channel or "EMAIL")
             try:
                 return _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, correlation_id,
-                             person_id, channel, _field(result, "audit_id"), provider_timeout)
+                             person_id, channel, _field(result, "audit_id"), provider_timeout, wake=wake)
             except SendError as e:
                 # OG008: the verdict was voided between the gate's commit and
                 # the send (a kill-switch change or an opt-out committed in
@@ -207,16 +215,21 @@ class _ProviderFailed(Exception):
 
 def _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, correlation_id, person_id, channel,
           audit_id, provider_timeout, request_id: int | None = None,
-          on_step: Callable[[str], None] | None = None) -> int:
+          on_step: Callable[[str], None] | None = None, wake: bool = True) -> int:
     """2. the send transaction (see the module doc). With `request_id` it
     performs that queued request (run_sender): the send_log trigger marks it
-    sent in this transaction, or refuses with 23505 when it is closed."""
+    sent in this transaction, or refuses with 23505 when it is closed.
+    The transaction is begun and ended by hand, not by conn.transaction(),
+    so that its COMMIT and the wake-up travel in one message."""
     where = f"company {company_unique_id}, campaign {campaign_id} (gate audit {audit_id})"
     extra = {} if request_id is None else {"request_id": request_id,
                                            "idempotency_key": f"outreach-send-request-{request_id}"}
     sent = False
+    send_id = None
     try:
-        with conn.transaction():
+        if conn.autocommit:
+            conn.execute("BEGIN", prepare=False)   # otherwise psycopg begins one at the first statement
+        try:
             conn.execute(BOUNDS_SQL, {"ms": f"{int(provider_timeout * 1000)}ms"}, prepare=False)
             if request_id is not None:
                 conn.execute(REQUEST_SQL, (str(request_id),), prepare=False)
@@ -233,9 +246,20 @@ def _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, corre
             sent = True
             if on_step is not None:
                 on_step("sent")
+            # no parameters: psycopg sends it with the simple query protocol,
+            # which runs both statements of the one message in order; never
+            # prepared (no session state for a pooler), like every statement here
+            conn.execute(COMMIT_AND_WAKE_SQL.format(tx=int(tx)) if wake else "COMMIT", prepare=False)
+        except BaseException:
+            _rollback(conn)
+            raise
     except _ProviderFailed as wrapped:
         raise wrapped.original from None
     except psycopg.Error as e:
+        if sent and _recorded(conn, send_id):
+            # the COMMIT went through and only the wake-up failed: the send is
+            # recorded, and the consumers find its events at their next poll
+            return send_id
         if sent:
             raise SendNotRecordedError(
                 f"{where}: the provider returned but the send_log row was not committed, so the send may have "
@@ -243,23 +267,29 @@ def _send(conn, company_unique_id, campaign_id, sequence_id, perform_send, corre
                 audit_id=audit_id, sqlstate=e.sqlstate) from None
         raise SendError(f"{where}: refused before sending, nothing sent: {format_db_error(e)}",
                         audit_id=audit_id, sqlstate=e.sqlstate) from None
-    _wake(conn, tx)
     return send_id
 
 
-def _wake(conn: psycopg.Connection, tx: str) -> None:
-    """The NOTIFY of a committed send transaction's events, in a transaction
-    of its own that commits without a flush (see outreach.fn_outbox_wake).
-    The send is recorded whatever happens here: a failure only leaves the
-    consumers to their next poll."""
+def _rollback(conn: psycopg.Connection) -> None:
+    """Ends a send transaction that is still open (a failed COMMIT ended it
+    already); a connection that is gone has nothing left to end."""
     try:
-        if conn.autocommit:
-            conn.execute(WAKE_SQL, (tx,), prepare=False)
-        else:
-            with conn.transaction():
-                conn.execute(WAKE_SQL, (tx,), prepare=False)
+        if not conn.closed and conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            conn.rollback()
     except psycopg.Error:
         pass
+
+
+def _recorded(conn: psycopg.Connection, send_id: int) -> bool:
+    """Whether send_id is committed (asked on the same connection when it is
+    still open; False when it cannot be asked)."""
+    try:
+        if conn.autocommit:
+            return bool(conn.execute(RECORDED_SQL, (send_id,), prepare=False).fetchone()[0])
+        with conn.transaction():
+            return bool(conn.execute(RECORDED_SQL, (send_id,), prepare=False).fetchone()[0])
+    except psycopg.Error:
+        return False
 
 
 # ------------------------------------------------------------------ queued sending: the worker

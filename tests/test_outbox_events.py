@@ -401,3 +401,153 @@ def test_only_a_sender_may_wake_the_consumers(conn, role, sqlstate):
             with conn.transaction():
                 conn.execute("SELECT outreach.fn_outbox_wake('1'::xid8)")
         assert e.value.sqlstate == sqlstate
+
+
+# ------------------------------------------------------------------ one NOTIFY rule, a wake-up in the COMMIT's message
+def test_every_notify_of_the_outbox_reads_the_channel_from_its_destination(conn, new_conn):
+    # outreach._outbox_notify is the one place that notifies: the events
+    # trigger (at a commit) and fn_outbox_wake (after one) both go through it,
+    # so a destination's channel, moved in outbox_destinations, moves for both
+    listener, cid, camp = _send_listener(conn, new_conn)
+    listener.execute("LISTEN outbox_test_moved")
+    conn.execute("UPDATE outreach.outbox_destinations SET channel = 'outbox_test_moved' WHERE destination = 'sender'")
+    try:
+        send(conn, cid, camp, step_id(conn, camp, 1))                       # the trigger, at its commit
+        assert sorted(n.channel for n in listener.notifies(timeout=1.0)) == ["outbox_test_moved",
+                                                                              "outreach_outbox_analytics"]
+        other = make_company(conn, tier=1, prefix="OBX-WAKE")
+        list(listener.notifies(timeout=0.5))
+        with conn.transaction():                                            # deferred: fn_outbox_wake
+            conn.execute("SELECT set_config('outreach.outbox_wake', 'after_commit', true)")
+            send(conn, other, camp, step_id(conn, camp, 1))
+            (tx,) = conn.execute("SELECT pg_current_xact_id()::text").fetchone()
+        assert list(listener.notifies(timeout=0.3)) == []
+        assert conn.execute("SELECT outreach.fn_outbox_wake(%s::xid8)", (tx,)).fetchone()[0] == 2
+        assert sorted(n.channel for n in listener.notifies(timeout=1.0)) == ["outbox_test_moved",
+                                                                              "outreach_outbox_analytics"]
+    finally:
+        conn.execute("UPDATE outreach.outbox_destinations SET channel = 'outreach_outbox_sender'"
+                     " WHERE destination = 'sender'")
+
+
+def test_the_notify_helper_wakes_each_named_destination_once(conn, new_conn):
+    listener = new_conn()
+    for channel in ("outreach_outbox_cl", "outreach_outbox_sender", "outreach_outbox_analytics"):
+        listener.execute(f"LISTEN {channel}")
+    list(listener.notifies(timeout=0.3))
+    assert conn.execute("SELECT outreach._outbox_notify(ARRAY['cl', 'cl', 'nowhere', NULL])").fetchone()[0] == 1
+    assert [n.channel for n in listener.notifies(timeout=1.0)] == ["outreach_outbox_cl"]
+    assert conn.execute("SELECT outreach._outbox_notify('{}')").fetchone()[0] == 0
+    assert list(listener.notifies(timeout=0.3)) == []
+    # internal: not for the roles that may wake or consume
+    for role in ("outreach_sender", "outreach_consumer"):
+        with pytest.raises(psycopg.Error) as e:
+            with conn.transaction():
+                conn.execute(f"SET LOCAL ROLE {role}")
+                conn.execute("SELECT outreach._outbox_notify(ARRAY['cl'])")
+        assert e.value.sqlstate == "42501"
+
+
+def test_a_listening_consumer_is_woken_by_execute_send_before_it_returns(conn, new_conn):
+    import time
+
+    from pyctl.outreach import execute_send
+
+    listener, cid, camp = _send_listener(conn, new_conn)
+    execute_send(new_conn(), cid, camp, step_id(conn, camp, 1), lambda **_kw: None)
+    t0 = time.monotonic()
+    # the wake-up travels with the COMMIT: it was sent when execute_send returned
+    got = sorted(n.channel for n in listener.notifies(timeout=0.25, stop_after=2))
+    assert got == ["outreach_outbox_analytics", "outreach_outbox_sender"]
+    assert time.monotonic() - t0 < 0.25
+
+
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_execute_send_without_a_wake_up_records_the_same_and_notifies_nobody(conn, new_conn, autocommit):
+    from psycopg import pq
+
+    from pyctl.outreach import execute_send
+
+    listener, cid, camp = _send_listener(conn, new_conn)
+    sender = new_conn(autocommit=autocommit)
+    send_id = execute_send(sender, cid, camp, step_id(conn, camp, 1), lambda **_kw: None, wake=False)
+    assert sender.info.transaction_status == pq.TransactionStatus.IDLE
+    assert list(listener.notifies(timeout=0.5)) == []
+    assert conn.execute("SELECT count(*) FROM outreach.send_log WHERE send_id = %s", (send_id,)).fetchone()[0] == 1
+    assert sorted(e[1] for e in events(conn, cid) if e[1] in ("SEND", "SEND_REQUESTED")) == ["SEND", "SEND_REQUESTED"]
+    other = make_company(conn, tier=1, prefix="OBX-WAKE")
+    list(listener.notifies(timeout=0.5))
+    execute_send(sender, other, camp, step_id(conn, camp, 1), lambda **_kw: None)   # and with it, on either kind
+    assert sender.info.transaction_status == pq.TransactionStatus.IDLE
+    assert sorted(n.channel for n in listener.notifies(timeout=1.0)) == ["outreach_outbox_analytics",
+                                                                          "outreach_outbox_sender"]
+
+
+def test_a_wake_up_that_fails_after_the_commit_leaves_the_send_recorded(conn, new_conn, request):
+    from pathlib import Path
+
+    from pyctl.outreach import execute_send
+
+    source = Path(request.config.rootpath, "functions/outreach/fn_outbox_wake.sql").read_text()
+    listener, cid, camp = _send_listener(conn, new_conn)
+    conn.execute("CREATE OR REPLACE FUNCTION outreach.fn_outbox_wake(p_tx xid8) RETURNS integer"
+                 " LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'wake-up broken' USING ERRCODE = 'XX000'; END $$")
+    try:
+        send_id = execute_send(new_conn(), cid, camp, step_id(conn, camp, 1), lambda **_kw: None)
+    finally:
+        conn.execute(source)
+    assert conn.execute("SELECT count(*) FROM outreach.send_log WHERE send_id = %s", (send_id,)).fetchone()[0] == 1
+    assert list(listener.notifies(timeout=0.5)) == []           # left to the consumers' next claim
+
+
+# ------------------------------------------------------------------ event types, checked without a lock
+def test_an_event_of_an_unknown_type_is_refused_and_nothing_is_written(conn):
+    before = conn.execute("SELECT count(*) FROM outreach.outbox_events").fetchone()[0]
+    with pytest.raises(psycopg.Error) as e:
+        conn.execute("INSERT INTO outreach.outbox_events (destination, event_type, company_unique_id, payload,"
+                     " occurred_at) VALUES ('cl', 'REPLIED', 'OBX-T', '{}', now()), ('cl', 'NO_SUCH', 'OBX-T', '{}',"
+                     " now())")
+    assert e.value.sqlstate == "23503"
+    assert "('cl', 'NO_SUCH')" in e.value.diag.message_primary
+    with pytest.raises(psycopg.Error) as e:
+        conn.execute("INSERT INTO outreach.outbox_events (destination, event_type, company_unique_id, payload,"
+                     " occurred_at) VALUES ('nowhere', 'REPLIED', 'OBX-T', '{}', now())")
+    assert e.value.sqlstate == "23503"
+    assert conn.execute("SELECT count(*) FROM outreach.outbox_events").fetchone()[0] == before
+
+
+def test_an_event_type_is_never_deleted_renamed_or_truncated(conn):
+    # an event checks its type without locking it: so no type may go, whether
+    # events of it exist or not; a new type and a new description may come
+    statements = ["DELETE FROM outreach.outbox_event_types WHERE event_type = 'OBX_TEST_TYPE'",
+                  "DELETE FROM outreach.outbox_event_types WHERE event_type = 'REPLIED'",
+                  "UPDATE outreach.outbox_event_types SET event_type = 'OBX_RENAMED' WHERE event_type = 'OBX_TEST_TYPE'",
+                  "UPDATE outreach.outbox_event_types SET destination = 'analytics' WHERE event_type = 'OBX_TEST_TYPE'",
+                  "TRUNCATE outreach.outbox_event_types CASCADE"]
+    with conn.transaction(force_rollback=True):
+        conn.execute("INSERT INTO outreach.outbox_event_types (destination, event_type, description, payload_keys)"
+                     " VALUES ('cl', 'OBX_TEST_TYPE', 'test', '{}')")
+        for sql in statements:
+            with pytest.raises(psycopg.Error) as e:
+                with conn.transaction():
+                    conn.execute(sql)
+            assert e.value.sqlstate == "23503", sql
+        assert conn.execute("SELECT count(*) FROM outreach.outbox_event_types WHERE event_type IN"
+                            " ('OBX_TEST_TYPE', 'REPLIED')").fetchone()[0] == 2
+        assert conn.execute("UPDATE outreach.outbox_event_types SET description = 'test, described'"
+                            " WHERE event_type = 'OBX_TEST_TYPE'").rowcount == 1
+
+
+def test_the_send_transaction_prepares_nothing_a_pooler_could_hand_on(conn, new_conn):
+    # psycopg prepares a statement run five times on a connection unless told
+    # not to; a prepared statement is session state a transaction-mode pooler
+    # would hand to another client, so the hand-made BEGIN and COMMIT are never prepared
+    from pyctl.outreach import execute_send
+
+    camp = create_campaign(conn, new_id("OBX-CMP"), delays=(0, 3))
+    sender = new_conn()
+    for wake in (True, False):
+        for _ in range(6):
+            cid = make_company(conn, tier=1, prefix="OBX-PREP")
+            execute_send(sender, cid, camp, step_id(conn, camp, 1), lambda **_kw: None, wake=wake)
+    assert sender.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0] == 0

@@ -19,9 +19,6 @@ AS $$
 -- this call, delays the consumers to their next poll.
 -- Called before p_tx committed, or for a transaction without events, it
 -- finds nothing and notifies nothing.
-DECLARE
-    v_channel text;
-    v_count integer := 0;
 BEGIN
     IF p_tx IS NULL THEN
         RAISE EXCEPTION 'p_tx must be the committed transaction''s pg_current_xact_id(), got NULL'
@@ -30,14 +27,7 @@ BEGIN
     IF pg_current_xact_id_if_assigned() IS NULL THEN
         PERFORM set_config('synchronous_commit', 'off', true);
     END IF;
-    FOR v_channel IN
-        SELECT d.channel FROM outreach.outbox_destinations d
-         WHERE EXISTS (SELECT 1 FROM outreach.outbox_events e WHERE e.tx = p_tx AND e.destination = d.destination)
-    LOOP
-        PERFORM pg_notify(v_channel, '');
-        v_count := v_count + 1;
-    END LOOP;
-    RETURN v_count;
+    RETURN outreach._outbox_notify(ARRAY(SELECT DISTINCT e.destination FROM outreach.outbox_events e WHERE e.tx = p_tx));
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_outbox_wake(xid8) IS

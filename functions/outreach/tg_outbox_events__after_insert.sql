@@ -12,20 +12,13 @@ AS $$
 -- 'after_commit' (execute_send's send transaction) gets none here: its client
 -- sends them after the COMMIT with outreach.fn_outbox_wake, so that its
 -- commit flush does not hold the cluster's notification lock.
-DECLARE
-    v_channel text;
 BEGIN
     IF current_setting('outreach.outbox_wake', true) = 'after_commit' THEN
         RETURN NULL;
     END IF;
-    FOR v_channel IN
-        SELECT d.channel FROM outreach.outbox_destinations d
-         WHERE EXISTS (SELECT 1 FROM new_events n WHERE n.destination = d.destination)
-    LOOP
-        PERFORM pg_notify(v_channel, '');
-    END LOOP;
+    PERFORM outreach._outbox_notify(ARRAY(SELECT DISTINCT n.destination FROM new_events n));
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_outbox_events__after_insert() IS
-    'Trigger (AFTER INSERT ON outbox_events, per statement): pg_notify on the channel of each destination the statement wrote events for (outreach.outbox_destinations.channel), unless the transaction set outreach.outbox_wake = ''after_commit'' (its client calls outreach.fn_outbox_wake after the COMMIT); LISTEN needs a direct connection (docs/consuming-events.md).';
+    'Trigger (AFTER INSERT ON outbox_events, per statement): outreach._outbox_notify for the destinations the statement wrote events for, unless the transaction set outreach.outbox_wake = ''after_commit'' (its client calls outreach.fn_outbox_wake after the COMMIT); LISTEN needs a direct connection (docs/consuming-events.md).';

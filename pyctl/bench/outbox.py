@@ -9,10 +9,10 @@ RETURNING *`. Budget: at least half the floor's rate.
 
 outbox_send_cost: what the outbox costs the gate-and-send path: sends per
 second of pyctl.outreach.execute_send (the gate's committed verdict, then the
-send transaction and its NOTIFY after the commit; a provider that returns at
-once), 4 clients on random eligible companies, with the outbox triggers and
-that NOTIFY on and off, in short rounds that alternate (on/off, then off/on,
-...): the cost is the median of the pairs' costs, so that another load on the
+send transaction and, in the message of its COMMIT, the wake-up; a provider
+that returns at once), 4 clients on random eligible companies, with the outbox
+triggers and that wake-up on and off (execute_send's wake=False), in short
+rounds that alternate (on/off, then off/on, ...): the cost is the median of the pairs' costs, so that another load on the
 machine during one round moves one pair, not the figure. Budget: at most 10 %
 fewer sends per second with events than without.
 """
@@ -151,30 +151,28 @@ def bench_send_cost(ctx):
                              (campaign,)).fetchone()[0]
         conn.execute("VACUUM ANALYZE")
 
-    def send(conn, rnd, i):
-        execute_send(conn, rnd.choice(eligible), campaign, step1, lambda **_kw: None, correlation_id=f"bench-{i}")
+    def sender(wake: bool):
+        def send(conn, rnd, i):
+            execute_send(conn, rnd.choice(eligible), campaign, step1, lambda **_kw: None,
+                         correlation_id=f"bench-{i}", wake=wake)
 
-    def setup(conn, k):
-        # each round's clients are new connections: one untimed send first, so
-        # that compiling the functions of the round's path is not timed
-        rnd = random.Random(k)
-        send(conn, rnd, -1)
-        return rnd
+        def setup(conn, k):
+            # each round's clients are new connections: one untimed send first, so
+            # that compiling the functions of the round's path is not timed
+            rnd = random.Random(k)
+            send(conn, rnd, -1)
+            return rnd
+        return send, setup
 
     # "without" is the send path with no outbox at all: its triggers off, and
-    # no NOTIFY after the commit either (execute_send's wake-up statement)
-    import pyctl.outreach as outreach_module
-    wake = outreach_module._wake
+    # no wake-up after the commit either (execute_send(..., wake=False))
     runs = {"with": [], "without": []}
     with ctx.connect() as admin:
-        try:
-            for pair in range(pairs):
-                for name in (("with", "without") if pair % 2 == 0 else ("without", "with")):
-                    _set_triggers(admin, name == "with")
-                    outreach_module._wake = wake if name == "with" else (lambda conn, tx: None)
-                    runs[name].append(ctx.run_clients(CLIENTS, round_seconds, send, setup=setup))
-        finally:
-            outreach_module._wake = wake
+        for pair in range(pairs):
+            for name in (("with", "without") if pair % 2 == 0 else ("without", "with")):
+                _set_triggers(admin, name == "with")
+                send, setup = sender(wake=name == "with")
+                runs[name].append(ctx.run_clients(CLIENTS, round_seconds, send, setup=setup))
         _set_triggers(admin, True)
         events = admin.execute("SELECT count(*) FROM outreach.outbox_events WHERE destination = 'sender'"
                                " AND payload ->> 'correlation_id' LIKE 'bench-%%'").fetchone()[0]
