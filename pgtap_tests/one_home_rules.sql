@@ -2,7 +2,7 @@
 -- settings each have one definition, the hot-path ones inline into their callers' plans.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(47);
+SELECT plan(51);
 
 -- EXPLAIN VERBOSE of a query: an inlined function leaves no call of itself in the plan
 CREATE FUNCTION pg_temp.plan_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
@@ -146,6 +146,29 @@ SELECT alike(pg_temp.plan_of($$SELECT outreach._kill_switch_lock('X-1')$$),
              '%Output: pg_advisory_xact_lock_shared(1330053125, %', 'the shared kill-switch lock is inlined');
 SELECT alike(pg_temp.plan_of($$SELECT outreach._kill_switch_lock('X-1', p_exclusive => true)$$),
              '%Output: pg_advisory_xact_lock(1330053125, %', 'the exclusive kill-switch lock is inlined');
+
+-- the tier rule's hub counts: constants written from the registry, folded into the plan
+SELECT unalike(pg_temp.plan_of($$SELECT computed_tier, tier_reason FROM outreach.vw_marketing_eligibility
+                                 WHERE company_unique_id = 'X-1'$$),
+               '%hub_registry%', 'a read of the tier rule scans no hub registry: its counts are constants');
+SELECT results_eq($$SELECT outreach._hub_required_total(), outreach._hub_optional_total()$$,
+                  $$SELECT count(*) FILTER (WHERE is_required), count(*) FILTER (WHERE NOT is_required)
+                      FROM outreach.hub_registry$$,
+                  'the constants are the registry''s counts of required and optional hubs');
+-- a registry write (a migration's, as the owner with the sanction) rewrites them in its transaction
+SET LOCAL ROLE outreach_owner;
+SELECT shq.fn_sanction('outreach.hub_registry');
+UPDATE outreach.hub_registry SET is_required = NOT is_required
+ WHERE hub_id = (SELECT hr.hub_id FROM outreach.hub_registry hr WHERE hr.is_required ORDER BY hr.display_order DESC LIMIT 1);
+SELECT shq.fn_sanction('');
+RESET ROLE;
+SELECT results_eq($$SELECT outreach._hub_required_total(), outreach._hub_optional_total()$$,
+                  $$SELECT count(*) FILTER (WHERE is_required), count(*) FILTER (WHERE NOT is_required)
+                      FROM outreach.hub_registry$$,
+                  'a registry write rewrites the constants in the same transaction');
+SELECT is((SELECT required_total FROM outreach._hub_totals),
+          (SELECT count(*) FROM outreach.hub_registry WHERE is_required),
+          '... and the registry view reads them');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -460,3 +460,11 @@ def test_the_compared_columns_are_the_ones_the_from_scratch_view_reads(conn):
                                          (table,)).fetchone()[0] or [])
               for table in reads}
     assert listed == reads
+    # the UPDATE triggers get the list as their arguments (the installer
+    # writes them; the BIT refresh's copy trigger compares nothing)
+    args = dict(conn.execute(
+        "SELECT t.tgrelid::regclass::text, (SELECT array_agg(a ORDER BY a) FROM unnest("
+        "  string_to_array(rtrim(encode(t.tgargs, 'escape'), '\\000'), '\\000')) a)"
+        "  FROM pg_trigger t WHERE t.tgname LIKE 'trg\\_%\\_500\\_eligibility\\_update'"
+        "   AND t.tgrelid <> 'outreach.bit_scores'::regclass").fetchall())
+    assert args == {table: cols for table, cols in reads.items() if table != "outreach.bit_scores"}

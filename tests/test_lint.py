@@ -57,6 +57,9 @@ DO_ALLOWED = {
     "triggers/shq/guard_triggers.sql":
         "the guard triggers of the registry shq.guarded_tables are generated: it calls "
         "shq.fn_install_guard_triggers(), which runs CREATE OR REPLACE TRIGGER and ENABLE ALWAYS only",
+    "functions/outreach/_write_hub_totals.sql":
+        "the tier rule's hub counts are generated constants: it calls outreach._write_hub_totals(), which runs "
+        "CREATE OR REPLACE FUNCTION, COMMENT, REVOKE and GRANT only",
     "triggers/outreach/company_eligibility.sql":
         "the maintained eligibility's triggers (a table and event each) are generated: it calls "
         "outreach._install_company_eligibility_triggers(), which runs CREATE OR REPLACE TRIGGER only",

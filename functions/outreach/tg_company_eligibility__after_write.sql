@@ -20,7 +20,17 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         SELECT array_agg(DISTINCT o.company_unique_id) INTO v_ids FROM old_rows o;
     ELSIF TG_OP = 'UPDATE' THEN
-        v_columns := outreach._company_eligibility_input_columns(TG_RELID::regclass);
+        -- an UPDATE that changed no row (CL's upsert of a new company fires
+        -- its UPDATE trigger too) has nothing to compare: one probe, not the
+        -- comparison's plan
+        IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+            RETURN NULL;
+        END IF;
+        -- the columns this table feeds, outreach._company_eligibility_inputs()
+        -- as the trigger's installer wrote them into its arguments (none: all)
+        IF TG_NARGS > 0 THEN
+            v_columns := TG_ARGV;
+        END IF;
         -- before and after: an update may move a row from one company to another
         IF v_columns IS NULL THEN
             SELECT array_agg(DISTINCT x.company_unique_id) INTO v_ids
@@ -50,4 +60,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_company_eligibility__after_write() IS
-    'Trigger (statement-level AFTER INSERT (NEW TABLE AS new_rows), UPDATE (OLD TABLE AS old_rows NEW TABLE AS new_rows), DELETE (OLD TABLE AS old_rows) and TRUNCATE on the input tables of outreach.company_eligibility): rebuilds the maintained eligibility rows of exactly the companies whose rows the statement wrote, in one call of outreach._maintain_company_eligibility (an UPDATE only those whose read columns changed); after a TRUNCATE, every row.';
+    'Trigger (statement-level AFTER INSERT (NEW TABLE AS new_rows), UPDATE (OLD TABLE AS old_rows NEW TABLE AS new_rows), DELETE (OLD TABLE AS old_rows) and TRUNCATE on the input tables of outreach.company_eligibility): rebuilds the maintained eligibility rows of exactly the companies whose rows the statement wrote, in one call of outreach._maintain_company_eligibility (an UPDATE only those whose read columns changed, the columns the trigger''s arguments name); after a TRUNCATE, every row.';

@@ -15,24 +15,24 @@ SELECT e.company_unique_id,
            WHEN e.eligibility_status IS DISTINCT FROM 'ELIGIBLE'        THEN -1
            WHEN e.required_failed > 0                                   THEN -1
            -- a missing required row (no target yet) is not PASS: tier 0
-           WHEN e.required_passed < t.required_total                    THEN 0
-           WHEN e.optional_passed < t.optional_total                    THEN 1
+           WHEN e.required_passed < outreach._hub_required_total()      THEN 0
+           WHEN e.optional_passed < outreach._hub_optional_total()      THEN 1
            WHEN NOT e.has_campaign_ready_person                         THEN 2
            ELSE 3
        END AS computed_tier,
        CASE
            WHEN e.eligibility_status IS DISTINCT FROM 'ELIGIBLE'        THEN 'CL_INELIGIBLE'
            WHEN e.required_failed > 0                                   THEN 'REQUIRED_HUB_FAILED'
-           WHEN e.required_passed < t.required_total                    THEN 'IN_PROGRESS'
-           WHEN e.optional_passed < t.optional_total                    THEN 'MARKETING_READY'
+           WHEN e.required_passed < outreach._hub_required_total()      THEN 'IN_PROGRESS'
+           WHEN e.optional_passed < outreach._hub_optional_total()      THEN 'MARKETING_READY'
            WHEN NOT e.has_campaign_ready_person                         THEN 'ENRICHMENT_COMPLETE'
            ELSE 'CAMPAIGN_READY'
        END AS tier_reason,
        e.bit_score,
        e.score_tier
-  FROM outreach.company_eligibility e
- -- one row: how many hubs are required and optional (the static registry)
- CROSS JOIN outreach._hub_totals t;
+  -- how many hubs are required and optional: constants of the registry
+  -- (outreach._write_hub_totals), folded into the plan, so a read joins nothing
+  FROM outreach.company_eligibility e;
 COMMENT ON VIEW outreach.vw_marketing_eligibility IS
     'Per spine company: CL eligibility, outreach_status, computed_tier (-1..3) and tier_reason (CL_INELIGIBLE, REQUIRED_HUB_FAILED, IN_PROGRESS, MARKETING_READY, ENRICHMENT_COMPLETE, CAMPAIGN_READY) by the tier rule (docs/reference/hubs.md), BIT score; read from the maintained row outreach.company_eligibility. Not for marketing decisions: read vw_marketing_eligibility_with_overrides.';
 GRANT SELECT ON outreach.vw_marketing_eligibility TO outreach_reader, outreach_governor, outreach_hub_writer, outreach_sender;

@@ -1,0 +1,45 @@
+-- outreach._write_hub_totals(): the number of required and optional hubs of outreach.hub_registry, written as
+-- two constant SQL functions the tier rule reads (docs/maintained-eligibility.md). Re-run by every migrate.
+CREATE OR REPLACE FUNCTION outreach._write_hub_totals()
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+-- The registry changes only through a migration, but the tier rule reads its
+-- two counts on every read of the eligibility views: as functions whose body
+-- is a literal, they are inlined and folded into a constant when a query is
+-- planned, so a gate check starts no aggregate over the registry (PARALLEL
+-- SAFE: a full scan of the views stays parallel). This is the
+-- one place that counts the registry; every `pyctl migrate` runs it (below),
+-- and so does every statement that writes the registry (its trigger
+-- trg_hub_registry_500_hub_totals), so the constants never lag it. Replacing
+-- a function invalidates every cached plan that folded it.
+DECLARE
+    v_required bigint;
+    v_optional bigint;
+    v_readers text := 'outreach_reader, outreach_governor, outreach_hub_writer, outreach_sender, outreach_override_admin';
+BEGIN
+    SELECT count(*) FILTER (WHERE hr.is_required), count(*) FILTER (WHERE NOT hr.is_required)
+      INTO v_required, v_optional
+      FROM outreach.hub_registry hr;
+    EXECUTE format($f$CREATE OR REPLACE FUNCTION outreach._hub_required_total() RETURNS bigint
+                      LANGUAGE sql STABLE PARALLEL SAFE AS 'SELECT %s::bigint'$f$, v_required);
+    EXECUTE format($f$CREATE OR REPLACE FUNCTION outreach._hub_optional_total() RETURNS bigint
+                      LANGUAGE sql STABLE PARALLEL SAFE AS 'SELECT %s::bigint'$f$, v_optional);
+    EXECUTE $c$COMMENT ON FUNCTION outreach._hub_required_total() IS
+        'Internal: how many hubs of outreach.hub_registry are required, a constant written by outreach._write_hub_totals() (docs/maintained-eligibility.md). Inlinable.'$c$;
+    EXECUTE $c$COMMENT ON FUNCTION outreach._hub_optional_total() IS
+        'Internal: how many hubs of outreach.hub_registry are optional, a constant written by outreach._write_hub_totals() (docs/maintained-eligibility.md). Inlinable.'$c$;
+    -- the readers of the views that call them (an inlined function's EXECUTE
+    -- privilege is checked for the querying role when the query is planned)
+    EXECUTE 'REVOKE ALL ON FUNCTION outreach._hub_required_total(), outreach._hub_optional_total() FROM PUBLIC';
+    EXECUTE 'GRANT EXECUTE ON FUNCTION outreach._hub_required_total(), outreach._hub_optional_total() TO ' || v_readers;
+END
+$$;
+COMMENT ON FUNCTION outreach._write_hub_totals() IS
+    'Internal: (re)writes outreach._hub_required_total() and outreach._hub_optional_total(), constant functions holding the counts of required and optional hubs of outreach.hub_registry; run by every pyctl migrate and by the registry''s statement trigger (docs/maintained-eligibility.md).';
+REVOKE ALL ON FUNCTION outreach._write_hub_totals() FROM PUBLIC;
+DO $$
+BEGIN
+    PERFORM outreach._write_hub_totals();
+END
+$$;

@@ -1,0 +1,13 @@
+-- outreach.tg_hub_registry__after_write_hub_totals(): keeps the hub-count constants of the tier rule
+-- equal to outreach.hub_registry after any statement that writes it (docs/maintained-eligibility.md).
+CREATE OR REPLACE FUNCTION outreach.tg_hub_registry__after_write_hub_totals()
+RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM outreach._write_hub_totals();
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION outreach.tg_hub_registry__after_write_hub_totals() IS
+    'Trigger (statement-level AFTER INSERT, UPDATE, DELETE, TRUNCATE on outreach.hub_registry): rewrites the hub-count constants by outreach._write_hub_totals(), in the same transaction.';
