@@ -66,3 +66,28 @@ def test_a_dataset_is_built_once_and_each_benchmark_gets_its_own_copy(server_dsn
         left = conn.execute("SELECT count(*) FROM pg_database WHERE starts_with(datname, %s)",
                             (runner.prefix,)).fetchone()[0]
     assert left == 0, "the run leaves nothing behind"
+
+
+def test_alternating_rounds_pair_the_two_workloads_in_turn_and_take_the_median(server_dsn):
+    """A figure that does twice the floor's work per step: each pair's ratio is
+    well under 1, the rounds alternate figure/floor then floor/figure, and the
+    ratio is the median of the pairs', not the ratio of the sums."""
+    runner = Runner(server_dsn(), lambda _line: None)
+    try:
+        dsn = runner.new_database(migrated=False)
+        ctx = Context(server_dsn(), dsn, conninfo_to_dict(dsn)["dbname"], False, runner)
+        order: list[str] = []
+
+        def sleeper(ms: float):
+            return (lambda conn, _state, _i: conn.execute("SELECT pg_sleep(%s)", (ms / 1000,))), None
+
+        rounds = ctx.alternating_rounds(2, 3, 0.3, sleeper(10), sleeper(5), before=order.append)
+        ctx.close()
+    finally:
+        runner.drop_all()
+    assert order == ["figure", "floor", "floor", "figure", "figure", "floor"]
+    assert len(rounds["pair_ratios"]) == 3 and rounds["pair_ratios"] == sorted(rounds["pair_ratios"])
+    assert rounds["ratio"] == rounds["pair_ratios"][1]
+    assert 0.3 < rounds["ratio"] < 0.8, rounds
+    assert rounds["figure"]["tx"] > 0 and rounds["floor"]["tx"] > rounds["figure"]["tx"]
+    assert rounds["figure"]["first_error"] is None and rounds["floor"]["first_error"] is None

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import statistics
 import threading
 import time
 import traceback
@@ -225,6 +226,37 @@ class Context:
         total = sum(counts)
         return {"tx": total, "seconds": elapsed, "tps": total / elapsed if elapsed > 0 else 0.0,
                 "errors": len(errors), "first_error": errors[0] if errors else None, "clients": n}
+
+    def alternating_rounds(self, clients: int, pairs: int, seconds: float,
+                           figure: tuple[Callable, Callable | None], floor: tuple[Callable, Callable | None],
+                           before: Callable[[str], None] | None = None) -> dict:
+        """Pairs of rounds of `seconds` each (run_clients with `clients`) of
+        two workloads, `figure` and `floor`, each a (step, setup) pair, in
+        alternating order (figure then floor, floor then figure, ...): load
+        elsewhere on the machine during one round moves one pair, not the
+        result, and a machine getting busier or quieter biases neither side.
+        `before(name)` runs before each round ("figure" or "floor").
+        Returns {"figure", "floor"}: the rounds summed (tx, seconds, tps,
+        first_error); "pair_ratios": figure/floor of each pair, sorted; and
+        "ratio": their median (None when the floor did nothing)."""
+        runs: dict[str, list[dict]] = {"figure": [], "floor": []}
+        workloads = {"figure": figure, "floor": floor}
+        for pair in range(pairs):
+            for name in (("figure", "floor") if pair % 2 == 0 else ("floor", "figure")):
+                if before is not None:
+                    before(name)
+                step, setup = workloads[name]
+                runs[name].append(self.run_clients(clients, seconds, step, setup=setup))
+
+        def summed(rs: list[dict]) -> dict:
+            tx, secs = sum(r["tx"] for r in rs), sum(r["seconds"] for r in rs)
+            return {"tx": tx, "seconds": secs, "tps": tx / secs if secs else 0.0,
+                    "first_error": next((r["first_error"] for r in rs if r["first_error"]), None)}
+
+        pair_ratios = sorted(ratio(f["tps"], o["tps"]) or 0.0 for f, o in zip(runs["figure"], runs["floor"]))
+        result = {"figure": summed(runs["figure"]), "floor": summed(runs["floor"]), "pair_ratios": pair_ratios}
+        result["ratio"] = statistics.median(pair_ratios) if result["floor"]["tps"] else None
+        return result
 
     def close(self) -> None:
         for c in self._conns:

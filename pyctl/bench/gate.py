@@ -21,9 +21,13 @@ from pyctl.seed import DEFAULT_SEED, campaign_ids, company_id
 
 GATE_MIN_RATIO = 0.8
 CLIENTS = 4
+#: pairs of rounds (gate, floor), full run and --quick: the ratio is the median of the pairs' ratios
+GATE_PAIRS, GATE_PAIRS_QUICK = 6, 2
 CAMPAIGN = campaign_ids(DEFAULT_SEED)[0]
 #: the correlation ids of the bench's own checks start with this
 CORRELATION_PREFIX = "bench-"
+#: ... and those of the untimed call each client makes before a round
+WARMUP_PREFIX = "warmup-"
 
 FLOOR_SQL = [
     """
@@ -88,7 +92,7 @@ def bench_gate(ctx):
     """outreach.fn_safety_gate_check calls/s (each writing its audit row),
     4 clients on random companies of 100k, vs. the plain-table floor."""
     companies = 10_000 if ctx.quick else 100_000
-    seconds = 3.0 if ctx.quick else 10.0
+    pairs, round_seconds = (GATE_PAIRS_QUICK, 1.5) if ctx.quick else (GATE_PAIRS, 2.0)
     ctx.seed(companies, overrides=True)
     with ctx.connect() as conn:
         for stmt in FLOOR_SQL:
@@ -98,37 +102,33 @@ def bench_gate(ctx):
     big = ("company_identity", "outreach o", "company_target", "company_hub_status", "manual_overrides", "bit_scores")
     seq_scan = [ln.strip() for ln in plan.splitlines() if "Seq Scan on" in ln and any(f"on {t}" in ln for t in big)]
 
-    def setup(conn, k):
-        return random.Random(k)
+    def gate(conn, rnd, i, prefix=CORRELATION_PREFIX):
+        conn.execute(GATE_STEP, (random_company(rnd, companies), CAMPAIGN, f"{prefix}{i}")).fetchone()
 
-    def gate(conn, rnd, i):
-        conn.execute(GATE_STEP, (random_company(rnd, companies), CAMPAIGN, f"{CORRELATION_PREFIX}{i}")).fetchone()
+    def floor_step(conn, rnd, i, prefix=CORRELATION_PREFIX):
+        conn.execute(FLOOR_STEP, (CAMPAIGN, f"{prefix}{i}", random_company(rnd, companies))).fetchone()
 
-    def floor_step(conn, rnd, i):
-        conn.execute(FLOOR_STEP, (CAMPAIGN, f"{CORRELATION_PREFIX}{i}", random_company(rnd, companies))).fetchone()
+    def warmed(step):
+        # each round's clients are new connections: one untimed call first (not
+        # counted among the bench's audit rows), so that a new backend loading
+        # its caches and compiling the path is not timed, on either side
+        def setup(conn, k):
+            rnd = random.Random(k)
+            step(conn, rnd, k, prefix=WARMUP_PREFIX)
+            return rnd
+        return step, setup
 
-    # two rounds in opposite order (floor, gate, gate, floor), so that a
-    # machine getting busier or quieter during the run biases neither side
-    runs = {"floor": [], "gate": []}
-    for order in (("floor", "gate"), ("gate", "floor")):
-        for name in order:
-            runs[name].append(ctx.run_clients(CLIENTS, seconds / 2, floor_step if name == "floor" else gate,
-                                              setup=setup))
-
-    def combined(rs):
-        tx, secs = sum(r["tx"] for r in rs), sum(r["seconds"] for r in rs)
-        return {"tx": tx, "seconds": secs, "tps": tx / secs if secs else 0.0,
-                "first_error": next((r["first_error"] for r in rs if r["first_error"]), None)}
-
-    floor, figure = combined(runs["floor"]), combined(runs["gate"])
+    rounds = ctx.alternating_rounds(CLIENTS, pairs, round_seconds, warmed(gate), warmed(floor_step))
+    floor, figure, r = rounds["floor"], rounds["figure"], rounds["ratio"]
     errors = figure["first_error"] or floor["first_error"]
-    r = ratio(figure["tps"], floor["tps"])
     with ctx.connect() as conn:
         audited, passed = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE NOT was_blocked) FROM outreach.send_attempt_audit"
             " WHERE starts_with(correlation_id, %s)", (CORRELATION_PREFIX,)).fetchone()
+    pair_ratios = rounds["pair_ratios"]
     note = (f"{figure['tx']} gate checks in {figure['seconds']:.1f}s over {companies} companies, "
-            f"{audited} audit rows ({passed} passing)")
+            f"{audited} audit rows ({passed} passing); median of {pairs} pairs of {round_seconds:g} s rounds"
+            f" ({pair_ratios[0]:.2f} to {pair_ratios[-1]:.2f})")
     if audited != figure["tx"]:
         note += f"; MISMATCH: {figure['tx']} calls but {audited} audit rows"
     if seq_scan:

@@ -19,7 +19,6 @@ fewer sends per second with events than without.
 from __future__ import annotations
 
 import random
-import statistics
 import threading
 import time
 
@@ -166,25 +165,15 @@ def bench_send_cost(ctx):
 
     # "without" is the send path with no outbox at all: its triggers off, and
     # no wake-up after the commit either (execute_send(..., wake=False))
-    runs = {"with": [], "without": []}
     with ctx.connect() as admin:
-        for pair in range(pairs):
-            for name in (("with", "without") if pair % 2 == 0 else ("without", "with")):
-                _set_triggers(admin, name == "with")
-                send, setup = sender(wake=name == "with")
-                runs[name].append(ctx.run_clients(CLIENTS, round_seconds, send, setup=setup))
+        rounds = ctx.alternating_rounds(CLIENTS, pairs, round_seconds, sender(wake=True), sender(wake=False),
+                                        before=lambda name: _set_triggers(admin, name == "figure"))
         _set_triggers(admin, True)
         events = admin.execute("SELECT count(*) FROM outreach.outbox_events WHERE destination = 'sender'"
                                " AND payload ->> 'correlation_id' LIKE 'bench-%%'").fetchone()[0]
 
-    def combined(rs):
-        tx, secs = sum(r["tx"] for r in rs), sum(r["seconds"] for r in rs)
-        return {"tx": tx, "tps": tx / secs if secs else 0.0,
-                "first_error": next((r["first_error"] for r in rs if r["first_error"]), None)}
-
-    with_events, without = combined(runs["with"]), combined(runs["without"])
-    pair_ratios = sorted(ratio(w["tps"], o["tps"]) or 0.0 for w, o in zip(runs["with"], runs["without"]))
-    r = statistics.median(pair_ratios) if without["tps"] else None
+    with_events, without, pair_ratios, r = (rounds["figure"], rounds["floor"], rounds["pair_ratios"],
+                                            rounds["ratio"])
     cost = None if r is None else 1 - r
     errors = with_events["first_error"] or without["first_error"]
     note = (f"{with_events['tx']:,} sends with events, {without['tx']:,} without, over {len(eligible):,} eligible"
