@@ -39,7 +39,11 @@ hubs would (a superuser or the owner runs the seed). A superuser's sessions
 also run with session_replication_role = replica, which skips the per-row
 foreign-key checks but not the project's guards (ENABLE ALWAYS); every
 foreign key of the tables written is then checked once, set-based
-(check_foreign_keys), and the loaded tables are vacuumed and analysed.
+(check_foreign_keys), and the loaded tables are vacuumed and analysed. The
+maintained eligibility rows, whose triggers replica mode skips, are then
+rebuilt once (fn_rebuild_company_eligibility_range). The steps that write
+every company (hub statuses, eligibility rows) run in EVALUATE_SESSIONS
+sessions over disjoint company ranges, one core each.
 """
 from __future__ import annotations
 
