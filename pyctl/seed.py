@@ -39,7 +39,11 @@ hubs would (a superuser or the owner runs the seed). A superuser's sessions
 also run with session_replication_role = replica, which skips the per-row
 foreign-key checks but not the project's guards (ENABLE ALWAYS); every
 foreign key of the tables written is then checked once, set-based
-(check_foreign_keys), and the loaded tables are vacuumed and analysed.
+(check_foreign_keys), and the loaded tables are vacuumed and analysed. The
+maintained eligibility rows, whose triggers replica mode skips, are then
+rebuilt once (fn_rebuild_company_eligibility_range). The steps that write
+every company (hub statuses, eligibility rows) run in EVALUATE_SESSIONS
+sessions over disjoint company ranges, one core each.
 """
 from __future__ import annotations
 
@@ -59,9 +63,10 @@ from pyctl.errors import PyctlError, format_db_error
 
 BATCH_SIZE = 50_000
 WORKERS = 2
-#: concurrent fn_evaluate_hub_statuses_range sessions, at most (one per core:
-#: each one builds its own hash tables of the sub-hub tables), and the
-#: companies each of them gets, at least
+#: concurrent sessions of a by-company-range step (fn_evaluate_hub_statuses_range,
+#: fn_rebuild_company_eligibility_range), at most (one per core: each one
+#: builds its own hash tables of the inputs), and the companies each of them
+#: gets, at least
 EVALUATE_SESSIONS = 2
 EVALUATE_MIN_RANGE = 100_000
 DEFAULT_SEED = 42
@@ -563,15 +568,27 @@ def _refresh_bit_scores(conn) -> None:
     _analyze(conn, ["outreach.bit_scores"])
 
 
-def _evaluate_hub_statuses(run: _Run, parts: int) -> None:
-    """fn_evaluate_hub_statuses for every company, split into `parts` ranges of
-    company_unique_id evaluated by concurrent sessions (one core each): the
-    seeded companies are cut into equal parts, and the first and last range are
-    open, so companies outside this run's are evaluated too, as by
-    fn_evaluate_hub_statuses(NULL)."""
+def _company_ranges(run: _Run, parts: int) -> list[tuple[str | None, str | None]]:
+    """`parts` disjoint ranges [from, to) of company_unique_id that cover every
+    company: the run's companies cut into equal parts, the first and last
+    range open, so that companies outside this run's are covered too."""
     r = run.result
     cuts = [company_id(r.seed, r.first_index + k * r.companies // parts) for k in range(1, parts)]
-    bounds = list(zip([None, *cuts], [*cuts, None]))
+    return list(zip([None, *cuts], [*cuts, None]))
+
+
+def _range_sessions(run: _Run, workers: int) -> int:
+    """How many concurrent sessions a by-range step of the run uses (one per
+    core, each given EVALUATE_MIN_RANGE companies at least)."""
+    return min(workers, EVALUATE_SESSIONS, max(1, run.result.companies // EVALUATE_MIN_RANGE))
+
+
+def _evaluate_hub_statuses(run: _Run, parts: int) -> None:
+    """fn_evaluate_hub_statuses for every company, split into `parts` ranges of
+    company_unique_id (_company_ranges) evaluated by concurrent sessions (one
+    core each), as by fn_evaluate_hub_statuses(NULL)."""
+    r = run.result
+    bounds = _company_ranges(run, parts)
     promoted = [0] * len(bounds)
 
     def work(k: int) -> None:
@@ -582,13 +599,20 @@ def _evaluate_hub_statuses(run: _Run, parts: int) -> None:
     r.figures["hub_statuses_promoted"] = sum(promoted)
 
 
-def _rebuild_eligibility(conn) -> None:
+def _rebuild_eligibility(run: _Run, conn, parts: int) -> None:
     """The maintained eligibility rows (outreach.company_eligibility) of every
     company, set-based, once: in bulk mode the input tables' triggers (ENABLE
     ORIGIN) did not fire during the load, the evaluation and the FAIL/BLOCKED
-    statuses. Before the overrides and the gate checks, which read them. (Not
-    a figure: the data, not the mode, is what the figures describe.)"""
-    conn.execute("SELECT outreach.fn_rebuild_company_eligibility()")
+    statuses. Before the overrides and the gate checks, which read them. Split
+    into `parts` ranges (_company_ranges) rebuilt by concurrent sessions, one
+    core each, as fn_rebuild_company_eligibility(NULL) would in one. (Not a
+    figure: the data, not the mode, is what the figures describe.)"""
+    def work(bounds: tuple[str | None, str | None]) -> None:
+        with run.session("eligibility") as c:
+            c.execute("SELECT outreach.fn_rebuild_company_eligibility_range(%s, %s)", bounds)
+
+    _in_threads([lambda b=b: work(b) for b in _company_ranges(run, parts)],
+                "seed failed rebuilding the maintained eligibility rows")
     _analyze(conn, ["outreach.company_eligibility"])
 
 
@@ -815,15 +839,13 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
                 phase("foreign keys, vacuum and analyze, loaded tables", check.join)
             else:
                 phase("analyze (after the load)", lambda: _analyze(conn, ANALYZE_AFTER_LOAD))
-            phase("hub statuses (by company range)", lambda: _evaluate_hub_statuses(
-                run, min(workers, EVALUATE_SESSIONS, max(1, companies // EVALUATE_MIN_RANGE))))
+            phase("hub statuses (by company range)", lambda: _evaluate_hub_statuses(run, _range_sessions(run, workers)))
             phase("FAIL/BLOCKED hubs (fn_set_hub_status)", lambda: _fail_blocked(conn, run))
-            # the keys of the scores and hub statuses are checked on the core
-            # that the (one-session) rebuild and the small steps leave idle
+            # the keys of the scores and hub statuses are checked meanwhile
             check = background(lambda c: check_foreign_keys(c, WRITTEN_AFTER_LOAD))
             if bulk:
-                phase("maintained eligibility rows (fn_rebuild_company_eligibility)",
-                      lambda: _rebuild_eligibility(conn))
+                phase("maintained eligibility rows (by company range)",
+                      lambda: _rebuild_eligibility(run, conn, _range_sessions(run, workers)))
             phase("escalation of parked errors (fn_escalate_stale_parked_errors)",
                   lambda: _escalate_parked_errors(conn, run))
             phase("overrides (set_marketing_override)", lambda: _overrides(conn, run))

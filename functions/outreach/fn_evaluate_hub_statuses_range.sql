@@ -7,16 +7,7 @@ RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF (p_from IS NOT NULL AND shq.fn_is_blank(p_from)) OR (p_to IS NOT NULL AND shq.fn_is_blank(p_to)) THEN
-        RAISE EXCEPTION 'a bound of the company range is blank'
-            USING ERRCODE = '22023',
-                  HINT = 'Pass company_unique_id values as bounds, or NULL for an open end.';
-    END IF;
-    IF p_from >= p_to THEN
-        RAISE EXCEPTION 'the company range [%, %) is empty', p_from, p_to
-            USING ERRCODE = '22023',
-                  HINT = 'p_from is inclusive and p_to exclusive: p_from must sort before p_to.';
-    END IF;
+    PERFORM outreach._check_company_range(p_from, p_to);
     RETURN outreach._evaluate_hub_statuses(NULL, NULL, p_from, p_to);
 END
 $$;

@@ -1,0 +1,71 @@
+-- outreach.fn_rebuild_company_eligibility_range: fn_rebuild_company_eligibility(NULL) for the companies
+-- with p_from <= company_unique_id < p_to only (NULL bounds open), so that disjoint ranges can be rebuilt by concurrent sessions.
+CREATE OR REPLACE FUNCTION outreach.fn_rebuild_company_eligibility_range(p_from text, p_to text)
+RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- a range is a large share of the table: hash joins of every input, no
+-- spill to disk, no JIT compile (as the whole-table rebuild)
+SET work_mem = '128MB'
+SET jit = off
+AS $$
+DECLARE
+    v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');
+    v_changed integer := 0;
+    v_n integer;
+BEGIN
+    PERFORM outreach._check_company_range(p_from, p_to);
+    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+
+    -- Lock first, compute after (as fn_rebuild_company_eligibility with a
+    -- list): the range's rows are locked, so a concurrent writer of one of
+    -- them waits for us or we for it, and the statements below, with a newer
+    -- snapshot, read its committed change. A table lock would exclude the
+    -- concurrent session of the next range too.
+    PERFORM 1 FROM outreach.company_eligibility e
+      WHERE (p_from IS NULL OR e.company_unique_id >= p_from)
+        AND (p_to IS NULL OR e.company_unique_id < p_to)
+      ORDER BY e.company_unique_id
+        FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        -- the first fill of the range (a freshly loaded one): no row to
+        -- compare, a plain insert. A concurrent first writer of one of its
+        -- companies makes it fail with 23505 (nothing written): call it again.
+        INSERT INTO outreach.company_eligibility
+        SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,
+               s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,
+               s.bit_score, s.score_tier
+          FROM outreach._company_eligibility_from_scratch s
+         WHERE (p_from IS NULL OR s.company_unique_id >= p_from)
+           AND (p_to IS NULL OR s.company_unique_id < p_to);
+        GET DIAGNOSTICS v_changed = ROW_COUNT;
+    ELSE
+        INSERT INTO outreach.company_eligibility AS e
+        SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,
+               s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,
+               s.bit_score, s.score_tier
+          FROM outreach._company_eligibility_from_scratch s
+         WHERE (p_from IS NULL OR s.company_unique_id >= p_from)
+           AND (p_to IS NULL OR s.company_unique_id < p_to)
+        ON CONFLICT (company_unique_id) DO UPDATE
+           SET outreach_id = excluded.outreach_id, eligibility_status = excluded.eligibility_status,
+               outreach_status = excluded.outreach_status, required_passed = excluded.required_passed,
+               optional_passed = excluded.optional_passed, required_failed = excluded.required_failed,
+               has_campaign_ready_person = excluded.has_campaign_ready_person,
+               bit_score = excluded.bit_score, score_tier = excluded.score_tier
+         WHERE e IS DISTINCT FROM excluded;
+        GET DIAGNOSTICS v_changed = ROW_COUNT;
+        -- companies of the range that left the spine
+        DELETE FROM outreach.company_eligibility e
+         WHERE (p_from IS NULL OR e.company_unique_id >= p_from)
+           AND (p_to IS NULL OR e.company_unique_id < p_to)
+           AND NOT EXISTS (SELECT 1 FROM outreach.outreach o WHERE o.company_unique_id = e.company_unique_id);
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_changed := v_changed + v_n;
+    END IF;
+
+    PERFORM shq.fn_sanction(v_prev_sanction);
+    RETURN v_changed;
+END
+$$;
+COMMENT ON FUNCTION outreach.fn_rebuild_company_eligibility_range(text, text) IS
+    'outreach.fn_rebuild_company_eligibility(NULL) restricted to p_from <= company_unique_id < p_to (NULL bounds open): the same rows, inserting, updating and deleting only what differs in the range; returns the rows changed. Locks the range''s rows (not the table), so disjoint ranges may run in concurrent sessions (pyctl seed does). 22023 for a blank bound or an empty range.';
