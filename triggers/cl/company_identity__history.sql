@@ -1,4 +1,8 @@
 -- cl.company_identity: its state history, cl.company_identity_history (ordinary ENABLE triggers: a session in
 -- session_replication_role = replica writes none; db/1300_state_history.sql says why).
-SELECT shq._install_state_history('cl.company_identity', 'cl.company_identity_history',
-                                  '{company_unique_id}', '{eligibility_status,outreach_id}', '{}', '{insert,update}');
+DO $$
+BEGIN
+    PERFORM shq._install_state_history('cl.company_identity', 'cl.company_identity_history',
+                                       '{company_unique_id}', '{eligibility_status,outreach_id}', '{}', '{insert,update}');
+END
+$$;
