@@ -452,13 +452,12 @@ SELECT d.refobjid::regclass::text, array_agg(DISTINCT a.attname::text ORDER BY a
 
 
 def test_the_compared_columns_are_the_ones_the_from_scratch_view_reads(conn):
-    """outreach._company_eligibility_input_columns lists, for every input
-    table, exactly the columns the from-scratch computation reads."""
+    """outreach._company_eligibility_inputs lists, for every input table,
+    exactly the columns the from-scratch computation reads."""
     reads = dict(conn.execute(DEPENDENCIES_SQL).fetchall())
     assert len(reads) == 7, reads
-    listed = {table: sorted(conn.execute("SELECT outreach._company_eligibility_input_columns(%s::regclass)",
-                                         (table,)).fetchone()[0] or [])
-              for table in reads}
+    listed = dict(conn.execute("SELECT i.input::text, (SELECT array_agg(c ORDER BY c) FROM unnest(i.read_columns) AS c)"
+                               "  FROM outreach._company_eligibility_inputs() AS i").fetchall())
     assert listed == reads
     # the UPDATE triggers get the list as their arguments (the installer
     # writes them; the BIT refresh's copy trigger compares nothing)

@@ -63,6 +63,10 @@ DO_ALLOWED = {
     "triggers/outreach/company_eligibility.sql":
         "the maintained eligibility's triggers (a table and event each) are generated: it calls "
         "outreach._install_company_eligibility_triggers(), which runs CREATE OR REPLACE TRIGGER only",
+    **{f"triggers/{t}__history.sql":
+       "a table's state history trigger function and triggers are generated: it calls "
+       "shq._install_state_history(), which runs CREATE OR REPLACE FUNCTION, COMMENT and CREATE OR REPLACE TRIGGER only"
+       for t in ("cl/company_identity", "outreach/company_hub_status", "outreach/company_target")},
 }
 
 ROUTINE_TYPES = {ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE}

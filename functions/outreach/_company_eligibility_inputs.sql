@@ -21,4 +21,4 @@ AS $$
            AS v (input, read_columns, on_insert, truncatable);
 $$;
 COMMENT ON FUNCTION outreach._company_eligibility_inputs() IS
-    'Internal: the seven input tables of outreach.company_eligibility, the one list the trigger installer and the UPDATE trigger read: the columns outreach._company_eligibility_from_scratch reads from each (company_unique_id aside), whether an INSERT can concern a maintained row (not on CL) and whether the table may be truncated.';
+    'Internal: the seven input tables of outreach.company_eligibility, the one list, read by the trigger installer (which writes each table''s columns into its UPDATE trigger''s arguments): the columns outreach._company_eligibility_from_scratch reads from each (company_unique_id aside), whether an INSERT can concern a maintained row (not on CL) and whether the table may be truncated.';
