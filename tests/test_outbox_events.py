@@ -431,14 +431,26 @@ def test_every_notify_of_the_outbox_reads_the_channel_from_its_destination(conn,
 
 
 def test_the_notify_helper_wakes_each_named_destination_once(conn, new_conn):
+    # the channel comes from outbox_destinations (cl's is moved here, so a
+    # channel spelled from the destination's name is caught), each known
+    # destination is notified once however often it is named, an unknown or
+    # NULL one not at all, and the count says how many channels were notified
     listener = new_conn()
-    for channel in ("outreach_outbox_cl", "outreach_outbox_sender", "outreach_outbox_analytics"):
+    for channel in ("outbox_test_cl_moved", "outreach_outbox_cl", "outreach_outbox_sender",
+                    "outreach_outbox_analytics", "outreach_outbox_nowhere"):
         listener.execute(f"LISTEN {channel}")
     list(listener.notifies(timeout=0.3))
-    assert conn.execute("SELECT outreach._outbox_notify(ARRAY['cl', 'cl', 'nowhere', NULL])").fetchone()[0] == 1
-    assert [n.channel for n in listener.notifies(timeout=1.0)] == ["outreach_outbox_cl"]
-    assert conn.execute("SELECT outreach._outbox_notify('{}')").fetchone()[0] == 0
-    assert list(listener.notifies(timeout=0.3)) == []
+    conn.execute("UPDATE outreach.outbox_destinations SET channel = 'outbox_test_cl_moved' WHERE destination = 'cl'")
+    try:
+        assert conn.execute("SELECT outreach._outbox_notify(ARRAY['cl', 'cl', 'nowhere', NULL])").fetchone()[0] == 1
+        assert [(n.channel, n.payload) for n in listener.notifies(timeout=1.0)] == [("outbox_test_cl_moved", "")]
+        assert conn.execute("SELECT outreach._outbox_notify(ARRAY['analytics', 'cl', 'analytics'])").fetchone()[0] == 2
+        assert sorted(n.channel for n in listener.notifies(timeout=1.0)) == ["outbox_test_cl_moved",
+                                                                              "outreach_outbox_analytics"]
+        assert conn.execute("SELECT outreach._outbox_notify('{}')").fetchone()[0] == 0
+        assert list(listener.notifies(timeout=0.3)) == []
+    finally:
+        conn.execute("UPDATE outreach.outbox_destinations SET channel = 'outreach_outbox_cl' WHERE destination = 'cl'")
     # internal: not for the roles that may wake or consume
     for role in ("outreach_sender", "outreach_consumer"):
         with pytest.raises(psycopg.Error) as e:
