@@ -2,7 +2,7 @@
 -- settings each have one definition, the hot-path ones inline into their callers' plans.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(51);
+SELECT plan(57);
 
 -- EXPLAIN VERBOSE of a query: an inlined function leaves no call of itself in the plan
 CREATE FUNCTION pg_temp.plan_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
@@ -169,6 +169,37 @@ SELECT results_eq($$SELECT outreach._hub_required_total(), outreach._hub_optiona
 SELECT is((SELECT required_total FROM outreach._hub_totals),
           (SELECT count(*) FROM outreach.hub_registry WHERE is_required),
           '... and the registry view reads them');
+
+-- who may execute the constants: exactly the eligibility views' readers, read from the views' grants
+SELECT set_eq($$SELECT a.grantee::regrole::text FROM pg_proc p CROSS JOIN LATERAL aclexplode(p.proacl) a
+                 WHERE p.oid = 'outreach._hub_required_total()'::regprocedure AND a.grantee <> p.proowner$$,
+              $$SELECT a.grantee::regrole::text FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+                 WHERE c.oid IN ('outreach.vw_marketing_eligibility'::regclass,
+                                 'outreach.vw_marketing_eligibility_with_overrides'::regclass)
+                   AND a.privilege_type = 'SELECT' AND a.grantee <> c.relowner$$,
+              'the constants are executable by exactly the roles that read the eligibility views');
+SET LOCAL ROLE outreach_reader;
+SELECT lives_ok($$SELECT count(*) FROM outreach.vw_marketing_eligibility_with_overrides WHERE company_unique_id = 'X-1'$$,
+                'a reader of the views plans and reads them');
+RESET ROLE;
+SET LOCAL ROLE outreach_monitor;
+SELECT throws_ok($$SELECT outreach._hub_required_total()$$, '42501', NULL,
+                 'a role that may not read the views may not execute the constants');
+RESET ROLE;
+-- a new reader of a view gets EXECUTE when the constants are written again, and loses it with its SELECT
+CREATE ROLE hub_totals_probe NOLOGIN;
+SET LOCAL ROLE outreach_owner;
+GRANT SELECT ON outreach.vw_marketing_eligibility TO hub_totals_probe;
+SELECT outreach._write_hub_totals();
+SELECT ok(has_function_privilege('hub_totals_probe', 'outreach._hub_optional_total()', 'EXECUTE'),
+          'a role granted SELECT on a view may execute the constants once they are written again');
+REVOKE SELECT ON outreach.vw_marketing_eligibility FROM hub_totals_probe;
+SELECT outreach._write_hub_totals();
+SELECT ok(NOT has_function_privilege('hub_totals_probe', 'outreach._hub_required_total()', 'EXECUTE'),
+          '... and may not once its SELECT is revoked');
+RESET ROLE;
+SELECT ok(NOT has_function_privilege('public', 'outreach._hub_required_total()', 'EXECUTE'),
+          'PUBLIC may not execute the constants');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -16,7 +16,8 @@ AS $$
 DECLARE
     v_required bigint;
     v_optional bigint;
-    v_readers text := 'outreach_reader, outreach_governor, outreach_hub_writer, outreach_sender, outreach_override_admin';
+    v_role     text;
+    v_reads    boolean;
 BEGIN
     SELECT count(*) FILTER (WHERE hr.is_required), count(*) FILTER (WHERE NOT hr.is_required)
       INTO v_required, v_optional
@@ -29,14 +30,48 @@ BEGIN
         'Internal: how many hubs of outreach.hub_registry are required, a constant written by outreach._write_hub_totals() (docs/maintained-eligibility.md). Inlinable.'$c$;
     EXECUTE $c$COMMENT ON FUNCTION outreach._hub_optional_total() IS
         'Internal: how many hubs of outreach.hub_registry are optional, a constant written by outreach._write_hub_totals() (docs/maintained-eligibility.md). Inlinable.'$c$;
-    -- the readers of the views that call them (an inlined function's EXECUTE
-    -- privilege is checked for the querying role when the query is planned)
     EXECUTE 'REVOKE ALL ON FUNCTION outreach._hub_required_total(), outreach._hub_optional_total() FROM PUBLIC';
-    EXECUTE 'GRANT EXECUTE ON FUNCTION outreach._hub_required_total(), outreach._hub_optional_total() TO ' || v_readers;
+    -- Who may execute them: exactly the roles that may read the eligibility views
+    -- that call them (an inlined function's EXECUTE privilege is checked for the
+    -- querying role when the query is planned). The views' own GRANTs are the one
+    -- list. `pyctl migrate` creates the views after this file, so
+    -- vw_marketing_eligibility_with_overrides.sql runs this again once both exist;
+    -- until then (no views) the grants the functions have are kept (CREATE OR
+    -- REPLACE keeps a function's privileges).
+    IF to_regclass('outreach.vw_marketing_eligibility') IS NULL
+       OR to_regclass('outreach.vw_marketing_eligibility_with_overrides') IS NULL THEN
+        RETURN;
+    END IF;
+    -- every role that reads a view gets EXECUTE; every other role that has it loses it
+    FOR v_role, v_reads IN
+        WITH readers AS (
+            SELECT a.grantee
+              FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+             WHERE c.oid IN ('outreach.vw_marketing_eligibility'::regclass,
+                             'outreach.vw_marketing_eligibility_with_overrides'::regclass)
+               AND a.privilege_type = 'SELECT' AND a.grantee <> 0 AND a.grantee <> c.relowner),
+        holders AS (
+            SELECT a.grantee
+              FROM pg_proc p CROSS JOIN LATERAL aclexplode(p.proacl) a
+             WHERE p.oid IN ('outreach._hub_required_total()'::regprocedure,
+                             'outreach._hub_optional_total()'::regprocedure)
+               AND a.grantee <> 0 AND a.grantee <> p.proowner)
+        SELECT DISTINCT ro.rolname, r.grantee IS NOT NULL
+          FROM readers r FULL JOIN holders h ON h.grantee = r.grantee
+          JOIN pg_roles ro ON ro.oid = coalesce(r.grantee, h.grantee)
+    LOOP
+        IF v_reads THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION outreach._hub_required_total(), outreach._hub_optional_total() TO %I',
+                           v_role);
+        ELSE
+            EXECUTE format('REVOKE ALL ON FUNCTION outreach._hub_required_total(), outreach._hub_optional_total() FROM %I',
+                           v_role);
+        END IF;
+    END LOOP;
 END
 $$;
 COMMENT ON FUNCTION outreach._write_hub_totals() IS
-    'Internal: (re)writes outreach._hub_required_total() and outreach._hub_optional_total(), constant functions holding the counts of required and optional hubs of outreach.hub_registry; run by every pyctl migrate and by the registry''s statement trigger (docs/maintained-eligibility.md).';
+    'Internal: (re)writes outreach._hub_required_total() and outreach._hub_optional_total(), constant functions holding the counts of required and optional hubs of outreach.hub_registry, executable by exactly the roles that may read vw_marketing_eligibility or vw_marketing_eligibility_with_overrides; run by every pyctl migrate and by the registry''s statement trigger (docs/maintained-eligibility.md).';
 REVOKE ALL ON FUNCTION outreach._write_hub_totals() FROM PUBLIC;
 DO $$
 BEGIN

@@ -27,6 +27,7 @@ DECLARE
     v_err_state   text;
     v_err_msg     text;
     v_detail      text;
+    v_lock_taken  boolean := false;
 BEGIN
     -- Everything that can go wrong happens inside this block; whatever it is,
     -- the verdict is ELIGIBILITY_CHECK_FAILED and the audit row below is still
@@ -49,7 +50,10 @@ BEGIN
             -- Shared side of the kill switch's per-company lock (see
             -- set_marketing_override): no override change is in flight while
             -- the verdict is taken, and none commits before this transaction ends.
-            PERFORM outreach._kill_switch_lock(p_company_unique_id);
+            -- An assignment rather than PERFORM: PL/pgSQL evaluates a one-expression
+            -- assignment without starting an executor (PERFORM runs a query), and the
+            -- lock is still taken before the statement below starts and takes its snapshot.
+            v_lock_taken := outreach._kill_switch_lock(p_company_unique_id) IS NOT NULL;
             SELECT v.eligibility_status, v.outreach_status, v.computed_tier, v.effective_tier,
                    v.marketing_disabled, v.email_blocked, v.phone_blocked
               INTO STRICT v_eligibility, v_status, v_computed, v_effective, v_disabled, v_email_blk, v_phone_blk
@@ -63,7 +67,7 @@ BEGIN
         IF NOT coalesce(
                -- only READ COMMITTED sees every kill-switch change committed before the lock was granted
                current_setting('transaction_isolation') = 'read committed'
-               AND v_has_company AND v_has_campaign
+               AND v_lock_taken AND v_has_company AND v_has_campaign
                AND NOT (p_correlation_id IS NULL OR p_correlation_id !~ '\S')
                AND p_channel IN ('EMAIL', 'PHONE') AND p_channel = v_c_channel
                AND p_dry_run IS NOT NULL

@@ -35,3 +35,10 @@ COMMENT ON VIEW outreach.vw_marketing_eligibility_with_overrides IS
     'THE authoritative marketing eligibility source: computed_tier, effective_tier (-1 stays -1; an active FORCE_TIER cap lowers, never raises), marketing_disabled / email_blocked / phone_blocked and the active override types, one row per spine company (docs/reference/hubs.md).';
 GRANT SELECT ON outreach.vw_marketing_eligibility_with_overrides
     TO outreach_reader, outreach_governor, outreach_hub_writer, outreach_sender, outreach_override_admin;
+-- the tier rule's constant functions are executable by exactly this view's and
+-- vw_marketing_eligibility's readers: both exist now, so their grants follow
+DO $$
+BEGIN
+    PERFORM outreach._write_hub_totals();
+END
+$$;
