@@ -63,11 +63,15 @@ def send_step_one(c, cid, camp, days_ago):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# the overrides and sends draw for all but the first company, which is always
+# due and never blocked: otherwise about one example in 300 blocks the whole
+# pool, and the plan would be empty, which proves nothing
 @given(scores=st.lists(SCORES, min_size=len(COMPANIES), max_size=len(COMPANIES)),
-       overrides=st.lists(OVERRIDES, min_size=len(COMPANIES), max_size=len(COMPANIES)),
-       sent=st.lists(st.sampled_from([None, None, 1, 3]), min_size=len(COMPANIES), max_size=len(COMPANIES)))
+       overrides=st.lists(OVERRIDES, min_size=len(COMPANIES) - 1, max_size=len(COMPANIES) - 1),
+       sent=st.lists(st.sampled_from([None, None, 1, 3]), min_size=len(COMPANIES) - 1, max_size=len(COMPANIES) - 1))
 def test_every_limited_plan_is_the_head_of_the_whole_plan(tx, scores, overrides, sent):
     c = tx
+    overrides, sent = [None, *overrides], [None, *sent]
     try:
         camp = campaign(c)
         for cid, score, sent_days in zip(COMPANIES, scores, sent):
