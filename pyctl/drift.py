@@ -37,9 +37,12 @@ KIND_NAMES = {
 TRIGGER_STATES = {"A": "ENABLE ALWAYS", "O": "ENABLE (skipped under session_replication_role = replica)",
                   "R": "ENABLE REPLICA (fires only under replica)", "D": "DISABLE"}
 
-_ACL = ("(SELECT coalesce(string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee)"
-        " END || '=' || a.privilege_type || CASE WHEN a.is_grantable THEN '*' ELSE '' END, ',' ORDER BY 1), '')"
-        " FROM pg_catalog.aclexplode(coalesce({acl}, pg_catalog.acldefault({k}, {owner}))) a)")
+#: an object's grants, sorted: the order of an ACL's entries is the order of the GRANTs that made it, not a
+#: difference (an upgraded database and a fresh one grant the same roles in different orders)
+_ACL = ("(SELECT coalesce(string_agg(g.grant_text, ',' ORDER BY g.grant_text), '')"
+        " FROM (SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee)"
+        " END || '=' || a.privilege_type || CASE WHEN a.is_grantable THEN '*' ELSE '' END AS grant_text"
+        " FROM pg_catalog.aclexplode(coalesce({acl}, pg_catalog.acldefault({k}, {owner}))) a) g)")
 
 _REL_ACL = _ACL.format(acl="c.relacl", k="CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\"", owner="c.relowner")
 

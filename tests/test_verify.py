@@ -195,6 +195,23 @@ def test_verify_names_every_trigger_left_at_enable(fresh_db):
         "trigger is ENABLE (skipped under session_replication_role = replica), the sources say ENABLE ALWAYS"}
 
 
+def test_the_same_grants_in_another_order_are_no_drift(fresh_db):
+    """An upgraded database can hold the same grants as the sources in another
+    order (an ACL lists its entries in the order of the GRANTs that made them):
+    revoking a role's right and granting it again moves the role to the end."""
+    dsn = fresh_db()
+    function = "outreach._hub_required_total()"
+    with psycopg.connect(dsn, autocommit=True) as c:
+        before = c.execute("SELECT proacl::text FROM pg_proc WHERE oid = %s::regprocedure", (function,)).fetchone()[0]
+        c.execute("SET shq.migrating = on")
+        c.execute(f"REVOKE EXECUTE ON FUNCTION {function} FROM outreach_reader")
+        c.execute(f"GRANT EXECUTE ON FUNCTION {function} TO outreach_reader")
+        after = c.execute("SELECT proacl::text FROM pg_proc WHERE oid = %s::regprocedure", (function,)).fetchone()[0]
+    assert after != before and sorted(after.strip("{}").split(",")) == sorted(before.strip("{}").split(","))
+    check = verify(dsn, skip=LIVE_ONLY)["checks"]["drift"]
+    assert check["ok"] is True, check["failures"]
+
+
 def test_an_extra_index_is_a_warning(fresh_db):
     dsn = fresh_db()
     with psycopg.connect(dsn, autocommit=True) as c:
