@@ -163,7 +163,10 @@ SELECT is((SELECT outreach_status FROM outreach.vw_marketing_eligibility WHERE c
           'no target: NULL outreach_status');
 SELECT is((SELECT sum(companies) FROM outreach.vw_tier_distribution), (SELECT count(*) FROM outreach.outreach)::numeric,
           'vw_tier_distribution counts every spine company once');
-SELECT is((SELECT sum(pct) FROM outreach.vw_tier_distribution), 100.00, 'percentages add up to 100');
+-- Each share is rounded to two decimals, so their sum is 100 only up to half
+-- a hundredth per tier (10k companies in three tiers can sum to 100.01).
+SELECT ok((SELECT abs(sum(pct) - 100) <= 0.005 * count(*) FROM outreach.vw_tier_distribution),
+          'percentages add up to 100, up to each tier''s rounding');
 SELECT results_eq(
     $$SELECT effective_tier, companies FROM outreach.vw_tier_distribution ORDER BY 1$$,
     $$SELECT effective_tier, count(*) FROM outreach.vw_marketing_eligibility_with_overrides GROUP BY 1 ORDER BY 1$$,
