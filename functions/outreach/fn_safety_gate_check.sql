@@ -79,23 +79,32 @@ BEGIN
                false)
         THEN
             v_reason := 'ELIGIBILITY_CHECK_FAILED';
+        -- A blocked verdict's detail is set in its own branch: PL/pgSQL prepares an
+        -- expression once per transaction (every check), so one CASE of every
+        -- detail would prepare all of them on each check.
         ELSIF v_c_status <> 'active' THEN
             v_reason := 'CAMPAIGN_NOT_ACTIVE';
+            v_detail := format('campaign %L is %s', p_campaign_id, v_c_status);
         ELSIF v_eligibility <> 'ELIGIBLE' THEN
             v_reason := 'COMPANY_INELIGIBLE';
+            v_detail := 'CL eligibility_status is ' || v_eligibility;
         ELSIF v_effective < 0 THEN
             v_reason := 'INELIGIBLE_TIER';
+            v_detail := CASE WHEN v_computed < 0 THEN 'computed tier is -1: a required hub is FAIL or BLOCKED'
+                             ELSE format('a FORCE_TIER override caps the tier at -1 (computed tier %s)', v_computed) END;
         ELSIF v_disabled THEN
             v_reason := 'MARKETING_DISABLED';
+            v_detail := 'an active BLOCK_OUTREACH override';
         ELSIF (p_channel = 'EMAIL' AND v_email_blk) OR (p_channel = 'PHONE' AND v_phone_blk) THEN
             v_reason := 'BLOCKING_OVERRIDE';
+            v_detail := 'an active BLOCK_' || p_channel || ' override';
         ELSIF v_status = 'opted_out' THEN
             v_reason := 'OPTED_OUT';
+            v_detail := 'outreach_status is opted_out';
         ELSIF v_effective < v_c_min_tier THEN
             v_reason := 'TIER_BELOW_CAMPAIGN_MINIMUM';
-        ELSE
-            v_reason := NULL;   -- cleared
-        END IF;
+            v_detail := format('effective tier %s is below the campaign minimum %s', v_effective, v_c_min_tier);
+        END IF;   -- none applies: cleared, v_reason stays NULL
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS v_err_state = RETURNED_SQLSTATE, v_err_msg = MESSAGE_TEXT;
         v_reason := 'ELIGIBILITY_CHECK_FAILED';
@@ -105,9 +114,9 @@ BEGIN
         END IF;
     END;
 
-    -- Why, in words (blocked verdicts only: a pass costs nothing more). For
-    -- ELIGIBILITY_CHECK_FAILED the first failed check, in the order below, so
-    -- that a typo reads differently from a real failure.
+    -- Why a check failed closed, in words: the first failed check, in the
+    -- order below, so that a typo reads differently from a real failure. (Every
+    -- other blocked verdict set its detail above; a pass has none.)
     IF v_reason = 'ELIGIBILITY_CHECK_FAILED' THEN
         v_detail := CASE
             WHEN p_company_unique_id IS NULL OR p_company_unique_id !~ '\S' THEN 'company id is blank'
@@ -138,19 +147,6 @@ BEGIN
                                   CASE WHEN v_phone_blk IS NULL THEN 'phone_blocked' END,
                                   CASE WHEN v_c_status IS NULL THEN 'campaign status' END,
                                   CASE WHEN v_c_min_tier IS NULL THEN 'campaign min_tier' END))
-        END;
-    ELSIF v_reason IS NOT NULL THEN
-        v_detail := CASE v_reason
-            WHEN 'CAMPAIGN_NOT_ACTIVE' THEN format('campaign %L is %s', p_campaign_id, v_c_status)
-            WHEN 'COMPANY_INELIGIBLE' THEN format('CL eligibility_status is %s', v_eligibility)
-            WHEN 'INELIGIBLE_TIER' THEN
-                CASE WHEN v_computed < 0 THEN 'computed tier is -1: a required hub is FAIL or BLOCKED'
-                     ELSE format('a FORCE_TIER override caps the tier at -1 (computed tier %s)', v_computed) END
-            WHEN 'MARKETING_DISABLED' THEN 'an active BLOCK_OUTREACH override'
-            WHEN 'BLOCKING_OVERRIDE' THEN format('an active BLOCK_%s override', p_channel)
-            WHEN 'OPTED_OUT' THEN 'outreach_status is opted_out'
-            WHEN 'TIER_BELOW_CAMPAIGN_MINIMUM' THEN
-                format('effective tier %s is below the campaign minimum %s', v_effective, v_c_min_tier)
         END;
     END IF;
 
