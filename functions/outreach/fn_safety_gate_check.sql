@@ -11,23 +11,19 @@ RETURNS TABLE (audit_id uuid, is_eligible boolean, block_reason text, computed_t
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_reason      text;
-    v_computed    integer;
-    v_effective   integer;
     v_eligibility text;
     v_status      text;
     v_disabled    boolean;
     v_email_blk   boolean;
     v_phone_blk   boolean;
-    v_has_company boolean := false;
+    v_has_company boolean;
     v_c_channel   text;
     v_c_status    text;
     v_c_min_tier  integer;
-    v_has_campaign boolean := false;
+    v_has_campaign boolean;
     v_err_state   text;
     v_err_msg     text;
-    v_detail      text;
-    v_lock_taken  boolean := false;
+    v_lock_taken  boolean;
 BEGIN
     -- Everything that can go wrong happens inside this block; whatever it is,
     -- the verdict is ELIGIBILITY_CHECK_FAILED and the audit row below is still
@@ -56,7 +52,7 @@ BEGIN
             v_lock_taken := outreach._kill_switch_lock(p_company_unique_id) IS NOT NULL;
             SELECT v.eligibility_status, v.outreach_status, v.computed_tier, v.effective_tier,
                    v.marketing_disabled, v.email_blocked, v.phone_blocked
-              INTO STRICT v_eligibility, v_status, v_computed, v_effective, v_disabled, v_email_blk, v_phone_blk
+              INTO STRICT v_eligibility, v_status, computed_tier, effective_tier, v_disabled, v_email_blk, v_phone_blk
               FROM outreach.vw_marketing_eligibility_with_overrides v
              WHERE v.company_unique_id = p_company_unique_id;
             -- STRICT: no row (unknown company) or two rows (a broken view) raise,
@@ -73,43 +69,52 @@ BEGIN
                AND p_dry_run IS NOT NULL
                -- missing data is never read as "not blocked"
                AND v_eligibility IS NOT NULL AND v_status IS NOT NULL
-               AND v_computed IS NOT NULL AND v_effective IS NOT NULL
+               AND computed_tier IS NOT NULL AND effective_tier IS NOT NULL
                AND v_disabled IS NOT NULL AND v_email_blk IS NOT NULL AND v_phone_blk IS NOT NULL
                AND v_c_status IS NOT NULL AND v_c_min_tier IS NOT NULL,
                false)
         THEN
-            v_reason := 'ELIGIBILITY_CHECK_FAILED';
+            block_reason := 'ELIGIBILITY_CHECK_FAILED';
+        -- A blocked verdict's detail is set in its own branch: PL/pgSQL prepares an
+        -- expression once per transaction (every check), so one CASE of every
+        -- detail would prepare all of them on each check.
         ELSIF v_c_status <> 'active' THEN
-            v_reason := 'CAMPAIGN_NOT_ACTIVE';
+            block_reason := 'CAMPAIGN_NOT_ACTIVE';
+            block_detail := format('campaign %L is %s', p_campaign_id, v_c_status);
         ELSIF v_eligibility <> 'ELIGIBLE' THEN
-            v_reason := 'COMPANY_INELIGIBLE';
-        ELSIF v_effective < 0 THEN
-            v_reason := 'INELIGIBLE_TIER';
+            block_reason := 'COMPANY_INELIGIBLE';
+            block_detail := 'CL eligibility_status is ' || v_eligibility;
+        ELSIF effective_tier < 0 THEN
+            block_reason := 'INELIGIBLE_TIER';
+            block_detail := CASE WHEN computed_tier < 0 THEN 'computed tier is -1: a required hub is FAIL or BLOCKED'
+                             ELSE format('a FORCE_TIER override caps the tier at -1 (computed tier %s)', computed_tier) END;
         ELSIF v_disabled THEN
-            v_reason := 'MARKETING_DISABLED';
+            block_reason := 'MARKETING_DISABLED';
+            block_detail := 'an active BLOCK_OUTREACH override';
         ELSIF (p_channel = 'EMAIL' AND v_email_blk) OR (p_channel = 'PHONE' AND v_phone_blk) THEN
-            v_reason := 'BLOCKING_OVERRIDE';
+            block_reason := 'BLOCKING_OVERRIDE';
+            block_detail := 'an active BLOCK_' || p_channel || ' override';
         ELSIF v_status = 'opted_out' THEN
-            v_reason := 'OPTED_OUT';
-        ELSIF v_effective < v_c_min_tier THEN
-            v_reason := 'TIER_BELOW_CAMPAIGN_MINIMUM';
-        ELSE
-            v_reason := NULL;   -- cleared
-        END IF;
+            block_reason := 'OPTED_OUT';
+            block_detail := 'outreach_status is opted_out';
+        ELSIF effective_tier < v_c_min_tier THEN
+            block_reason := 'TIER_BELOW_CAMPAIGN_MINIMUM';
+            block_detail := format('effective tier %s is below the campaign minimum %s', effective_tier, v_c_min_tier);
+        END IF;   -- none applies: cleared, block_reason stays NULL
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS v_err_state = RETURNED_SQLSTATE, v_err_msg = MESSAGE_TEXT;
-        v_reason := 'ELIGIBILITY_CHECK_FAILED';
+        block_reason := 'ELIGIBILITY_CHECK_FAILED';
         IF v_err_state <> 'P0002' THEN   -- no_data_found is just an unknown company
             RAISE WARNING 'safety gate failed closed for company %, campaign %: % %',
                 coalesce(p_company_unique_id, 'NULL'), coalesce(p_campaign_id, 'NULL'), v_err_state, v_err_msg;
         END IF;
     END;
 
-    -- Why, in words (blocked verdicts only: a pass costs nothing more). For
-    -- ELIGIBILITY_CHECK_FAILED the first failed check, in the order below, so
-    -- that a typo reads differently from a real failure.
-    IF v_reason = 'ELIGIBILITY_CHECK_FAILED' THEN
-        v_detail := CASE
+    -- Why a check failed closed, in words: the first failed check, in the
+    -- order below, so that a typo reads differently from a real failure. (Every
+    -- other blocked verdict set its detail above; a pass has none.)
+    IF block_reason = 'ELIGIBILITY_CHECK_FAILED' THEN
+        block_detail := CASE
             WHEN p_company_unique_id IS NULL OR p_company_unique_id !~ '\S' THEN 'company id is blank'
             WHEN p_campaign_id IS NULL OR p_campaign_id !~ '\S' THEN 'campaign id is blank'
             WHEN p_correlation_id IS NULL OR p_correlation_id !~ '\S' THEN 'correlation id is blank'
@@ -122,7 +127,7 @@ BEGIN
             WHEN v_err_state = 'P0003' THEN
                 format('company %L is in the eligibility view more than once', p_company_unique_id)
             WHEN v_err_state IS NOT NULL THEN format('internal error %s: %s', v_err_state, left(v_err_msg, 200))
-            WHEN NOT v_has_campaign THEN format('unknown campaign %L', p_campaign_id)
+            WHEN v_has_campaign IS NOT TRUE THEN format('unknown campaign %L', p_campaign_id)
             WHEN p_channel <> v_c_channel THEN format('campaign channel is %s, not %s', v_c_channel, p_channel)
             WHEN p_dry_run IS NULL THEN 'dry-run flag is NULL'
             WHEN current_setting('transaction_isolation') <> 'read committed' THEN
@@ -131,26 +136,13 @@ BEGIN
                         concat_ws(', ',
                                   CASE WHEN v_eligibility IS NULL THEN 'eligibility_status' END,
                                   CASE WHEN v_status IS NULL THEN 'outreach_status (no Company Target?)' END,
-                                  CASE WHEN v_computed IS NULL THEN 'computed_tier' END,
-                                  CASE WHEN v_effective IS NULL THEN 'effective_tier' END,
+                                  CASE WHEN computed_tier IS NULL THEN 'computed_tier' END,
+                                  CASE WHEN effective_tier IS NULL THEN 'effective_tier' END,
                                   CASE WHEN v_disabled IS NULL THEN 'marketing_disabled' END,
                                   CASE WHEN v_email_blk IS NULL THEN 'email_blocked' END,
                                   CASE WHEN v_phone_blk IS NULL THEN 'phone_blocked' END,
                                   CASE WHEN v_c_status IS NULL THEN 'campaign status' END,
                                   CASE WHEN v_c_min_tier IS NULL THEN 'campaign min_tier' END))
-        END;
-    ELSIF v_reason IS NOT NULL THEN
-        v_detail := CASE v_reason
-            WHEN 'CAMPAIGN_NOT_ACTIVE' THEN format('campaign %L is %s', p_campaign_id, v_c_status)
-            WHEN 'COMPANY_INELIGIBLE' THEN format('CL eligibility_status is %s', v_eligibility)
-            WHEN 'INELIGIBLE_TIER' THEN
-                CASE WHEN v_computed < 0 THEN 'computed tier is -1: a required hub is FAIL or BLOCKED'
-                     ELSE format('a FORCE_TIER override caps the tier at -1 (computed tier %s)', v_computed) END
-            WHEN 'MARKETING_DISABLED' THEN 'an active BLOCK_OUTREACH override'
-            WHEN 'BLOCKING_OVERRIDE' THEN format('an active BLOCK_%s override', p_channel)
-            WHEN 'OPTED_OUT' THEN 'outreach_status is opted_out'
-            WHEN 'TIER_BELOW_CAMPAIGN_MINIMUM' THEN
-                format('effective tier %s is below the campaign minimum %s', v_effective, v_c_min_tier)
         END;
     END IF;
 
@@ -159,14 +151,10 @@ BEGIN
                                              computed_tier, effective_tier, was_blocked, block_reason, is_dry_run,
                                              block_detail)
     VALUES (audit_id, p_company_unique_id, p_campaign_id, p_correlation_id, p_channel,
-            v_computed, v_effective, v_reason IS NOT NULL, v_reason,
+            computed_tier, effective_tier, block_reason IS NOT NULL, block_reason,
             coalesce(p_dry_run, true),    -- an unknown dry-run flag can never clear a send
-            v_detail);
-    is_eligible := v_reason IS NULL;
-    block_reason := v_reason;
-    computed_tier := v_computed;
-    effective_tier := v_effective;
-    block_detail := v_detail;
+            block_detail);
+    is_eligible := block_reason IS NULL;
     RETURN NEXT;
 END
 $$;

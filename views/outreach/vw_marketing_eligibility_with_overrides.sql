@@ -12,18 +12,17 @@ SELECT e.company_unique_id,
        -- an active FORCE_TIER cap lowers, never raises; -1 stays -1 (caps are >= -1);
        -- LEAST ignores the NULL cap of a company without one
        LEAST(e.computed_tier, ov.tier_cap)                                AS effective_tier,
-       coalesce(ov.block_outreach, false)                                 AS marketing_disabled,
-       coalesce(ov.block_outreach OR ov.block_email, false)              AS email_blocked,
-       coalesce(ov.block_outreach OR ov.block_phone, false)              AS phone_blocked,
+       -- the flags read the one list of active types rather than an aggregate each:
+       -- every gate check starts the aggregate again, and each aggregate costs
+       coalesce('BLOCK_OUTREACH' = ANY (ov.override_types), false)                  AS marketing_disabled,
+       coalesce(ov.override_types && '{BLOCK_OUTREACH,BLOCK_EMAIL}'::text[], false) AS email_blocked,
+       coalesce(ov.override_types && '{BLOCK_OUTREACH,BLOCK_PHONE}'::text[], false) AS phone_blocked,
        ov.company_unique_id IS NOT NULL                                   AS has_active_override,
        coalesce(ov.override_types, '{}'::text[])                          AS active_override_types
   FROM outreach.vw_marketing_eligibility e
   LEFT JOIN (
         -- active = not removed, and no expiry or expiry in the future: expiry needs no job
         SELECT mo.company_unique_id,
-               bool_or(mo.override_type = 'BLOCK_OUTREACH')                  AS block_outreach,
-               bool_or(mo.override_type = 'BLOCK_EMAIL')                     AS block_email,
-               bool_or(mo.override_type = 'BLOCK_PHONE')                     AS block_phone,
                min(mo.tier_cap) FILTER (WHERE mo.override_type = 'FORCE_TIER') AS tier_cap,
                array_agg(DISTINCT mo.override_type ORDER BY mo.override_type)  AS override_types
           FROM outreach.manual_overrides mo
