@@ -6,8 +6,7 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- Transition tables are allowed only on a trigger of one event, so each input
 -- table has one trigger per event, trg_<table>_500_eligibility_<event>, all
--- calling outreach.tg_company_eligibility__after_write (but two that copy their
--- new rows, outreach.tg_company_eligibility__copy_new_rows: bit_scores'
+-- calling outreach.tg_company_eligibility__after_write (but bit_scores'
 -- UPDATE, which copies the refreshed scores from its new rows, and the Company
 -- Target's INSERT, which copies the new targets' outreach_status). The tables, and which carry an
 -- INSERT or a TRUNCATE trigger, come from outreach._company_eligibility_inputs,
@@ -23,12 +22,13 @@ BEGIN
         SELECT i.input, c.relname, e.event,
                -- the refresh's copy reads only the new rows: capturing the
                -- old ones would cost a copy of every rewritten score
-               CASE WHEN b.score_copy THEN 'REFERENCING NEW TABLE AS new_rows' ELSE e.referencing END AS referencing,
-               CASE WHEN b.score_copy OR b.target_copy THEN 'outreach.tg_company_eligibility__copy_new_rows'
+               CASE WHEN b.copy THEN 'REFERENCING NEW TABLE AS new_rows' ELSE e.referencing END AS referencing,
+               CASE WHEN b.copy THEN 'outreach.tg_bit_scores__after_update_eligibility'
+                    WHEN b.target_copy THEN 'outreach.tg_company_target__after_insert_eligibility'
                     ELSE 'outreach.tg_company_eligibility__after_write' END AS fn,
                -- an UPDATE trigger gets the columns its table feeds as its
                -- arguments: the list is read here, once, not on every statement
-               CASE WHEN e.event = 'update' AND NOT b.score_copy
+               CASE WHEN e.event = 'update' AND NOT b.copy
                     THEN (SELECT string_agg(quote_literal(c.col), ', ' ORDER BY c.n)
                             FROM unnest(i.read_columns) WITH ORDINALITY AS c (col, n)) END AS args
           FROM outreach._company_eligibility_inputs() AS i
@@ -37,7 +37,7 @@ BEGIN
                             ('update',   'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'),
                             ('delete',   'REFERENCING OLD TABLE AS old_rows'),
                             ('truncate', '')) AS e (event, referencing)
-         CROSS JOIN LATERAL (SELECT i.input = 'outreach.bit_scores'::regclass AND e.event = 'update' AS score_copy,
+         CROSS JOIN LATERAL (SELECT i.input = 'outreach.bit_scores'::regclass AND e.event = 'update' AS copy,
                                     i.input = 'outreach.company_target'::regclass AND e.event = 'insert' AS target_copy) AS b
          WHERE (e.event <> 'truncate' OR i.truncatable) AND (e.event <> 'insert' OR i.on_insert)
     LOOP
@@ -50,4 +50,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach._install_company_eligibility_triggers() IS
-    'Private: creates or replaces the statement-level AFTER triggers (INSERT, UPDATE, DELETE with transition tables; TRUNCATE where allowed; no INSERT trigger on CL, whose new companies have no spine row yet) that keep outreach.company_eligibility on each of its seven input tables (outreach.tg_company_eligibility__copy_new_rows() for the UPDATE of outreach.bit_scores and the INSERT of outreach.company_target, outreach.tg_company_eligibility__after_write() for the others); the UPDATE triggers of outreach.tg_company_eligibility__after_write() get the columns their table feeds as arguments; returns how many (24). Run by the repeatable file triggers/outreach/company_eligibility.sql.';
+    'Private: creates or replaces the statement-level AFTER triggers (INSERT, UPDATE, DELETE with transition tables; TRUNCATE where allowed; no INSERT trigger on CL, whose new companies have no spine row yet) that keep outreach.company_eligibility on each of its seven input tables; the UPDATE triggers of outreach.tg_company_eligibility__after_write() get the columns their table feeds as arguments; returns how many (24). Run by the repeatable file triggers/outreach/company_eligibility.sql.';
