@@ -430,6 +430,23 @@ def test_an_update_of_columns_the_row_does_not_read_maintains_nothing(conn):
     assert conn.execute(DRIFT_SQL).fetchall() == []
 
 
+def test_a_one_row_update_that_moves_a_row_to_another_company_maintains_both(conn):
+    """A single-row UPDATE compares its one pair of rows directly: a row that
+    moves to another company leaves the first company's row too. A verified
+    person moved from A's slot into B's: A has no campaign-ready person left."""
+    a = make_company(conn, 3, prefix="ELV")
+    b = make_company(conn, 1, prefix="ELV")
+    assert _row(conn, a)[3] is True and _row(conn, b)[3] is False
+    with conn.transaction():
+        conn.execute("UPDATE people.people_master pm SET slot_id = s.slot_id, target_id = s.target_id,"
+                     "       outreach_id = s.outreach_id, company_unique_id = s.company_unique_id"
+                     "  FROM people.company_slot s WHERE s.company_unique_id = %s AND pm.company_unique_id = %s",
+                     (b, a))
+    assert _row(conn, a)[3] is False
+    assert _row(conn, b)[3] is True
+    assert conn.execute(DRIFT_SQL).fetchall() == []
+
+
 #: the columns each input table's UPDATE compares, against what the from-scratch view reads
 DEPENDENCIES_SQL = """
 WITH RECURSIVE views(oid) AS (

@@ -7,7 +7,8 @@ AS $$
 -- Transition tables are allowed only on a trigger of one event, so each input
 -- table has one trigger per event, trg_<table>_500_eligibility_<event>, all
 -- calling outreach.tg_company_eligibility__after_write (but bit_scores'
--- UPDATE, which copies the refreshed scores from its new rows). The tables, and which carry an
+-- UPDATE, which copies the refreshed scores from its new rows, and the Company
+-- Target's INSERT, which copies the new targets' outreach_status). The tables, and which carry an
 -- INSERT or a TRUNCATE trigger, come from outreach._company_eligibility_inputs,
 -- the one list. %s takes only a regclass, a regprocedure and this function's
 -- constants:
@@ -23,6 +24,7 @@ BEGIN
                -- old ones would cost a copy of every rewritten score
                CASE WHEN b.copy THEN 'REFERENCING NEW TABLE AS new_rows' ELSE e.referencing END AS referencing,
                CASE WHEN b.copy THEN 'outreach.tg_bit_scores__after_update_eligibility'
+                    WHEN b.target_copy THEN 'outreach.tg_company_target__after_insert_eligibility'
                     ELSE 'outreach.tg_company_eligibility__after_write' END AS fn,
                -- an UPDATE trigger gets the columns its table feeds as its
                -- arguments: the list is read here, once, not on every statement
@@ -35,7 +37,8 @@ BEGIN
                             ('update',   'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'),
                             ('delete',   'REFERENCING OLD TABLE AS old_rows'),
                             ('truncate', '')) AS e (event, referencing)
-         CROSS JOIN LATERAL (SELECT i.input = 'outreach.bit_scores'::regclass AND e.event = 'update' AS copy) AS b
+         CROSS JOIN LATERAL (SELECT i.input = 'outreach.bit_scores'::regclass AND e.event = 'update' AS copy,
+                                    i.input = 'outreach.company_target'::regclass AND e.event = 'insert' AS target_copy) AS b
          WHERE (e.event <> 'truncate' OR i.truncatable) AND (e.event <> 'insert' OR i.on_insert)
     LOOP
         EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s(%s)',

@@ -12,6 +12,12 @@ AS $$
 DECLARE
     v_ids text[];
     v_columns text[];
+    v_rows bigint;
+    v_new_id text;
+    v_old_id text;
+    v_new jsonb;
+    v_old jsonb;
+    v_column text;
 BEGIN
     -- Every input table carries company_unique_id. SECURITY DEFINER: whoever
     -- may write an input keeps the row, through its sanctioned writer.
@@ -21,9 +27,10 @@ BEGIN
         SELECT array_agg(DISTINCT o.company_unique_id) INTO v_ids FROM old_rows o;
     ELSIF TG_OP = 'UPDATE' THEN
         -- an UPDATE that changed no row (CL's upsert of a new company fires
-        -- its UPDATE trigger too) has nothing to compare: one probe, not the
+        -- its UPDATE trigger too) has nothing to compare: one count, not the
         -- comparison's plan
-        IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+        SELECT count(*) INTO v_rows FROM new_rows;
+        IF v_rows = 0 THEN
             RETURN NULL;
         END IF;
         -- the columns this table feeds, outreach._company_eligibility_inputs()
@@ -32,7 +39,24 @@ BEGIN
             v_columns := TG_ARGV;
         END IF;
         -- before and after: an update may move a row from one company to another
-        IF v_columns IS NULL THEN
+        IF v_columns IS NOT NULL AND v_rows = 1 THEN
+            -- one row (the mint's write-back, a status change): the same
+            -- comparison as below, on the one pair of rows, without the
+            -- multiset plan (most of the cost of a single-row update)
+            SELECT n.company_unique_id, o.company_unique_id, to_jsonb(n), to_jsonb(o)
+              INTO v_new_id, v_old_id, v_new, v_old
+              FROM new_rows n CROSS JOIN old_rows o;
+            IF v_new_id IS DISTINCT FROM v_old_id THEN
+                v_ids := ARRAY[v_new_id, v_old_id];
+            ELSE
+                FOREACH v_column IN ARRAY v_columns LOOP
+                    IF v_new -> v_column IS DISTINCT FROM v_old -> v_column THEN
+                        v_ids := ARRAY[v_new_id];
+                        EXIT;
+                    END IF;
+                END LOOP;
+            END IF;
+        ELSIF v_columns IS NULL THEN
             SELECT array_agg(DISTINCT x.company_unique_id) INTO v_ids
               FROM (SELECT n.company_unique_id FROM new_rows n UNION ALL SELECT o.company_unique_id FROM old_rows o) x;
         ELSE
