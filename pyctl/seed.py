@@ -39,7 +39,9 @@ hubs would (a superuser or the owner runs the seed). A superuser's sessions
 also run with session_replication_role = replica, which skips the per-row
 foreign-key checks but not the project's guards (ENABLE ALWAYS); every
 foreign key of the tables written is then checked once, set-based
-(check_foreign_keys), and the loaded tables are vacuumed and analysed. The
+(check_foreign_keys), and the loaded tables are vacuumed and analysed. A
+single-transaction step that writes a table that holds little yet builds the
+table's non-constraint indexes after its writes (indexes_built_after). The
 maintained eligibility rows, whose triggers replica mode skips, are then
 rebuilt once (fn_rebuild_company_eligibility_range). The steps that write
 every company (hub statuses, eligibility rows) run in EVALUATE_SESSIONS
@@ -450,6 +452,9 @@ class _Run:
         self.cpu = _Cpu()
         self.result = SeedResult(companies, seed, first, first + companies - 1)
         self.params = {"seed": seed, "prefix": prefix(seed), "first": first, "last": first + companies - 1}
+        #: the run at least doubles the companies (set by seed()): a table's
+        #: indexes are then cheaper built after its load than kept during it
+        self.mostly_new = False
 
     @contextlib.contextmanager
     def session(self, name: str, bulk: bool | None = None):
@@ -559,12 +564,55 @@ def _load_batches(run: _Run, staging: dict, batches: list[tuple[int, int]], work
     _in_threads([work] * max(1, workers), "seed failed (the batches already committed stay)")
 
 
-def _refresh_bit_scores(conn) -> None:
+#: the indexes of the given tables that back no constraint (a primary key,
+#: unique or exclusion constraint, which foreign keys may depend on, stays),
+#: with what rebuilds them as they were: definition and comment, read from
+#: the catalogue. A replica-identity or clustered index stays too (that mark
+#: would be lost).
+DEFERRABLE_INDEXES_SQL = """
+SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class')
+  FROM pg_index i
+ WHERE i.indrelid = ANY (%s::regclass[])
+   AND i.indisvalid AND NOT i.indisreplident AND NOT i.indisclustered
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+ ORDER BY i.indexrelid"""
+
+
+@contextlib.contextmanager
+def indexes_built_after(conn, tables: list[str]):
+    """Inside the caller's transaction (checked): drop the indexes of `tables`
+    that back no constraint, let the caller write, then create them again, as
+    a restore does: one sorted build costs far less than a row-by-row insert
+    into each of them in random key order. All in the one transaction: an
+    error or a crash rolls the drop back with the writes, so no table is ever
+    left without its index. Takes the tables' exclusive lock until commit
+    (readers wait): for a load into tables that hold little yet."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
+        raise RuntimeError("indexes_built_after needs an open transaction")
+    indexes = conn.execute(DEFERRABLE_INDEXES_SQL, (tables,)).fetchall()
+    for name, _definition, _comment in indexes:
+        # name comes from regclass::text: already quoted where needed
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.SQL(name)))
+    yield
+    # a build sorts in memory rather than in runs on disk, and may use the
+    # parallel maintenance workers
+    conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for name, definition, comment in indexes:
+        conn.execute(definition)
+        if comment is not None:
+            conn.execute(sql.SQL("COMMENT ON INDEX {} IS {}").format(sql.SQL(name), sql.Literal(comment)))
+
+
+def _refresh_bit_scores(conn, run: _Run) -> None:
     """Every company's BIT score in one full refresh (bulk mode: the signals'
-    trigger, ENABLE ORIGIN, did not fire during the load)."""
+    trigger, ENABLE ORIGIN, did not fire during the load); when the run at
+    least doubles the companies, the scores' secondary indexes are built
+    after the refresh (indexes_built_after)."""
     with conn.transaction():
         conn.execute("SET LOCAL session_replication_role = replica")
-        conn.execute("SELECT outreach.fn_refresh_bit_scores()")
+        with (indexes_built_after(conn, ["outreach.bit_scores"]) if run.mostly_new
+              else contextlib.nullcontext()):
+            conn.execute("SELECT outreach.fn_refresh_bit_scores()")
     _analyze(conn, ["outreach.bit_scores"])
 
 
@@ -803,6 +851,7 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
                    "first_words": FIRST_WORDS, "second_words": SECOND_WORDS, "suffixes": SUFFIXES,
                    "dispositions": DISPOSITION_CYCLE}
         result = run.result
+        run.mostly_new = companies >= conn.execute("SELECT count(*) FROM outreach.outreach").fetchone()[0]
 
         # (the ExitStack: a failing run still waits for its background checks,
         # so that no connection of the run outlives it)
@@ -835,7 +884,7 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
                 later = [t for t in ANALYZE_AFTER_LOAD if t not in ANALYZE_BEFORE_BIT]
                 phase("analyze (what the BIT refresh reads)", lambda: _analyze(conn, ANALYZE_BEFORE_BIT))
                 check = background(lambda c: (check_foreign_keys(c, loaded), _vacuum(c, loaded), _analyze(c, later)))
-                phase("BIT scores (fn_refresh_bit_scores)", lambda: _refresh_bit_scores(conn))
+                phase("BIT scores (fn_refresh_bit_scores)", lambda: _refresh_bit_scores(conn, run))
                 phase("foreign keys, vacuum and analyze, loaded tables", check.join)
             else:
                 phase("analyze (after the load)", lambda: _analyze(conn, ANALYZE_AFTER_LOAD))

@@ -152,3 +152,35 @@ def test_make_company_can_leave_the_promotion_to_the_caller(conn):
     oid = conn.execute("SELECT outreach_id FROM outreach.outreach WHERE company_unique_id = %s", (cid,)).fetchone()[0]
     conn.execute("SELECT outreach.fn_evaluate_hub_statuses(%s)", (oid,))
     assert conn.execute(view, (cid,)).fetchone()[0] == 1
+
+
+INDEXES_SQL = """SELECT c.relname, pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class')
+                   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                  WHERE i.indrelid = %s::regclass ORDER BY 1"""
+
+
+def test_indexes_built_after_a_load_come_back_as_they_were(conn):
+    """The bulk path's indexes_built_after drops a table's indexes that back
+    no constraint while the caller writes and creates them again from the
+    catalogue's definition, comment included; the primary key stays; an error
+    in the writes rolls the drop back with them; and it refuses to run
+    outside a transaction, where a crash could leave the table without them."""
+    table = "outreach.company_eligibility"  # a constraint's index and a commented one
+    before = conn.execute(INDEXES_SQL, (table,)).fetchall()
+    assert any(comment for _n, _d, comment in before), before
+    with conn.transaction():
+        with seed_mod.indexes_built_after(conn, [table]):
+            during = [r[0] for r in conn.execute(INDEXES_SQL, (table,))]
+            assert during == ["company_eligibility_pkey"], during
+    assert conn.execute(INDEXES_SQL, (table,)).fetchall() == before
+
+    with pytest.raises(ZeroDivisionError):
+        with conn.transaction():
+            with seed_mod.indexes_built_after(conn, [table]):
+                1 / 0
+    assert conn.execute(INDEXES_SQL, (table,)).fetchall() == before
+
+    with pytest.raises(RuntimeError, match="open transaction"):
+        with seed_mod.indexes_built_after(conn, [table]):
+            pass
+    assert conn.execute(INDEXES_SQL, (table,)).fetchall() == before

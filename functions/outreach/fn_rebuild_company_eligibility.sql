@@ -69,16 +69,7 @@ BEGIN
           WHERE e.company_unique_id = ANY (v_ids)
           ORDER BY e.company_unique_id
             FOR NO KEY UPDATE;
-        INSERT INTO outreach.company_eligibility AS e
-        SELECT s.* FROM outreach.fn_company_eligibility_from_scratch(v_ids) s
-        ON CONFLICT (company_unique_id) DO UPDATE
-           SET outreach_id = excluded.outreach_id, eligibility_status = excluded.eligibility_status,
-               outreach_status = excluded.outreach_status, required_passed = excluded.required_passed,
-               optional_passed = excluded.optional_passed, required_failed = excluded.required_failed,
-               has_campaign_ready_person = excluded.has_campaign_ready_person,
-               bit_score = excluded.bit_score, score_tier = excluded.score_tier
-         WHERE e IS DISTINCT FROM excluded;
-        GET DIAGNOSTICS v_changed = ROW_COUNT;
+        v_changed := outreach._upsert_company_eligibility(v_ids, NULL, NULL);
         -- companies that left the spine
         DELETE FROM outreach.company_eligibility e
          WHERE e.company_unique_id = ANY (v_ids)

@@ -31,29 +31,10 @@ BEGIN
         -- compare, a plain insert. A concurrent first writer of one of its
         -- companies makes it fail with 23505 (nothing written): call it again.
         INSERT INTO outreach.company_eligibility
-        SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,
-               s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,
-               s.bit_score, s.score_tier
-          FROM outreach._company_eligibility_from_scratch s
-         WHERE (p_from IS NULL OR s.company_unique_id >= p_from)
-           AND (p_to IS NULL OR s.company_unique_id < p_to);
+        SELECT s.* FROM outreach._company_eligibility_from_scratch_of(NULL, p_from, p_to) s;
         GET DIAGNOSTICS v_changed = ROW_COUNT;
     ELSE
-        INSERT INTO outreach.company_eligibility AS e
-        SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,
-               s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,
-               s.bit_score, s.score_tier
-          FROM outreach._company_eligibility_from_scratch s
-         WHERE (p_from IS NULL OR s.company_unique_id >= p_from)
-           AND (p_to IS NULL OR s.company_unique_id < p_to)
-        ON CONFLICT (company_unique_id) DO UPDATE
-           SET outreach_id = excluded.outreach_id, eligibility_status = excluded.eligibility_status,
-               outreach_status = excluded.outreach_status, required_passed = excluded.required_passed,
-               optional_passed = excluded.optional_passed, required_failed = excluded.required_failed,
-               has_campaign_ready_person = excluded.has_campaign_ready_person,
-               bit_score = excluded.bit_score, score_tier = excluded.score_tier
-         WHERE e IS DISTINCT FROM excluded;
-        GET DIAGNOSTICS v_changed = ROW_COUNT;
+        v_changed := outreach._upsert_company_eligibility(NULL, p_from, p_to);
         -- companies of the range that left the spine
         DELETE FROM outreach.company_eligibility e
          WHERE (p_from IS NULL OR e.company_unique_id >= p_from)
