@@ -5,13 +5,14 @@ SET LOCAL search_path = pg_catalog, pg_temp;
 
 -- Why: the statement trigger that checked every event's type cost each send
 -- a trigger call and a PL/pgSQL entry even when it had nothing to notify
--- (execute_send defers its wake-up). An inlined CHECK costs an expression.
+-- (execute_send defers its wake-up). A CHECK calling a constant list costs
+-- a function call per event.
 -- The function's real body is written by outreach._write_outbox_event_type_list
 -- (functions/), which `pyctl migrate` runs later in this same transaction; until
 -- then this placeholder refuses every event, so that no event is ever written
--- unchecked.
+-- unchecked. (Its SET clause goes when it is replaced.)
 CREATE OR REPLACE FUNCTION outreach._outbox_event_type_listed(p_destination text, p_event_type text)
-RETURNS boolean LANGUAGE sql VOLATILE AS 'SELECT false';
+RETURNS boolean LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS 'BEGIN RETURN false; END';
 REVOKE ALL ON FUNCTION outreach._outbox_event_type_listed(text, text) FROM PUBLIC;
 
 -- NOT VALID: the events already stored were checked by the trigger when they

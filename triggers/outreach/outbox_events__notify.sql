@@ -4,5 +4,5 @@ CREATE OR REPLACE TRIGGER trg_outbox_events_800_notify
     AFTER INSERT ON outreach.outbox_events
     REFERENCING NEW TABLE AS new_events
     FOR EACH STATEMENT
-    WHEN (current_setting('outreach.outbox_wake', true) IS DISTINCT FROM 'after_commit')
+    WHEN (COALESCE(pg_catalog.current_setting('outreach.outbox_wake', true), '') OPERATOR(pg_catalog.<>) 'after_commit')
     EXECUTE FUNCTION outreach.tg_outbox_events__after_insert();
