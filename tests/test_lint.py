@@ -64,6 +64,9 @@ DO_ALLOWED = {
     "functions/outreach/_write_hub_totals.sql":
         "the tier rule's hub counts are generated constants: it calls outreach._write_hub_totals(), which runs "
         "CREATE OR REPLACE FUNCTION, COMMENT, REVOKE and GRANT only",
+    "functions/outreach/_write_outbox_event_type_list.sql":
+        "the events' type list is a generated constant function: it calls outreach._write_outbox_event_type_list(), "
+        "which runs CREATE OR REPLACE FUNCTION, COMMENT and REVOKE only",
     "triggers/outreach/company_eligibility.sql":
         "the maintained eligibility's triggers (a table and event each) are generated: it calls "
         "outreach._install_company_eligibility_triggers(), which runs CREATE OR REPLACE TRIGGER only",

@@ -528,6 +528,101 @@ def test_an_event_of_an_unknown_type_is_refused_and_nothing_is_written(conn):
     assert conn.execute("SELECT count(*) FROM outreach.outbox_events").fetchone()[0] == before
 
 
+INSERT_EVENT = ("INSERT INTO outreach.outbox_events (destination, event_type, company_unique_id, payload, occurred_at)"
+                " VALUES (%s, %s, 'OBX-T', '{}', now())")
+
+
+@pytest.mark.parametrize("destination, event_type, shown", [
+    ("cl", "", "('cl', '')"), ("cl", " ", "('cl', ' ')"), ("cl", "replied", "('cl', 'replied')"),
+    ("analytics", "REPLIED", "('analytics', 'REPLIED')")])
+def test_a_blank_or_unlisted_type_is_refused_with_the_same_error(conn, destination, event_type, shown):
+    with pytest.raises(psycopg.Error) as e:
+        with conn.transaction():
+            conn.execute(INSERT_EVENT, (destination, event_type))
+    assert e.value.sqlstate == "23503"
+    assert e.value.diag.message_primary == f"outbox event type {shown} is not in outreach.outbox_event_types"
+    assert e.value.diag.message_hint == ("Write an event of a listed type, or add the type to"
+                                         " outreach.outbox_event_types first.")
+
+
+def test_the_type_list_names_a_null_and_an_event_type_cannot_be_null(conn):
+    with pytest.raises(psycopg.Error) as e:
+        with conn.transaction():
+            conn.execute("SELECT outreach._outbox_event_type_listed('cl', NULL)")
+    assert e.value.sqlstate == "23503" and "('cl', NULL)" in e.value.diag.message_primary
+    with pytest.raises(psycopg.Error) as e:
+        with conn.transaction():
+            conn.execute(INSERT_EVENT, ("cl", None))
+    assert e.value.sqlstate == "23502"
+
+
+def test_a_type_added_is_accepted_by_the_next_insert_of_the_same_transaction(conn):
+    with conn.transaction(force_rollback=True):
+        with pytest.raises(psycopg.Error) as e:
+            with conn.transaction():
+                conn.execute(INSERT_EVENT, ("cl", "OBX_FRESH_TYPE"))
+        assert e.value.sqlstate == "23503"
+        conn.execute("INSERT INTO outreach.outbox_event_types (destination, event_type, description, payload_keys)"
+                     " VALUES ('cl', 'OBX_FRESH_TYPE', 'test', '{}')")
+        assert conn.execute(INSERT_EVENT, ("cl", "OBX_FRESH_TYPE")).rowcount == 1
+        assert conn.execute("SELECT count(*) FROM outreach.outbox_events WHERE event_type = 'OBX_FRESH_TYPE'"
+                            ).fetchone()[0] == 1
+    # rolled back with the type: the list is the table's again
+    with pytest.raises(psycopg.Error) as e:
+        with conn.transaction():
+            conn.execute(INSERT_EVENT, ("cl", "OBX_FRESH_TYPE"))
+    assert e.value.sqlstate == "23503"
+
+
+def _listed_pairs(conn) -> set[tuple[str, str]]:
+    import re
+    body = conn.execute("SELECT prosrc FROM pg_proc"
+                        " WHERE oid = 'outreach._outbox_event_type_listed(text, text)'::regprocedure").fetchone()[0]
+    return {(d, t) for d, types in re.findall(r"WHEN '([a-z_]+)' THEN '\{([A-Z_,]+)\}'::text\[\]", body)
+            for t in types.split(",")}
+
+
+def test_the_generated_type_list_is_the_table_and_cheap_to_call(conn):
+    listed = set(conn.execute("SELECT destination, event_type FROM outreach.outbox_event_types").fetchall())
+    assert len(listed) >= 12 and _listed_pairs(conn) == listed
+    # called once per event: no SET clause (a GUC save and restore per call),
+    # not SECURITY DEFINER, STABLE (no new snapshot per expression)
+    assert conn.execute("SELECT l.lanname, p.provolatile, p.proconfig, p.prosecdef FROM pg_proc p"
+                        " JOIN pg_language l ON l.oid = p.prolang"
+                        " WHERE p.oid = 'outreach._outbox_event_type_listed(text, text)'::regprocedure"
+                        ).fetchone() == ("plpgsql", "s", None, False)
+    constraint = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                              " WHERE conrelid = 'outreach.outbox_events'::regclass"
+                              " AND conname = 'outbox_events_type_listed'").fetchone()[0]
+    assert "_outbox_event_type_listed(destination, event_type)" in constraint, constraint
+
+
+def test_the_send_path_statement_fires_no_outbox_events_trigger(conn):
+    triggers = conn.execute("SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger"
+                            " WHERE tgrelid = 'outreach.outbox_events'::regclass AND NOT tgisinternal"
+                            " AND tgtype & 4 <> 0").fetchall()     # the triggers on INSERT
+    assert [t[0] for t in triggers] == ["trg_outbox_events_800_notify"]
+    assert ("WHEN ((COALESCE(current_setting('outreach.outbox_wake'::text, true), ''::text) <> 'after_commit'::text))"
+            in triggers[0][1]), triggers[0][1]
+    with conn.transaction(force_rollback=True):
+        # a trigger function that fails if called: the send path's statement still writes its events, typed
+        conn.execute("SELECT set_config('shq.migrating', 'on', true)")
+        conn.execute("CREATE OR REPLACE FUNCTION outreach.tg_outbox_events__after_insert() RETURNS trigger"
+                     " LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'fired' USING ERRCODE = 'XX000'; END $$")
+        conn.execute("SELECT set_config('outreach.outbox_wake', 'after_commit', true)")
+        assert conn.execute(INSERT_EVENT + ", (%s, %s, 'OBX-T', '{}', now())",
+                            ("analytics", "SEND", "sender", "SEND_REQUESTED")).rowcount == 2
+        with pytest.raises(psycopg.Error) as e:
+            with conn.transaction():
+                conn.execute(INSERT_EVENT, ("analytics", "NO_SUCH"))
+        assert e.value.sqlstate == "23503"
+        conn.execute("SELECT set_config('outreach.outbox_wake', '', true)")
+        with pytest.raises(psycopg.Error) as e:
+            with conn.transaction():
+                conn.execute(INSERT_EVENT, ("analytics", "SEND"))
+        assert e.value.diag.message_primary == "fired"     # everyone else's statement: the trigger runs
+
+
 def test_an_event_type_is_never_deleted_renamed_or_truncated(conn):
     # an event checks its type without locking it: so no type may go, whether
     # events of it exist or not; a new type and a new description may come
