@@ -405,9 +405,10 @@ def test_only_a_sender_may_wake_the_consumers(conn, role, sqlstate):
 
 # ------------------------------------------------------------------ one NOTIFY rule, a wake-up in the COMMIT's message
 def test_every_notify_of_the_outbox_reads_the_channel_from_its_destination(conn, new_conn):
-    # outreach._outbox_notify is the one place that notifies: the events
-    # trigger (at a commit) and fn_outbox_wake (after one) both go through it,
-    # so a destination's channel, moved in outbox_destinations, moves for both
+    # a destination's channel lives in outbox_destinations only: the events
+    # trigger (at a commit, through outreach._outbox_notify) and
+    # fn_outbox_wake (after one, in its own statement) both read it there, so
+    # a channel moved in outbox_destinations moves for both
     listener, cid, camp = _send_listener(conn, new_conn)
     listener.execute("LISTEN outbox_test_moved")
     conn.execute("UPDATE outreach.outbox_destinations SET channel = 'outbox_test_moved' WHERE destination = 'sender'")
