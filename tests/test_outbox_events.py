@@ -405,9 +405,10 @@ def test_only_a_sender_may_wake_the_consumers(conn, role, sqlstate):
 
 # ------------------------------------------------------------------ one NOTIFY rule, a wake-up in the COMMIT's message
 def test_every_notify_of_the_outbox_reads_the_channel_from_its_destination(conn, new_conn):
-    # outreach._outbox_notify is the one place that notifies: the events
-    # trigger (at a commit) and fn_outbox_wake (after one) both go through it,
-    # so a destination's channel, moved in outbox_destinations, moves for both
+    # a destination's channel lives in outbox_destinations only: the events
+    # trigger (at a commit, through outreach._outbox_notify) and
+    # fn_outbox_wake (after one, in its own statement) both read it there, so
+    # a channel moved in outbox_destinations moves for both
     listener, cid, camp = _send_listener(conn, new_conn)
     listener.execute("LISTEN outbox_test_moved")
     conn.execute("UPDATE outreach.outbox_destinations SET channel = 'outbox_test_moved' WHERE destination = 'sender'")
@@ -595,6 +596,45 @@ def test_the_generated_type_list_is_the_table_and_cheap_to_call(conn):
                               " WHERE conrelid = 'outreach.outbox_events'::regclass"
                               " AND conname = 'outbox_events_type_listed'").fetchone()[0]
     assert "_outbox_event_type_listed(destination, event_type)" in constraint, constraint
+
+
+def test_the_generated_functions_are_written_by_one_helper(conn):
+    # outreach._write_generated_function: the body a query returns becomes the
+    # function, commented, with no EXECUTE for PUBLIC; a grant given between
+    # two writes is kept (the hub totals' writer grants after it)
+    fn, header = "public.gen_probe(p_x text)", "RETURNS text LANGUAGE sql IMMUTABLE"
+    write = "SELECT outreach._write_generated_function(%s, %s, %s, %s)"
+    try:
+        conn.execute(write, (fn, header, "SELECT format('SELECT %L || p_x', string_agg(v, ',' ORDER BY v))"
+                                         " FROM (VALUES ('b'), ('a')) t(v)", "probe one"))
+        assert conn.execute("SELECT public.gen_probe('!')").fetchone()[0] == "a,b!"
+        conn.execute("GRANT EXECUTE ON FUNCTION public.gen_probe(text) TO outreach_reader")
+        conn.execute(write, (fn, header, "SELECT $b$SELECT 'c' || p_x$b$", "probe two"))
+        assert conn.execute(
+            "SELECT public.gen_probe('!'), obj_description('public.gen_probe(text)'::regprocedure, 'pg_proc'),"
+            " has_function_privilege('public', 'public.gen_probe(text)', 'EXECUTE'),"
+            " has_function_privilege('outreach_reader', 'public.gen_probe(text)', 'EXECUTE')"
+        ).fetchone() == ("c!", "probe two", False, True)
+        # a NULL body, or a query of more than one row, writes nothing
+        for query, sqlstate in (("SELECT NULL::text", "22004"), ("SELECT 'SELECT 1' FROM generate_series(1, 2)", "P0003")):
+            with pytest.raises(psycopg.Error) as e:
+                with conn.transaction():
+                    conn.execute(write, (fn, header, query, "probe three"))
+            assert e.value.sqlstate == sqlstate
+            assert conn.execute("SELECT public.gen_probe('!')").fetchone()[0] == "c!"
+        with pytest.raises(psycopg.Error) as e:
+            with conn.transaction():
+                conn.execute(write, (fn, None, "SELECT 'SELECT 1'", "probe"))
+        assert e.value.sqlstate == "22004"
+    finally:
+        conn.execute("DROP FUNCTION IF EXISTS public.gen_probe(text)")
+    # internal: it runs the SQL it is given
+    for role in ("outreach_sender", "outreach_consumer", "outreach_reader"):
+        with pytest.raises(psycopg.Error) as e:
+            with conn.transaction():
+                conn.execute(f"SET LOCAL ROLE {role}")
+                conn.execute(write, ("public.gen_probe()", "RETURNS int LANGUAGE sql", "SELECT 'SELECT 1'", "x"))
+        assert e.value.sqlstate == "42501"
 
 
 def test_the_send_path_statement_fires_no_outbox_events_trigger(conn):

@@ -1,11 +1,12 @@
 -- outreach._outbox_notify: wake the consumers of the given destinations: one pg_notify, with an empty payload,
--- on each one's channel (outreach.outbox_destinations.channel); the one place that notifies (docs/consuming-events.md).
+-- on each one's channel (outreach.outbox_destinations.channel); the events trigger's NOTIFY (docs/consuming-events.md).
 CREATE OR REPLACE FUNCTION outreach._outbox_notify(p_destinations text[])
 RETURNS integer
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 -- Called by the outbox_events trigger (delivered at its transaction's
--- commit) and by outreach.fn_outbox_wake (after the send's commit). The
+-- commit). outreach.fn_outbox_wake (after the send's commit) notifies in a
+-- statement of its own, with the same channels and order. The
 -- notification only says "claim now": it carries nothing a consumer must
 -- not miss. A destination named twice, or unknown, is notified once or not.
 DECLARE
@@ -24,4 +25,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach._outbox_notify(text[]) IS
-    'Internal: pg_notify (empty payload) on the channel of each destination of p_destinations (outreach.outbox_destinations.channel); returns how many channels. The one NOTIFY of the outbox: its events trigger and outreach.fn_outbox_wake call it.';
+    'Internal: pg_notify (empty payload) on the channel of each destination of p_destinations (outreach.outbox_destinations.channel); returns how many channels. The NOTIFY of the outbox''s events trigger; outreach.fn_outbox_wake, after a send''s commit, reads the same channels in one statement of its own.';

@@ -9,28 +9,24 @@ AS $$
 -- is a literal, they are inlined and folded into a constant when a query is
 -- planned, so a gate check starts no aggregate over the registry (PARALLEL
 -- SAFE: a full scan of the views stays parallel). This is the
--- one place that counts the registry; every `pyctl migrate` runs it (below),
+-- one place that counts the registry; it writes the two functions through
+-- outreach._write_generated_function, like the other generated constants,
+-- and grants them below. Every `pyctl migrate` runs it (below),
 -- and so does every statement that writes the registry (its trigger
 -- trg_hub_registry_500_hub_totals), so the constants never lag it. Replacing
 -- a function invalidates every cached plan that folded it.
 DECLARE
-    v_required bigint;
-    v_optional bigint;
     v_role     text;
     v_reads    boolean;
 BEGIN
-    SELECT count(*) FILTER (WHERE hr.is_required), count(*) FILTER (WHERE NOT hr.is_required)
-      INTO v_required, v_optional
-      FROM outreach.hub_registry hr;
-    EXECUTE format($f$CREATE OR REPLACE FUNCTION outreach._hub_required_total() RETURNS bigint
-                      LANGUAGE sql STABLE PARALLEL SAFE AS 'SELECT %s::bigint'$f$, v_required);
-    EXECUTE format($f$CREATE OR REPLACE FUNCTION outreach._hub_optional_total() RETURNS bigint
-                      LANGUAGE sql STABLE PARALLEL SAFE AS 'SELECT %s::bigint'$f$, v_optional);
-    EXECUTE $c$COMMENT ON FUNCTION outreach._hub_required_total() IS
-        'Internal: how many hubs of outreach.hub_registry are required, a constant written by outreach._write_hub_totals() (docs/maintained-eligibility.md). Inlinable.'$c$;
-    EXECUTE $c$COMMENT ON FUNCTION outreach._hub_optional_total() IS
-        'Internal: how many hubs of outreach.hub_registry are optional, a constant written by outreach._write_hub_totals() (docs/maintained-eligibility.md). Inlinable.'$c$;
-    EXECUTE 'REVOKE ALL ON FUNCTION outreach._hub_required_total(), outreach._hub_optional_total() FROM PUBLIC';
+    PERFORM outreach._write_generated_function(
+        'outreach._hub_required_total()', 'RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE',
+        $q$SELECT format('SELECT %s::bigint', count(*)) FROM outreach.hub_registry hr WHERE hr.is_required$q$,
+        'Internal: how many hubs of outreach.hub_registry are required, a constant written by outreach._write_hub_totals() (docs/maintained-eligibility.md). Inlinable.');
+    PERFORM outreach._write_generated_function(
+        'outreach._hub_optional_total()', 'RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE',
+        $q$SELECT format('SELECT %s::bigint', count(*)) FROM outreach.hub_registry hr WHERE NOT hr.is_required$q$,
+        'Internal: how many hubs of outreach.hub_registry are optional, a constant written by outreach._write_hub_totals() (docs/maintained-eligibility.md). Inlinable.');
     -- Who may execute them: exactly the roles that may read the eligibility views
     -- that call them (an inlined function's EXECUTE privilege is checked for the
     -- querying role when the query is planned). The views' own GRANTs are the one

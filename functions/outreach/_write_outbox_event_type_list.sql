@@ -15,30 +15,27 @@ AS $$
 -- function takes no new snapshot per expression. No SET clause (a GUC save
 -- and restore on every call), not SECURITY DEFINER (it reads nothing).
 -- outreach.outbox_event_types stays the one list: this is the one place that
--- reads it for the check; every `pyctl migrate` runs it (below) and so does
+-- reads it for the check; it writes the function through
+-- outreach._write_generated_function, like the other generated constants.
+-- Every `pyctl migrate` runs it (below) and so does
 -- every statement that writes the table (its trigger
 -- trg_outbox_event_types_500_type_list), in the same transaction, so a type
 -- added and used in one transaction works (a replaced PL/pgSQL function is
 -- recompiled at its next call). A type is never removed or renamed
 -- (tg_outbox_event_types__before_change), so no stored event ever falls out
 -- of the list.
-DECLARE
-    v_cases text;
 BEGIN
-    SELECT coalesce(string_agg(format('WHEN %L THEN %L::text[]', l.destination, l.event_types), ' '
-                               ORDER BY l.destination), '')
-      INTO v_cases
-      FROM (SELECT t.destination, array_agg(t.event_type ORDER BY t.event_type) AS event_types
-              FROM outreach.outbox_event_types t
-             GROUP BY t.destination) l;
-    EXECUTE format($f$CREATE OR REPLACE FUNCTION outreach._outbox_event_type_listed(p_destination text, p_event_type text)
-                      RETURNS boolean LANGUAGE plpgsql STABLE AS %L$f$,
-                   format(E'\nBEGIN\n    IF p_event_type = ANY (CASE p_destination %s END) THEN\n        RETURN true;\n    END IF;'
+    PERFORM outreach._write_generated_function(
+        'outreach._outbox_event_type_listed(p_destination text, p_event_type text)',
+        'RETURNS boolean LANGUAGE plpgsql STABLE',
+        $q$SELECT format(E'\nBEGIN\n    IF p_event_type = ANY (CASE p_destination %s END) THEN\n        RETURN true;\n    END IF;'
                           '\n    RETURN outreach._raise_unknown_outbox_event_type(p_destination, p_event_type);\nEND\n',
-                          v_cases));
-    EXECUTE $c$COMMENT ON FUNCTION outreach._outbox_event_type_listed(text, text) IS
-        'Internal: true when (destination, event_type) is a row of outreach.outbox_event_types, else 23503; a constant list written by outreach._write_outbox_event_type_list() and called by the CHECK outbox_events_type_listed (docs/reference/outbox.md).'$c$;
-    EXECUTE 'REVOKE ALL ON FUNCTION outreach._outbox_event_type_listed(text, text) FROM PUBLIC';
+                          coalesce(string_agg(format('WHEN %L THEN %L::text[]', l.destination, l.event_types), ' '
+                                              ORDER BY l.destination), ''))
+             FROM (SELECT t.destination, array_agg(t.event_type ORDER BY t.event_type) AS event_types
+                     FROM outreach.outbox_event_types t
+                    GROUP BY t.destination) l$q$,
+        'Internal: true when (destination, event_type) is a row of outreach.outbox_event_types, else 23503; a constant list written by outreach._write_outbox_event_type_list() and called by the CHECK outbox_events_type_listed (docs/reference/outbox.md).');
 END
 $$;
 COMMENT ON FUNCTION outreach._write_outbox_event_type_list() IS

@@ -17,8 +17,15 @@ AS $$
 -- The notification still carries nothing a consumer must not miss: a
 -- wake-up lost in a crash, like a client that dies between its COMMIT and
 -- this call, delays the consumers to their next poll.
+-- One statement finds the destinations and notifies their channels, read
+-- from outreach.outbox_destinations like outreach._outbox_notify (the events
+-- trigger's) does, each once, in the same order: it runs once per send, and
+-- going through that helper cost a nested PL/pgSQL call and two more
+-- statements per wake-up.
 -- Called before p_tx committed, or for a transaction without events, it
 -- finds nothing and notifies nothing.
+DECLARE
+    v_count integer;
 BEGIN
     IF p_tx IS NULL THEN
         RAISE EXCEPTION 'p_tx must be the committed transaction''s pg_current_xact_id(), got NULL'
@@ -27,9 +34,14 @@ BEGIN
     IF pg_current_xact_id_if_assigned() IS NULL THEN
         PERFORM set_config('synchronous_commit', 'off', true);
     END IF;
-    RETURN outreach._outbox_notify(ARRAY(SELECT DISTINCT e.destination FROM outreach.outbox_events e WHERE e.tx = p_tx));
+    PERFORM pg_notify(d.channel, '')
+       FROM outreach.outbox_destinations d
+      WHERE d.destination IN (SELECT e.destination FROM outreach.outbox_events e WHERE e.tx = p_tx)
+      ORDER BY d.destination;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_outbox_wake(xid8) IS
-    'pg_notify on the channel of each destination transaction p_tx wrote events for; returns how many. Called right after the COMMIT of a transaction that deferred its NOTIFY with outreach.outbox_wake = ''after_commit'' (execute_send''s send transaction), so that no commit flush waits on the notification lock; first in its transaction it sets synchronous_commit = off for it (docs/consuming-events.md).';
+    'pg_notify on the channel (outreach.outbox_destinations.channel) of each destination transaction p_tx wrote events for, in one statement; returns how many. Called right after the COMMIT of a transaction that deferred its NOTIFY with outreach.outbox_wake = ''after_commit'' (execute_send''s send transaction), so that no commit flush waits on the notification lock; first in its transaction it sets synchronous_commit = off for it (docs/consuming-events.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_outbox_wake(xid8) TO outreach_sender;
