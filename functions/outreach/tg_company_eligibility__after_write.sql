@@ -19,6 +19,7 @@ DECLARE
     v_old jsonb;
     v_column text;
     v_prev_sanction text;
+    v_companies bigint;
 BEGIN
     -- Every input table carries company_unique_id. SECURITY DEFINER: whoever
     -- may write an input keeps the row, through its sanctioned writer.
@@ -30,23 +31,31 @@ BEGIN
         -- outreach.fn_company_eligibility_from_scratch, which cost a mint more
         -- than the lookups themselves). Their spine rows, just written, stay
         -- locked until this transaction commits, so no other writer makes
-        -- their rows first. A company that has a row already (a rebuild
-        -- missed after a bulk load) takes the whole-row rebuild below.
-        IF NOT EXISTS (SELECT 1 FROM new_rows n
-                         JOIN outreach.company_eligibility e ON e.company_unique_id = n.company_unique_id) THEN
-            v_prev_sanction := coalesce(current_setting('shq.sanctioned_writer', true), '');
-            PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
-            -- the list branch of outreach.fn_company_eligibility_from_scratch:
-            -- one lookup per company (OFFSET 0 keeps the equality inside the
-            -- view's joins and GROUP BYs)
+        -- their rows first. Whether a company has a row already is the
+        -- primary key's conflict check, not a lookup of ours: a session plans
+        -- a lookup once, and on a table still empty then any index, read
+        -- whole, looks as cheap as the key. A company that has a row already
+        -- (a rebuild missed after a bulk load) keeps it here and takes the
+        -- whole-row rebuild below; each spine row has one from-scratch row.
+        v_prev_sanction := coalesce(current_setting('shq.sanctioned_writer', true), '');
+        PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+        -- the list branch of outreach.fn_company_eligibility_from_scratch:
+        -- one lookup per company (OFFSET 0 keeps the equality inside the
+        -- view's joins and GROUP BYs)
+        WITH ins AS (
             INSERT INTO outreach.company_eligibility
             SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,
                    s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,
                    s.bit_score, s.score_tier
               FROM (SELECT DISTINCT n.company_unique_id AS id FROM new_rows n) u
              CROSS JOIN LATERAL (SELECT v.* FROM outreach._company_eligibility_from_scratch v
-                                  WHERE v.company_unique_id = u.id OFFSET 0) s;
-            PERFORM shq.fn_sanction(v_prev_sanction);
+                                  WHERE v.company_unique_id = u.id OFFSET 0) s
+            ON CONFLICT (company_unique_id) DO NOTHING
+            RETURNING 1)
+        SELECT (SELECT count(*) FROM ins), (SELECT count(DISTINCT n.company_unique_id) FROM new_rows n)
+          INTO v_rows, v_companies;
+        PERFORM shq.fn_sanction(v_prev_sanction);
+        IF v_rows = v_companies THEN
             RETURN NULL;
         END IF;
         SELECT array_agg(DISTINCT n.company_unique_id) INTO v_ids FROM new_rows n;
