@@ -2,7 +2,7 @@
 -- settings each have one definition, the hot-path ones inline into their callers' plans.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(57);
+SELECT plan(59);
 
 -- EXPLAIN VERBOSE of a query: an inlined function leaves no call of itself in the plan
 CREATE FUNCTION pg_temp.plan_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
@@ -72,6 +72,10 @@ SELECT unalike(pg_temp.plan_of($$SELECT outreach.fn_score_tier(score) FROM score
               'fn_score_tier is inlined');
 SELECT alike(pg_temp.plan_of($$SELECT outreach.fn_score_tier(0.00)$$), '%''COLD''::text%',
             '... and folded to a constant for a constant score');
+SELECT unalike(pg_temp.plan_of($$SELECT shq.fn_is_blank(score::text) FROM scores$$), '%fn\_is\_blank%',
+              'fn_is_blank is inlined: every validation costs the test itself');
+SELECT alike(pg_temp.plan_of($$SELECT shq.fn_is_blank(score::text) FROM scores$$), '%!~%',
+            '... the pattern test of its one definition');
 SELECT unalike(pg_temp.plan_of($$SELECT shq.fn_escalation_level_due(parked_at, now()) FROM scores$$),
               '%fn\_escalation%', 'fn_escalation_level_due is inlined');
 SELECT alike(pg_temp.plan_of($$SELECT * FROM scores WHERE parked_at <= now() - shq.fn_escalation_threshold(1)$$),

@@ -383,6 +383,48 @@ def test_registering_a_company_with_cl_maintains_nothing(conn):
                         (cid,)).fetchone()[0] == 0
 
 
+def test_a_spine_insert_of_new_companies_inserts_their_rows_in_the_trigger(conn):
+    """A spine INSERT of companies without a maintained row (the mint; here
+    one statement over three companies, one of them INELIGIBLE) inserts their
+    rows from the from-scratch view in the trigger itself: no call of the
+    per-table maintenance, one row per company, equal to the from-scratch row."""
+    cids = [register_company(conn, prefix="ELS", eligibility=e) for e in ("ELIGIBLE", "INELIGIBLE", "ELIGIBLE")]
+    statement = ("INSERT INTO outreach.outreach (company_unique_id) SELECT unnest(%s::text[])")
+    assert _maintenance_calls(conn, statement, (cids,)) == 0
+    with conn.transaction():
+        conn.execute(statement, (cids,))
+        rows = conn.execute("SELECT e.company_unique_id, e.outreach_id = o.outreach_id, e.eligibility_status"
+                            "  FROM outreach.company_eligibility e"
+                            "  JOIN outreach.outreach o USING (company_unique_id)"
+                            " WHERE e.company_unique_id = ANY(%s) ORDER BY 1", (cids,)).fetchall()
+        assert rows == sorted([(c, True, e) for c, e in zip(cids, ("ELIGIBLE", "INELIGIBLE", "ELIGIBLE"))])
+        assert conn.execute(DRIFT_SQL).fetchall() == []
+        raise psycopg.Rollback()
+
+
+def test_a_spine_insert_of_a_company_that_still_has_a_row_rebuilds_it(conn):
+    """A spine INSERT of a company whose maintained row is still there (its
+    spine row was deleted behind the triggers' back) goes through the
+    whole-row rebuild: the row takes the new spine id, with the other new
+    company of the same statement inserted."""
+    stale, fresh = register_company(conn, prefix="ELS"), register_company(conn, prefix="ELS")
+    conn.execute("SELECT outreach.fn_mint_outreach_id(%s)", (stale,))
+    with conn.transaction():
+        conn.execute("ALTER TABLE outreach.outreach DISABLE TRIGGER trg_outreach_500_eligibility_delete")
+        conn.execute("DELETE FROM outreach.outreach WHERE company_unique_id = %s", (stale,))
+        conn.execute("ALTER TABLE outreach.outreach ENABLE TRIGGER trg_outreach_500_eligibility_delete")
+        assert conn.execute(DRIFT_SQL).fetchall() != []
+        new_oid = uuid.uuid4()
+        conn.execute("INSERT INTO outreach.outreach (outreach_id, company_unique_id) VALUES (%s, %s), (DEFAULT, %s)",
+                     (new_oid, stale, fresh))
+        assert conn.execute("SELECT outreach_id FROM outreach.company_eligibility WHERE company_unique_id = %s",
+                            (stale,)).fetchone()[0] == new_oid
+        assert conn.execute("SELECT count(*) FROM outreach.company_eligibility WHERE company_unique_id = %s",
+                            (fresh,)).fetchone()[0] == 1
+        assert conn.execute(DRIFT_SQL).fetchall() == []
+        raise psycopg.Rollback()
+
+
 def test_truncate_of_an_input_rebuilds_every_row(conn):
     cid = make_company(conn, 3)
     with conn.transaction():

@@ -13,20 +13,6 @@ BEGIN
     IF p_company_unique_ids IS NULL OR cardinality(p_company_unique_ids) = 0 THEN
         RETURN 0;
     END IF;
-    IF p_input = 'outreach.outreach'::regclass
-       AND NOT EXISTS (SELECT 1 FROM outreach.company_eligibility e WHERE e.company_unique_id = ANY (p_company_unique_ids)) THEN
-        -- companies new to the maintained table (a spine INSERT: the mint):
-        -- no row to lock, compare or delete, so their whole rows go straight
-        -- in from the from-scratch computation (a company not on the spine
-        -- yields none). Their spine rows, just written, stay locked until
-        -- this transaction commits, so no other writer makes their rows first.
-        PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
-        INSERT INTO outreach.company_eligibility
-        SELECT s.* FROM outreach.fn_company_eligibility_from_scratch(p_company_unique_ids) s;
-        GET DIAGNOSTICS v_changed = ROW_COUNT;
-        PERFORM shq.fn_sanction(v_prev_sanction);
-        RETURN v_changed;
-    END IF;
     IF p_input IS NULL OR p_input NOT IN ('outreach.company_hub_status'::regclass, 'people.company_slot'::regclass,
                                           'people.people_master'::regclass, 'cl.company_identity'::regclass,
                                           'outreach.company_target'::regclass, 'outreach.bit_scores'::regclass) THEN
@@ -106,4 +92,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach._maintain_company_eligibility(text[], regclass) IS
-    'Internal (the input tables'' triggers): after a statement on p_input, locks the maintained eligibility rows of the listed companies (not for a single company of a table with one row per company, CL or the Company Target, whose own row lock orders its writers), then sets the columns that table feeds from outreach._company_eligibility_from_scratch (a spine write or an unknown table: whole rows, by outreach.fn_rebuild_company_eligibility, but companies that have no maintained row yet, as after a spine insert, whose whole rows are inserted from outreach.fn_company_eligibility_from_scratch without a lock or a comparison); returns the rows changed.';
+    'Internal (the input tables'' triggers): after a statement on p_input, locks the maintained eligibility rows of the listed companies (not for a single company of a table with one row per company, CL or the Company Target, whose own row lock orders its writers), then sets the columns that table feeds from outreach._company_eligibility_from_scratch (a spine write or an unknown table: whole rows, by outreach.fn_rebuild_company_eligibility; the spine insert of companies that have no maintained row yet is inserted by the trigger itself); returns the rows changed.';

@@ -18,10 +18,48 @@ DECLARE
     v_new jsonb;
     v_old jsonb;
     v_column text;
+    v_prev_sanction text;
+    v_companies bigint;
 BEGIN
     -- Every input table carries company_unique_id. SECURITY DEFINER: whoever
     -- may write an input keeps the row, through its sanctioned writer.
-    IF TG_OP = 'INSERT' THEN
+    IF TG_OP = 'INSERT' AND TG_RELID = 'outreach.outreach'::regclass THEN
+        -- companies new to the maintained table (a spine INSERT: the mint):
+        -- no row to lock, compare or delete, so their whole rows go straight
+        -- in from the from-scratch view, in this statement (one plan, not the
+        -- layers of outreach._maintain_company_eligibility and
+        -- outreach.fn_company_eligibility_from_scratch, which cost a mint more
+        -- than the lookups themselves). Their spine rows, just written, stay
+        -- locked until this transaction commits, so no other writer makes
+        -- their rows first. Whether a company has a row already is the
+        -- primary key's conflict check, not a lookup of ours: a session plans
+        -- a lookup once, and on a table still empty then any index, read
+        -- whole, looks as cheap as the key. A company that has a row already
+        -- (a rebuild missed after a bulk load) keeps it here and takes the
+        -- whole-row rebuild below; each spine row has one from-scratch row.
+        v_prev_sanction := coalesce(current_setting('shq.sanctioned_writer', true), '');
+        PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+        -- the list branch of outreach.fn_company_eligibility_from_scratch:
+        -- one lookup per company (OFFSET 0 keeps the equality inside the
+        -- view's joins and GROUP BYs)
+        WITH ins AS (
+            INSERT INTO outreach.company_eligibility
+            SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,
+                   s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,
+                   s.bit_score, s.score_tier
+              FROM (SELECT DISTINCT n.company_unique_id AS id FROM new_rows n) u
+             CROSS JOIN LATERAL (SELECT v.* FROM outreach._company_eligibility_from_scratch v
+                                  WHERE v.company_unique_id = u.id OFFSET 0) s
+            ON CONFLICT (company_unique_id) DO NOTHING
+            RETURNING 1)
+        SELECT (SELECT count(*) FROM ins), (SELECT count(DISTINCT n.company_unique_id) FROM new_rows n)
+          INTO v_rows, v_companies;
+        PERFORM shq.fn_sanction(v_prev_sanction);
+        IF v_rows = v_companies THEN
+            RETURN NULL;
+        END IF;
+        SELECT array_agg(DISTINCT n.company_unique_id) INTO v_ids FROM new_rows n;
+    ELSIF TG_OP = 'INSERT' THEN
         SELECT array_agg(DISTINCT n.company_unique_id) INTO v_ids FROM new_rows n;
     ELSIF TG_OP = 'DELETE' THEN
         SELECT array_agg(DISTINCT o.company_unique_id) INTO v_ids FROM old_rows o;
@@ -84,4 +122,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_company_eligibility__after_write() IS
-    'Trigger (statement-level AFTER INSERT (NEW TABLE AS new_rows), UPDATE (OLD TABLE AS old_rows NEW TABLE AS new_rows), DELETE (OLD TABLE AS old_rows) and TRUNCATE on the input tables of outreach.company_eligibility): rebuilds the maintained eligibility rows of exactly the companies whose rows the statement wrote, in one call of outreach._maintain_company_eligibility (an UPDATE only those whose read columns changed, the columns the trigger''s arguments name); after a TRUNCATE, every row.';
+    'Trigger (statement-level AFTER INSERT (NEW TABLE AS new_rows), UPDATE (OLD TABLE AS old_rows NEW TABLE AS new_rows), DELETE (OLD TABLE AS old_rows) and TRUNCATE on the input tables of outreach.company_eligibility): rebuilds the maintained eligibility rows of exactly the companies whose rows the statement wrote, in one call of outreach._maintain_company_eligibility (a spine INSERT of companies without a maintained row inserts their rows itself, from outreach._company_eligibility_from_scratch; an UPDATE only those whose read columns changed, the columns the trigger''s arguments name); after a TRUNCATE, every row.';
