@@ -2,12 +2,6 @@
 CREATE OR REPLACE FUNCTION outreach.fn_mint_outreach_id(p_company_unique_id text)
 RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
--- Every statement of a mint, the triggers it fires included, looks up one
--- company by key. A session plans them once, at its first mint, perhaps on a
--- spine still empty (a new database, a first load), where a sequential scan
--- costs nothing; the cached plan would then scan the whole spine and the
--- maintained table on every later mint. Index lookups are right at any size.
-SET enable_seqscan = off
 AS $$
 DECLARE
     v_cl_id uuid;
