@@ -16,11 +16,9 @@ DECLARE
     v_disabled    boolean;
     v_email_blk   boolean;
     v_phone_blk   boolean;
-    v_has_company boolean;
     v_c_channel   text;
     v_c_status    text;
     v_c_min_tier  integer;
-    v_has_campaign boolean;
     v_err_state   text;
     v_err_msg     text;
     v_lock_taken  boolean;
@@ -30,42 +28,44 @@ BEGIN
     -- written (fail closed). query_canceled is caught too: a statement or lock
     -- timeout is a blocked verdict, not a missing audit row.
     BEGIN
-        -- "blank" (docs/reference/conventions.md) is spelled out here rather than calling
-        -- shq.fn_is_blank: a function with a pinned search_path is never
-        -- inlined, and this is the hot path.
+        -- Neither id is tested for blank before its lookup: no campaign and no
+        -- company has a blank (or NULL) id (campaigns' CHECK, CL's guard), so a
+        -- blank id finds no row, and the detail below names it. A test per call
+        -- would cost every check a regular expression.
         -- The campaign first: an unknown company raises below, and the
-        -- detail of a failed check still knows whether the campaign exists.
-        IF NOT (p_campaign_id IS NULL OR p_campaign_id !~ '\S') THEN
-            SELECT c.channel, c.status, c.min_tier
-              INTO v_c_channel, v_c_status, v_c_min_tier
-              FROM outreach.campaigns c
-             WHERE c.campaign_id = p_campaign_id;
-            v_has_campaign := FOUND;
-        END IF;
-        IF NOT (p_company_unique_id IS NULL OR p_company_unique_id !~ '\S') THEN
-            -- Shared side of the kill switch's per-company lock (see
-            -- set_marketing_override): no override change is in flight while
-            -- the verdict is taken, and none commits before this transaction ends.
-            -- An assignment rather than PERFORM: PL/pgSQL evaluates a one-expression
-            -- assignment without starting an executor (PERFORM runs a query), and the
-            -- lock is still taken before the statement below starts and takes its snapshot.
-            v_lock_taken := outreach._kill_switch_lock(p_company_unique_id) IS NOT NULL;
-            SELECT v.eligibility_status, v.outreach_status, v.computed_tier, v.effective_tier,
-                   v.marketing_disabled, v.email_blocked, v.phone_blocked
-              INTO STRICT v_eligibility, v_status, computed_tier, effective_tier, v_disabled, v_email_blk, v_phone_blk
-              FROM outreach.vw_marketing_eligibility_with_overrides v
-             WHERE v.company_unique_id = p_company_unique_id;
-            -- STRICT: no row (unknown company) or two rows (a broken view) raise,
-            -- and both end as ELIGIBILITY_CHECK_FAILED below
-            v_has_company := true;
-        END IF;
+        -- detail of a failed check still knows whether the campaign exists
+        -- (its columns are NOT NULL, so a NULL channel means no row).
+        SELECT c.channel, c.status, c.min_tier
+          INTO v_c_channel, v_c_status, v_c_min_tier
+          FROM outreach.campaigns c
+         WHERE c.campaign_id = p_campaign_id;
+        -- Shared side of the kill switch's per-company lock (see
+        -- set_marketing_override): no override change is in flight while
+        -- the verdict is taken, and none commits before this transaction ends.
+        -- An assignment rather than PERFORM: PL/pgSQL evaluates a one-expression
+        -- assignment without starting an executor (PERFORM runs a query), and the
+        -- lock is still taken before the statement below starts and takes its snapshot.
+        -- (A NULL id takes no lock and leaves v_lock_taken false.)
+        v_lock_taken := outreach._kill_switch_lock(p_company_unique_id) IS NOT NULL;
+        SELECT v.eligibility_status, v.outreach_status, v.computed_tier, v.effective_tier,
+               v.marketing_disabled, v.email_blocked, v.phone_blocked
+          INTO STRICT v_eligibility, v_status, computed_tier, effective_tier, v_disabled, v_email_blk, v_phone_blk
+          FROM outreach.vw_marketing_eligibility_with_overrides v
+         WHERE v.company_unique_id = p_company_unique_id;
+        -- STRICT: no row (unknown or blank company) or two rows (a broken view)
+        -- raise, and both end as ELIGIBILITY_CHECK_FAILED below; past this
+        -- point the company was found.
 
         IF NOT coalesce(
                -- only READ COMMITTED sees every kill-switch change committed before the lock was granted
                current_setting('transaction_isolation') = 'read committed'
-               AND v_lock_taken AND v_has_company AND v_has_campaign
+               AND v_lock_taken
+               -- "blank" (docs/reference/conventions.md) spelled out rather than
+               -- shq.fn_is_blank: a function with a pinned search_path is never inlined
                AND NOT (p_correlation_id IS NULL OR p_correlation_id !~ '\S')
-               AND p_channel IN ('EMAIL', 'PHONE') AND p_channel = v_c_channel
+               -- the campaign's channel is EMAIL or PHONE (its CHECK), so this is
+               -- also the channel's own check, and it fails without a campaign
+               AND p_channel = v_c_channel
                AND p_dry_run IS NOT NULL
                -- missing data is never read as "not blocked"
                AND v_eligibility IS NOT NULL AND v_status IS NOT NULL
@@ -91,7 +91,8 @@ BEGIN
         ELSIF v_disabled THEN
             block_reason := 'MARKETING_DISABLED';
             block_detail := 'an active BLOCK_OUTREACH override';
-        ELSIF (p_channel = 'EMAIL' AND v_email_blk) OR (p_channel = 'PHONE' AND v_phone_blk) THEN
+        -- the channel is the campaign's, EMAIL or PHONE (checked above)
+        ELSIF (CASE WHEN p_channel = 'EMAIL' THEN v_email_blk ELSE v_phone_blk END) THEN
             block_reason := 'BLOCKING_OVERRIDE';
             block_detail := 'an active BLOCK_' || p_channel || ' override';
         ELSIF v_status = 'opted_out' THEN
@@ -127,7 +128,7 @@ BEGIN
             WHEN v_err_state = 'P0003' THEN
                 format('company %L is in the eligibility view more than once', p_company_unique_id)
             WHEN v_err_state IS NOT NULL THEN format('internal error %s: %s', v_err_state, left(v_err_msg, 200))
-            WHEN v_has_campaign IS NOT TRUE THEN format('unknown campaign %L', p_campaign_id)
+            WHEN v_c_channel IS NULL THEN format('unknown campaign %L', p_campaign_id)
             WHEN p_channel <> v_c_channel THEN format('campaign channel is %s, not %s', v_c_channel, p_channel)
             WHEN p_dry_run IS NULL THEN 'dry-run flag is NULL'
             WHEN current_setting('transaction_isolation') <> 'read committed' THEN
