@@ -72,10 +72,12 @@ BEGIN
               JOIN settled f ON f.passed_hubs = c.passed_hubs AND f.hubs = c.hubs
              CROSS JOIN LATERAL unnest(c.hubs) AS h(hub_id)
              WHERE h.hub_id = ANY (f.passed)
-             -- in key order: the primary key is written page after page
-             -- (less CPU than in join order for a large range)
-             -- and concurrent evaluations take row locks in one order
-             ORDER BY c.company_unique_id, h.hub_id
+             -- in byte order, the primary key's own under a C or C.UTF-8
+             -- database collation: the key is written page after page (less
+             -- CPU than in join order for a large range), the sort compares
+             -- bytes rather than through the locale, and concurrent
+             -- evaluations take row locks in one order
+             ORDER BY c.company_unique_id COLLATE "C", h.hub_id COLLATE "C"
             ON CONFLICT (company_unique_id, hub_id) DO UPDATE
                SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
              WHERE s.status IS DISTINCT FROM 'PASS'
