@@ -3,7 +3,8 @@
 exactly what the per-company path gives (fn_evaluate_hub_statuses(id) for each
 company, in a clone of the same data), what an independent Python model of the
 promotion gates and the tier table predicts, and what the per-company tier
-functions say."""
+functions say; and the bulk evaluation's one statement reaches exactly what
+the rounds it replaced reach, under deeper prerequisite graphs too."""
 from __future__ import annotations
 
 import random
@@ -256,3 +257,114 @@ def test_set_based_evaluation_matches_per_company_functions_and_the_model(fresh_
     assert mismatches == [], f"{len(mismatches)} companies differ from the model, e.g. {mismatches[:2]}"
     # the data really covers every tier
     assert {t[0] for t in tiers_all.values()} == {-1, 0, 1, 2, 3}
+
+
+# ------------------------------------------------------------------ the rounds, as reference
+#: the evaluation as it was written before the single pass: rounds of one
+#: statement each, every (company, hub) whose gate passes given the statuses of
+#: the rounds before, until a round promotes no hub that another hub lists as
+#: a prerequisite (or one round more than there are hubs). The bulk path must
+#: reach exactly what these rounds reach.
+REFERENCE_ROUND = """
+WITH promoted AS (
+    INSERT INTO outreach.company_hub_status AS s (company_unique_id, hub_id, status, status_reason, updated_at)
+    SELECT g.company_unique_id, g.hub_id, 'PASS', 'promoted by outreach.fn_evaluate_hub_statuses', now()
+      FROM shq._hub_gates g
+     WHERE g.current_status IS DISTINCT FROM 'PASS'
+       AND g.done AND g.blocking_errors = 0 AND g.prerequisites_passed
+    ON CONFLICT (company_unique_id, hub_id) DO UPDATE
+       SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
+     WHERE s.status IS DISTINCT FROM 'PASS'
+    RETURNING s.hub_id)
+SELECT count(*)::int, array_agg(DISTINCT promoted.hub_id) FROM promoted"""
+
+
+def reference_rounds(conn) -> tuple[int, int]:
+    """The rounds, in the caller's transaction, as the owner with the sanction:
+    the rows changed and the rounds that promoted a hub."""
+    conn.execute("SET LOCAL ROLE outreach_owner")
+    conn.execute("SELECT shq.fn_sanction('outreach.company_hub_status')")
+    total, hubs_count = 0, conn.execute("SELECT count(*) FROM outreach.hub_registry").fetchone()[0]
+    for round_no in range(1, 100):
+        changed, hubs = conn.execute(REFERENCE_ROUND).fetchone()
+        total += changed
+        needed = conn.execute("SELECT EXISTS (SELECT 1 FROM outreach.hub_registry WHERE prerequisite_hubs && %s)",
+                              (hubs or [],)).fetchone()[0]
+        if changed == 0 or not needed or round_no > hubs_count:
+            break
+    conn.execute("SELECT shq.fn_sanction('')")
+    conn.execute("RESET ROLE")
+    return total, round_no - (changed == 0)
+
+
+#: prerequisite graphs to evaluate under (hub -> prerequisites; the others
+#: keep the registry's): the contract's (one level), a chain through all six
+#: hubs, a diamond with two prerequisites, and a cycle (neither hub of it can
+#: be promoted unless it is PASS already), with the rounds each needs on the
+#: test's data at least (so that the data does exercise every level)
+GRAPHS = {
+    "contract": {},
+    "chain": {"dol-filings": ["company-target"], "people-intelligence": ["dol-filings"],
+              "talent-flow": ["people-intelligence"], "blog-content": ["talent-flow"], "bit-engine": ["blog-content"]},
+    "diamond": {"talent-flow": ["dol-filings", "people-intelligence"], "blog-content": ["talent-flow"],
+                "bit-engine": ["blog-content", "company-target"]},
+    "cycle": {"blog-content": ["bit-engine"], "bit-engine": ["blog-content", "dol-filings"]},
+}
+
+MIN_ROUNDS = {"contract": 2, "chain": 6, "diamond": 4, "cycle": 2}
+
+
+def set_graph(conn, graph: dict[str, list[str]]) -> None:
+    """Rewrite prerequisites in the caller's transaction, as a migration would."""
+    conn.execute("SET LOCAL ROLE outreach_owner")
+    conn.execute("SELECT shq.fn_sanction('outreach.hub_registry')")
+    for hub, prerequisites in graph.items():
+        conn.execute("UPDATE outreach.hub_registry SET prerequisite_hubs = %s WHERE hub_id = %s", (prerequisites, hub))
+    conn.execute("SELECT shq.fn_sanction('')")
+    conn.execute("RESET ROLE")
+
+
+def full_statuses(conn) -> dict[tuple[str, str], tuple[str, str]]:
+    return {(c, h): (s, r) for c, h, s, r in conn.execute(
+        "SELECT company_unique_id, hub_id, status, status_reason FROM outreach.company_hub_status"
+        " WHERE company_unique_id LIKE 'PROP-%'")}
+
+
+def test_single_pass_reaches_what_the_rounds_reach(fresh_db):
+    """The bulk evaluation (one statement) gives every company exactly the
+    statuses the rounds give, and the same count, under prerequisite graphs
+    of one to six levels and a cycle, from random data that already holds
+    PASS hubs (some of them on hubs whose prerequisites are not at PASS, as a
+    changed registry leaves them)."""
+    cos = make_companies(11, 3000)
+    src = fresh_db()
+    with psycopg.connect(src, autocommit=True) as c:
+        load(c, cos)
+        # a third of the companies evaluated under the contract's graph first
+        c.execute("SELECT count(outreach.fn_evaluate_hub_statuses(o.outreach_id)) FROM outreach.outreach o"
+                  " WHERE o.company_unique_id LIKE 'PROP-%' AND hashtext(o.company_unique_id) % 3 = 0")
+        c.execute("ANALYZE")
+    rnd = random.Random(11)
+    cuts = sorted(rnd.sample(sorted(co.cid for co in cos), 2))
+    with psycopg.connect(src) as c:
+        for name, graph in GRAPHS.items():
+            with c.transaction(force_rollback=True):
+                set_graph(c, graph)
+                want_count, rounds = reference_rounds(c)
+                want = full_statuses(c)
+            with c.transaction(force_rollback=True):
+                set_graph(c, graph)
+                got_count = c.execute("SELECT outreach.fn_evaluate_hub_statuses()").fetchone()[0]
+                got = full_statuses(c)
+                assert c.execute("SELECT outreach.fn_evaluate_hub_statuses()").fetchone()[0] == 0, name
+            with c.transaction(force_rollback=True):
+                set_graph(c, graph)
+                ranged_count = sum(c.execute("SELECT outreach.fn_evaluate_hub_statuses_range(%s, %s)", b).fetchone()[0]
+                                   for b in zip([None, *cuts], [*cuts, None]))
+                ranged = full_statuses(c)
+            assert want_count > 0, name
+            assert rounds >= MIN_ROUNDS[name], (name, rounds)
+            assert (got_count, ranged_count) == (want_count, want_count), name
+            differ = [k for k in want.keys() | got.keys() if want.get(k) != got.get(k)]
+            assert differ == [], f"{name}: {len(differ)} statuses differ, e.g. {differ[:3]}"
+            assert ranged == want, name

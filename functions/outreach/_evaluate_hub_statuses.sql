@@ -1,4 +1,4 @@
--- outreach._evaluate_hub_statuses: private; the promotion rounds of
+-- outreach._evaluate_hub_statuses: private; the promotion of
 -- fn_evaluate_hub_statuses and fn_evaluate_hub_statuses_range (docs/reference/hubs.md)
 -- for one company (p_outreach_id and its p_company) or for every company with
 -- p_from <= company_unique_id < p_to (a NULL bound is open). Only those two
@@ -11,8 +11,8 @@ CREATE OR REPLACE FUNCTION outreach._evaluate_hub_statuses(
     p_to text)
 RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
--- every company: the rounds join and sort a few rows per company and hub;
--- in memory they take a fifth less time than spilled to disk (1M companies)
+-- every company: the pass joins, groups and sorts a few rows per company and
+-- hub; in memory it takes less time than spilled to disk (1M companies)
 SET work_mem = '256MB'
 AS $$
 DECLARE
@@ -20,48 +20,80 @@ DECLARE
     v_changed integer;
     v_hubs text[];
     v_total integer := 0;
-    v_promoted text[];
     v_companies text[] := '{}'::text[];
 BEGIN
     PERFORM shq.fn_sanction('outreach.company_hub_status');
-    -- TIER_CHANGED once, after the last round, for every company promoted:
-    -- the hub status triggers leave it to us meanwhile (a tier a company only
-    -- passes through between two rounds is never announced)
+    -- TIER_CHANGED once, at the end, for every company promoted: the hub
+    -- status triggers leave it to us meanwhile (a tier a company only passes
+    -- through between two rounds, or between the insert and the update of
+    -- the one upsert, is never announced)
     PERFORM set_config('outreach.tier_detection', 'deferred', true);
-    -- Each round promotes every hub whose gate passes given the statuses of
-    -- the rounds before: company-target first, then the hubs that need it.
-    -- Only a PASS can change a gate between rounds (DONE and the errors are
-    -- read in this one transaction), so the loop ends as soon as a round
-    -- promotes no hub that another hub lists as a prerequisite: a further
-    -- round could only repeat the last one's verdicts. That saves the final,
-    -- empty pass over every company.
-    LOOP
-        v_round := v_round + 1;
-        IF p_outreach_id IS NULL THEN
-            WITH promoted AS (
-                INSERT INTO outreach.company_hub_status AS s (company_unique_id, hub_id, status, status_reason, updated_at)
-                SELECT g.company_unique_id, g.hub_id, 'PASS', 'promoted by outreach.fn_evaluate_hub_statuses', now()
-                  FROM shq._hub_gates g
-                 WHERE g.current_status IS DISTINCT FROM 'PASS'
-                   AND g.done AND g.blocking_errors = 0 AND g.prerequisites_passed
-                   AND (p_from IS NULL OR g.company_unique_id >= p_from)
-                   AND (p_to IS NULL OR g.company_unique_id < p_to)
-                 -- in key order: the primary key is written page after page
-                 -- (less CPU than in join order for a large range)
-                 -- and concurrent evaluations take row locks in one order
-                 ORDER BY g.company_unique_id, g.hub_id
-                ON CONFLICT (company_unique_id, hub_id) DO UPDATE
-                   SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
-                 WHERE s.status IS DISTINCT FROM 'PASS'
-                RETURNING s.hub_id, s.company_unique_id),
-            -- the hubs promoted: grouped (a few groups) rather than DISTINCT,
-            -- which would sort every promoted row
-            by_hub AS (SELECT promoted.hub_id, count(*) AS n FROM promoted GROUP BY promoted.hub_id)
-            SELECT (SELECT coalesce(sum(b.n), 0)::integer FROM by_hub b), (SELECT array_agg(b.hub_id) FROM by_hub b),
-                   (SELECT array_agg(promoted.company_unique_id) FROM promoted)
-              INTO v_changed, v_hubs, v_promoted;
-        ELSE
-            -- both ids: an index lookup of the one company
+    IF p_outreach_id IS NULL THEN
+        -- Every company of the range: one statement, one pass over the gates.
+        -- The rounds of the one-company path below (each promotes every hub
+        -- whose gate passes given the rounds before) end at the least fixed
+        -- point of the gates, which depends on a company only through two
+        -- sets: its hubs at PASS and its candidates (DONE, no blocking
+        -- errors, not at PASS; only a PASS can change a gate, since DONE
+        -- and the errors are read in this one transaction). So the rounds
+        -- run once per distinct pair of sets (a few dozen, whatever the
+        -- number of companies), over the registry's prerequisites, and each
+        -- company takes the hubs its pair settles at.
+        WITH RECURSIVE candidates AS MATERIALIZED (
+            SELECT g.company_unique_id, g.passed_hubs, array_agg(g.hub_id) AS hubs
+              FROM shq._hub_gates g
+             WHERE g.current_status IS DISTINCT FROM 'PASS'
+               AND g.done AND g.blocking_errors = 0
+               AND (p_from IS NULL OR g.company_unique_id >= p_from)
+               AND (p_to IS NULL OR g.company_unique_id < p_to)
+             GROUP BY g.company_unique_id, g.passed_hubs),
+        rounds AS (
+            SELECT k.passed_hubs, k.hubs, k.passed_hubs AS passed
+              FROM (SELECT DISTINCT c.passed_hubs, c.hubs FROM candidates c) k
+            UNION ALL
+            -- a round: the candidates not yet passed whose prerequisites have
+            SELECT r.passed_hubs, r.hubs, r.passed || n.hubs
+              FROM rounds r
+             CROSS JOIN LATERAL (
+                    SELECT array_agg(hr.hub_id) AS hubs
+                      FROM outreach.hub_registry hr
+                     WHERE hr.hub_id = ANY (r.hubs) AND hr.hub_id <> ALL (r.passed)
+                       AND coalesce(hr.prerequisite_hubs, '{}'::text[]) <@ r.passed) n
+             WHERE n.hubs IS NOT NULL),
+        settled AS (
+            -- the last round of each pair passed the most
+            SELECT DISTINCT ON (r.passed_hubs, r.hubs) r.passed_hubs, r.hubs, r.passed
+              FROM rounds r
+             ORDER BY r.passed_hubs, r.hubs, cardinality(r.passed) DESC),
+        promoted AS (
+            INSERT INTO outreach.company_hub_status AS s (company_unique_id, hub_id, status, status_reason, updated_at)
+            SELECT c.company_unique_id, h.hub_id, 'PASS', 'promoted by outreach.fn_evaluate_hub_statuses', now()
+              FROM candidates c
+              JOIN settled f ON f.passed_hubs = c.passed_hubs AND f.hubs = c.hubs
+             CROSS JOIN LATERAL unnest(c.hubs) AS h(hub_id)
+             WHERE h.hub_id = ANY (f.passed)
+             -- in byte order, the primary key's own under a C or C.UTF-8
+             -- database collation: the key is written page after page (less
+             -- CPU than in join order for a large range), the sort compares
+             -- bytes rather than through the locale, and concurrent
+             -- evaluations take row locks in one order
+             ORDER BY c.company_unique_id COLLATE "C", h.hub_id COLLATE "C"
+            ON CONFLICT (company_unique_id, hub_id) DO UPDATE
+               SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
+             WHERE s.status IS DISTINCT FROM 'PASS'
+            RETURNING s.company_unique_id)
+        SELECT count(*)::integer, array_agg(promoted.company_unique_id)
+          INTO v_total, v_companies
+          FROM promoted;
+    ELSE
+        -- One company (both ids: index lookups): the rounds themselves, each
+        -- a few lookups. Each round promotes every hub whose gate passes given
+        -- the rounds before: company-target first, then the hubs that need
+        -- it. The loop ends as soon as a round promotes no hub that another
+        -- hub lists as a prerequisite: a further round could only repeat the
+        -- last one's verdicts.
+        LOOP
+            v_round := v_round + 1;
             WITH promoted AS (
                 INSERT INTO outreach.company_hub_status AS s (company_unique_id, hub_id, status, status_reason, updated_at)
                 SELECT g.company_unique_id, g.hub_id, 'PASS', 'promoted by outreach.fn_evaluate_hub_statuses', now()
@@ -72,25 +104,27 @@ BEGIN
                 ON CONFLICT (company_unique_id, hub_id) DO UPDATE
                    SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
                  WHERE s.status IS DISTINCT FROM 'PASS'
-                RETURNING s.hub_id, s.company_unique_id)
-            SELECT count(*), array_agg(DISTINCT promoted.hub_id), array_agg(DISTINCT promoted.company_unique_id)
-              INTO v_changed, v_hubs, v_promoted
+                RETURNING s.hub_id)
+            SELECT count(*), array_agg(promoted.hub_id)
+              INTO v_changed, v_hubs
               FROM promoted;
+            v_total := v_total + v_changed;
+            EXIT WHEN v_changed = 0
+                   OR NOT EXISTS (SELECT 1 FROM outreach.hub_registry hr WHERE hr.prerequisite_hubs && v_hubs)
+                   OR v_round > (SELECT count(*) FROM outreach.hub_registry);
+        END LOOP;
+        IF v_total > 0 THEN
+            v_companies := ARRAY[p_company];
         END IF;
-        v_total := v_total + v_changed;
-        v_companies := v_companies || coalesce(v_promoted, '{}');
-        EXIT WHEN v_changed = 0
-               OR NOT EXISTS (SELECT 1 FROM outreach.hub_registry hr WHERE hr.prerequisite_hubs && v_hubs)
-               OR v_round > (SELECT count(*) FROM outreach.hub_registry);
-    END LOOP;
+    END IF;
     PERFORM shq.fn_sanction('');
     PERFORM set_config('outreach.tier_detection', '', true);
     -- like the (ENABLE ORIGIN) triggers it stands in for: silent for a replica
     IF current_setting('session_replication_role') <> 'replica' THEN
-        PERFORM outreach._outbox_tier_changes(v_companies, 'hub_status');
+        PERFORM outreach._outbox_tier_changes(coalesce(v_companies, '{}'::text[]), 'hub_status');
     END IF;
     RETURN v_total;
 END
 $$;
 COMMENT ON FUNCTION outreach._evaluate_hub_statuses(uuid, text, text, text) IS
-    'Internal: the promotion rounds of fn_evaluate_hub_statuses (one company) and fn_evaluate_hub_statuses_range (a half-open range of company_unique_id, NULL bounds open), then one TIER_CHANGED detection for the companies promoted; returns the rows changed. Called only by those SECURITY DEFINER functions.';
+    'Internal: the promotion of fn_evaluate_hub_statuses (one company: rounds until nothing changes) and fn_evaluate_hub_statuses_range (a half-open range of company_unique_id, NULL bounds open: one statement that settles each distinct pair of passed and candidate hub sets over the registry''s prerequisites, the same fixed point), then one TIER_CHANGED detection for the companies promoted; returns the rows changed. Called only by those SECURITY DEFINER functions.';
