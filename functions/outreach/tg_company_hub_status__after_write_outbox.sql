@@ -5,10 +5,10 @@ RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- @plpgsql_check_options: newtable = new_rows, oldtable = old_rows
--- The bulk evaluation (outreach._evaluate_hub_statuses) promotes hubs in
--- rounds, one statement each; it says so with the transaction-local setting
--- outreach.tier_detection = 'deferred' and asks once, for every company it
--- promoted, after its last round.
+-- The hub evaluation (outreach._evaluate_hub_statuses) may promote hubs in
+-- several statements (one company's rounds); it says so with the
+-- transaction-local setting outreach.tier_detection = 'deferred' and asks
+-- once, for every company it promoted, after its last write.
 DECLARE
     v_ids text[];
 BEGIN
