@@ -13,10 +13,11 @@ AS $$
 -- keeps its body for the session. PL/pgSQL, not an inlinable SQL function
 -- (inlining parses the body for every statement); no SET clause (a GUC
 -- save and restore per call), not SECURITY DEFINER (it reads a setting).
+-- Called by a trigger's WHEN, without a SET clause: every name below is schema-qualified.
 -- A setting never set in this session is NULL, one set only for an ended
 -- transaction is '': both notify now.
 BEGIN
-    RETURN pg_catalog.current_setting('outreach.outbox_wake', true) IS DISTINCT FROM 'after_commit';
+    RETURN COALESCE(pg_catalog.current_setting('outreach.outbox_wake', true), '') OPERATOR(pg_catalog.<>) 'after_commit';
 END
 $$;
 COMMENT ON FUNCTION outreach._outbox_notify_now() IS

@@ -12,6 +12,7 @@ AS $$
 -- is a fraction of that. PL/pgSQL, not an inlinable SQL function (inlining
 -- parses the body for every statement); no SET clause, not SECURITY
 -- DEFINER. NULL (a NULL status) means no, as in the comparison it replaces.
+-- Called by a trigger's WHEN, without a SET clause: every name below is schema-qualified.
 BEGIN
     RETURN p_old_status OPERATOR(pg_catalog.<>) p_new_status
        AND p_new_status OPERATOR(pg_catalog.=) ANY (ARRAY['opted_out', 'exhausted']);
