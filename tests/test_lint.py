@@ -45,6 +45,15 @@ PGSPOT_IGNORE_INLINABLE = {
              "schema-qualifies every name instead (pgspot's other checks still apply), and "
              "pgtap_tests/one_home_rules.sql checks that each one is inlined",
 }
+#: a repeatable file whose function a trigger's WHEN calls (once per statement
+#: or row of a hot path) and that has no SET clause says why on a line of its own
+WHEN_CALL_MARK = "-- Called by a trigger's WHEN, without a SET clause:"
+#: pgspot codes accepted in such files, and why
+PGSPOT_IGNORE_WHEN_CALL = {
+    "PS005": "a SET clause costs a GUC save and restore on every call, per statement or row of the send path; "
+             "the function is not SECURITY DEFINER (checked below) and the file schema-qualifies every name "
+             "instead (pgspot's other checks still apply)",
+}
 #: pgspot codes accepted in db/*.sql only (none: a migration that starts with
 #: `SET LOCAL search_path = pg_catalog, pg_temp;` satisfies PS001/PS016/PS017)
 PGSPOT_IGNORE_MIGRATIONS: dict[str, str] = {}
@@ -174,6 +183,25 @@ def test_an_inlinable_function_has_no_set_clause_and_is_plain_sql():
         assert options["language"].sval == "sql", f"{rel}: not LANGUAGE sql"
 
 
+def is_when_call(rel: str) -> bool:
+    """A functions/ file that declares a function a trigger's WHEN calls, without a SET clause (WHEN_CALL_MARK)."""
+    return rel.startswith("functions/") and any(
+        ln.startswith(WHEN_CALL_MARK) for ln in (SQL_ROOT / rel).read_text().splitlines())
+
+
+def test_a_when_called_function_is_plpgsql_and_not_security_definer():
+    """What the mark promises: no SECURITY DEFINER (whose search_path must be
+    pinned), no SET clause, and PL/pgSQL (an SQL function would be inlined,
+    its body parsed for every statement)."""
+    marked = [r for r in REPEATABLES if is_when_call(r)]
+    assert len(marked) >= 2, marked
+    for rel in marked:
+        stmt = parse_sql((SQL_ROOT / rel).read_text())[0].stmt
+        options = {o.defname: o.arg for o in stmt.options}
+        assert "set" not in options and "security" not in options, f"{rel}: SET clause or SECURITY DEFINER"
+        assert options["language"].sval == "plpgsql", f"{rel}: not LANGUAGE plpgsql"
+
+
 def run_pgspot(files: list[Path], ignore: dict[str, str]) -> list[str]:
     """pgspot over `files`, each on its own (a SET search_path in one file
     cannot vouch for another); one line per finding, prefixed with its file."""
@@ -205,9 +233,12 @@ def test_pgspot_finds_nothing_unexplained():
         pytest.fail("no SQL sources found under db/")
     findings = run_pgspot(migrations, {**PGSPOT_IGNORE, **PGSPOT_IGNORE_MIGRATIONS})
     inlinable = [r for r in REPEATABLES if is_inlinable(r)]
-    findings += run_pgspot([SQL_ROOT / r for r in REPEATABLES if not r.startswith("views/") and r not in inlinable],
+    when_called = [r for r in REPEATABLES if is_when_call(r)]
+    findings += run_pgspot([SQL_ROOT / r for r in REPEATABLES
+                            if not r.startswith("views/") and r not in inlinable and r not in when_called],
                            PGSPOT_IGNORE)
     findings += run_pgspot([SQL_ROOT / r for r in inlinable], {**PGSPOT_IGNORE, **PGSPOT_IGNORE_INLINABLE})
+    findings += run_pgspot([SQL_ROOT / r for r in when_called], {**PGSPOT_IGNORE, **PGSPOT_IGNORE_WHEN_CALL})
     findings += run_pgspot([SQL_ROOT / r for r in REPEATABLES if r.startswith("views/")],
                            {**PGSPOT_IGNORE, **PGSPOT_IGNORE_VIEWS})
     assert findings == [], "\n".join(findings)

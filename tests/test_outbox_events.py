@@ -642,7 +642,7 @@ def test_the_send_path_statement_fires_no_outbox_events_trigger(conn):
                             " WHERE tgrelid = 'outreach.outbox_events'::regclass AND NOT tgisinternal"
                             " AND tgtype & 4 <> 0").fetchall()     # the triggers on INSERT
     assert [t[0] for t in triggers] == ["trg_outbox_events_800_notify"]
-    assert ("WHEN ((COALESCE(current_setting('outreach.outbox_wake'::text, true), ''::text) <> 'after_commit'::text))"
+    assert ("WHEN (outreach._outbox_notify_now())"
             in triggers[0][1]), triggers[0][1]
     with conn.transaction(force_rollback=True):
         # a trigger function that fails if called: the send path's statement still writes its events, typed

@@ -21,7 +21,9 @@ AS $$
 -- from outreach.outbox_destinations like outreach._outbox_notify (the events
 -- trigger's) does, each once, in the same order: it runs once per send, and
 -- going through that helper cost a nested PL/pgSQL call and two more
--- statements per wake-up.
+-- statements per wake-up. The destinations written come as one array (an
+-- init plan), not as a semi-join: that plan is a hash join over a hashed
+-- aggregate, whose set-up cost more than the few rows it joins.
 -- Called before p_tx committed, or for a transaction without events, it
 -- finds nothing and notifies nothing.
 DECLARE
@@ -36,7 +38,7 @@ BEGIN
     END IF;
     PERFORM pg_notify(d.channel, '')
        FROM outreach.outbox_destinations d
-      WHERE d.destination IN (SELECT e.destination FROM outreach.outbox_events e WHERE e.tx = p_tx)
+      WHERE d.destination = ANY (ARRAY(SELECT e.destination FROM outreach.outbox_events e WHERE e.tx = p_tx))
       ORDER BY d.destination;
     GET DIAGNOSTICS v_count = ROW_COUNT;
     RETURN v_count;
