@@ -41,12 +41,11 @@ BEGIN
         PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
         -- the list branch of outreach.fn_company_eligibility_from_scratch:
         -- one lookup per company (OFFSET 0 keeps the equality inside the
-        -- view's joins and GROUP BYs)
+        -- view's joins and GROUP BYs). The view's row whole: its columns are
+        -- the table's, in the table's order, so the view is the one list
         WITH ins AS (
             INSERT INTO outreach.company_eligibility
-            SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,
-                   s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,
-                   s.bit_score, s.score_tier
+            SELECT s.*
               FROM (SELECT DISTINCT n.company_unique_id AS id FROM new_rows n) u
              CROSS JOIN LATERAL (SELECT v.* FROM outreach._company_eligibility_from_scratch v
                                   WHERE v.company_unique_id = u.id OFFSET 0) s
