@@ -526,3 +526,36 @@ def test_the_compared_columns_are_the_ones_the_from_scratch_view_reads(conn):
         "  FROM pg_trigger t WHERE t.tgname LIKE 'trg\\_%\\_500\\_eligibility\\_update'"
         "   AND t.tgrelid <> 'outreach.bit_scores'::regclass").fetchall())
     assert args == {table: cols for table, cols in reads.items() if table != "outreach.bit_scores"}
+
+
+def test_the_from_scratch_view_has_the_columns_of_the_row_in_its_order(conn):
+    """The writers insert the from-scratch view's row whole (SELECT s.*), which
+    matches columns by position: the view must have the table's columns, with
+    the table's types, in the table's order. Two integer counts swapped in the
+    view would otherwise land in each other's column without an error."""
+    columns = ("SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+               " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")
+    table = conn.execute(columns, ("outreach.company_eligibility",)).fetchall()
+    assert len(table) == 10, table
+    assert conn.execute(columns, ("outreach._company_eligibility_from_scratch",)).fetchall() == table
+
+
+def test_the_row_column_list_is_written_only_by_the_view(conn):
+    """A new column of the maintained row is added to the table and to the
+    from-scratch view, and nowhere else: no function lists the row's columns
+    one by one (a SELECT list in the table's order); they select the view's
+    row whole. The pattern is made from the table's own columns."""
+    pattern = conn.execute(
+        "SELECT string_agg('(\\w+\\.)?' || a.attname, ',\\s*' ORDER BY a.attnum) FROM pg_attribute a"
+        " WHERE a.attrelid = 'outreach.company_eligibility'::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+    ).fetchone()[0]
+    # it finds such a list where there is one
+    written = ("SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,\n"
+               "       s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,\n"
+               "       s.bit_score, s.score_tier FROM x s")
+    assert conn.execute("SELECT %s ~ %s", (written, pattern)).fetchone()[0] is True
+    listing = conn.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p"
+        " WHERE p.pronamespace::regnamespace::text IN ('cl', 'outreach', 'people', 'company', 'shq')"
+        "   AND p.prosrc ~ %s ORDER BY 1", (pattern,)).fetchall()
+    assert listing == []

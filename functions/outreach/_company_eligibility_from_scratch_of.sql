@@ -11,10 +11,7 @@ BEGIN
     ELSE
         -- the view's joins, each input read once, restricted to the range
         RETURN QUERY
-            SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,
-                   s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,
-                   s.bit_score, s.score_tier
-              FROM outreach._company_eligibility_from_scratch s
+            SELECT s.* FROM outreach._company_eligibility_from_scratch s
              WHERE (p_from IS NULL OR s.company_unique_id >= p_from)
                AND (p_to IS NULL OR s.company_unique_id < p_to);
     END IF;

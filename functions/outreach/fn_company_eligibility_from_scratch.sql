@@ -10,19 +10,13 @@ AS $$
 BEGIN
     IF p_company_unique_ids IS NULL THEN
         -- every company: the view's joins, each input read once
-        RETURN QUERY
-            SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,
-                   s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,
-                   s.bit_score, s.score_tier
-              FROM outreach._company_eligibility_from_scratch s;
+        RETURN QUERY SELECT s.* FROM outreach._company_eligibility_from_scratch s;
     ELSE
         -- the listed companies: one lookup each. The equality reaches every
         -- input of the view (its GROUP BYs included); OFFSET 0 keeps the
         -- subquery from being flattened, which would lose that.
         RETURN QUERY
-            SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,
-                   s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,
-                   s.bit_score, s.score_tier
+            SELECT s.*
               FROM (SELECT DISTINCT x.id FROM unnest(p_company_unique_ids) AS x(id) WHERE x.id IS NOT NULL) u
              CROSS JOIN LATERAL (SELECT v.* FROM outreach._company_eligibility_from_scratch v
                                   WHERE v.company_unique_id = u.id OFFSET 0) s;

@@ -3,6 +3,11 @@
 CREATE OR REPLACE FUNCTION outreach.tg_company_eligibility__after_write()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- the sanction of its writes of outreach.company_eligibility (the spine
+-- insert's below, and those of the functions it calls, which add their own):
+-- set on entry and restored on exit with the search_path, instead of two
+-- calls of shq.fn_sanction per mint. It writes no other sovereign table.
+SET shq.sanctioned_writer = 'outreach.company_eligibility'
 AS $$
 -- Each event's trigger declares only its own transition tables (INSERT
 -- new_rows, DELETE old_rows, UPDATE both, TRUNCATE none); a branch's static
@@ -18,7 +23,6 @@ DECLARE
     v_new jsonb;
     v_old jsonb;
     v_column text;
-    v_prev_sanction text;
     v_companies bigint;
 BEGIN
     -- Every input table carries company_unique_id. SECURITY DEFINER: whoever
@@ -37,16 +41,13 @@ BEGIN
         -- whole, looks as cheap as the key. A company that has a row already
         -- (a rebuild missed after a bulk load) keeps it here and takes the
         -- whole-row rebuild below; each spine row has one from-scratch row.
-        v_prev_sanction := coalesce(current_setting('shq.sanctioned_writer', true), '');
-        PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
         -- the list branch of outreach.fn_company_eligibility_from_scratch:
         -- one lookup per company (OFFSET 0 keeps the equality inside the
-        -- view's joins and GROUP BYs)
+        -- view's joins and GROUP BYs). The view's row whole: its columns are
+        -- the table's, in the table's order, so the view is the one list
         WITH ins AS (
             INSERT INTO outreach.company_eligibility
-            SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,
-                   s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,
-                   s.bit_score, s.score_tier
+            SELECT s.*
               FROM (SELECT DISTINCT n.company_unique_id AS id FROM new_rows n) u
              CROSS JOIN LATERAL (SELECT v.* FROM outreach._company_eligibility_from_scratch v
                                   WHERE v.company_unique_id = u.id OFFSET 0) s
@@ -54,7 +55,6 @@ BEGIN
             RETURNING 1)
         SELECT (SELECT count(*) FROM ins), (SELECT count(DISTINCT n.company_unique_id) FROM new_rows n)
           INTO v_rows, v_companies;
-        PERFORM shq.fn_sanction(v_prev_sanction);
         IF v_rows = v_companies THEN
             RETURN NULL;
         END IF;
@@ -64,10 +64,16 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         SELECT array_agg(DISTINCT o.company_unique_id) INTO v_ids FROM old_rows o;
     ELSIF TG_OP = 'UPDATE' THEN
-        -- an UPDATE that changed no row (CL's upsert of a new company fires
-        -- its UPDATE trigger too) has nothing to compare: one count, not the
-        -- comparison's plan
-        SELECT count(*) INTO v_rows FROM new_rows;
+        -- One statement counts the rows and, when there is one (the mint's
+        -- write-back, a status change), fetches its pair: an UPDATE that
+        -- changed no row (CL's upsert of a new company fires its UPDATE
+        -- trigger too) stops here, and a one-row UPDATE needs no second plan
+        SELECT c.row_count, p.new_id, p.old_id, p.new_row, p.old_row
+          INTO v_rows, v_new_id, v_old_id, v_new, v_old
+          FROM (SELECT count(*) FROM new_rows) AS c(row_count)
+          LEFT JOIN LATERAL (SELECT nr.company_unique_id, orw.company_unique_id, to_jsonb(nr.*), to_jsonb(orw.*)
+                               FROM new_rows nr CROSS JOIN old_rows orw
+                              WHERE c.row_count = 1) AS p(new_id, old_id, new_row, old_row) ON true;
         IF v_rows = 0 THEN
             RETURN NULL;
         END IF;
@@ -78,12 +84,8 @@ BEGIN
         END IF;
         -- before and after: an update may move a row from one company to another
         IF v_columns IS NOT NULL AND v_rows = 1 THEN
-            -- one row (the mint's write-back, a status change): the same
-            -- comparison as below, on the one pair of rows, without the
-            -- multiset plan (most of the cost of a single-row update)
-            SELECT n.company_unique_id, o.company_unique_id, to_jsonb(n), to_jsonb(o)
-              INTO v_new_id, v_old_id, v_new, v_old
-              FROM new_rows n CROSS JOIN old_rows o;
+            -- one row: the same comparison as below, on the one pair of rows,
+            -- without the multiset plan (most of the cost of a single-row update)
             IF v_new_id IS DISTINCT FROM v_old_id THEN
                 v_ids := ARRAY[v_new_id, v_old_id];
             ELSE
