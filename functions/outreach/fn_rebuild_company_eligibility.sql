@@ -42,28 +42,14 @@ BEGIN
             PERFORM shq.fn_sanction(v_prev_sanction);
             RETURN v_changed;
         END IF;
-        WITH s AS MATERIALIZED (SELECT * FROM outreach.fn_company_eligibility_from_scratch(NULL)),
-        upd AS (
-            UPDATE outreach.company_eligibility e
-               SET outreach_id = s.outreach_id, eligibility_status = s.eligibility_status,
-                   outreach_status = s.outreach_status, required_passed = s.required_passed,
-                   optional_passed = s.optional_passed, required_failed = s.required_failed,
-                   has_campaign_ready_person = s.has_campaign_ready_person,
-                   bit_score = s.bit_score, score_tier = s.score_tier
-              FROM s
-             WHERE e.company_unique_id = s.company_unique_id
-               AND e IS DISTINCT FROM s
-            RETURNING 1),
-        ins AS (
-            INSERT INTO outreach.company_eligibility
-            SELECT s.* FROM s
-             WHERE NOT EXISTS (SELECT 1 FROM outreach.company_eligibility e WHERE e.company_unique_id = s.company_unique_id)
-            RETURNING 1),
-        del AS (
-            DELETE FROM outreach.company_eligibility e
-             WHERE NOT EXISTS (SELECT 1 FROM s WHERE s.company_unique_id = e.company_unique_id)
-            RETURNING 1)
-        SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM ins) + (SELECT count(*) FROM del) INTO v_changed;
+        -- the rows that differ, through the one home of the upsert's column
+        -- list (its range branch with open bounds: the view's joins, each
+        -- input read once); then the rows of companies that left the spine
+        v_changed := outreach._upsert_company_eligibility(NULL, NULL, NULL);
+        DELETE FROM outreach.company_eligibility e
+         WHERE NOT EXISTS (SELECT 1 FROM outreach.outreach o WHERE o.company_unique_id = e.company_unique_id);
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_changed := v_changed + v_n;
     ELSE
         PERFORM 1 FROM outreach.company_eligibility e
           WHERE e.company_unique_id = ANY (v_ids)
