@@ -3,7 +3,7 @@
 -- Counts are taken against what the database held before (any other data).
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(44);
+SELECT plan(47);
 
 CREATE TEMP TABLE before AS
 SELECT (SELECT count(*) FROM outreach.outreach) AS spine, a.* FROM shq.fn_check_spine_alignment() AS a;
@@ -99,6 +99,14 @@ SELECT is(outreach.fn_mint_outreach_id('FND-ORPHAN-1'), '00000000-0000-4000-8000
           'an unbound spine row is bound to CL, not duplicated');
 SELECT is((SELECT outreach_id FROM cl.company_identity WHERE company_unique_id = 'FND-ORPHAN-1'),
           '00000000-0000-4000-8000-000000000001'::uuid, 'CL now binds the existing spine id');
+SELECT results_eq($$SELECT h.operation, h.outreach_id FROM cl.company_identity_history h
+                     WHERE h.company_unique_id = 'FND-ORPHAN-1' ORDER BY h.history_id$$,
+                  $$VALUES ('INSERT'::text, NULL::uuid), ('UPDATE', '00000000-0000-4000-8000-000000000001'::uuid)$$,
+                  'binding the existing spine id writes one history row, with that id');
+SELECT is((SELECT count(*)::int FROM outreach.outreach WHERE company_unique_id = 'FND-ORPHAN-1'), 1,
+          'and still one spine row');
+SELECT is((SELECT count(*)::int FROM outreach.outbox_events e WHERE e.company_unique_id = 'FND-ORPHAN-1'),
+          0, 'binding changes no eligibility: no outbox event');
 
 -- ---------------------------------------------------------------- alignment
 SELECT results_eq($$SELECT a.spine_count - b.spine_count, a.cl_bound_count - b.cl_bound_count, a.is_aligned,

@@ -24,29 +24,51 @@ BEGIN
                   HINT = 'Register the company with CL first (cl.fn_register_company); Outreach never fabricates identity.';
     END IF;
 
-    SELECT o.outreach_id INTO v_spine_id
-      FROM outreach.outreach o
-     WHERE o.company_unique_id = p_company_unique_id;
-
-    IF v_cl_id IS NOT NULL THEN
-        IF v_spine_id IS NULL THEN
-            -- CL binds an id the spine lost: restore the spine row (alignment).
-            INSERT INTO outreach.outreach (outreach_id, company_unique_id) VALUES (v_cl_id, p_company_unique_id);
-        ELSIF v_spine_id <> v_cl_id THEN
-            RAISE EXCEPTION 'CL already binds outreach_id % to company %, but the spine holds %',
-                            v_cl_id, p_company_unique_id, v_spine_id
-                USING ERRCODE = 'OG003', HINT = 'Resolve the misaligned spine row; CL''s binding is authoritative.';
+    IF v_cl_id IS NULL THEN
+        -- The mint: the spine row and the one write of its id to CL, in one
+        -- statement (each statement costs a plan check, a snapshot and an
+        -- executor start-up). The statement starts after the lock, so no other
+        -- mint of this company is under way; a spine row that exists already
+        -- (loaded by hand without CL's binding) is the insert's conflict, and
+        -- is bound below instead of duplicated.
+        WITH spine AS (
+            INSERT INTO outreach.outreach (company_unique_id) VALUES (p_company_unique_id)
+            ON CONFLICT (company_unique_id) DO NOTHING
+            RETURNING outreach.outreach.outreach_id
+        )
+        UPDATE cl.company_identity ci SET outreach_id = s.outreach_id
+          FROM spine s
+         WHERE ci.company_unique_id = p_company_unique_id
+        RETURNING ci.outreach_id INTO v_cl_id;
+        IF v_cl_id IS NULL THEN
+            -- a new statement: it sees the spine row the insert conflicted with
+            UPDATE cl.company_identity ci SET outreach_id = o.outreach_id
+              FROM outreach.outreach o
+             WHERE o.company_unique_id = p_company_unique_id
+               AND ci.company_unique_id = p_company_unique_id
+            RETURNING ci.outreach_id INTO v_cl_id;
+            IF v_cl_id IS NULL THEN
+                -- the conflicting spine row went away in between (a cascade deletion)
+                RAISE EXCEPTION 'the spine row of company % changed while its outreach_id was minted', p_company_unique_id
+                    USING ERRCODE = '40001', HINT = 'Retry the transaction.';
+            END IF;
         END IF;
         RETURN v_cl_id;
     END IF;
 
+    -- CL binds an id already: the spine must hold the same one.
+    SELECT o.outreach_id INTO v_spine_id
+      FROM outreach.outreach o
+     WHERE o.company_unique_id = p_company_unique_id;
     IF v_spine_id IS NULL THEN
-        INSERT INTO outreach.outreach (company_unique_id) VALUES (p_company_unique_id)
-        RETURNING outreach_id INTO v_spine_id;
+        -- CL binds an id the spine lost: restore the spine row (alignment).
+        INSERT INTO outreach.outreach (outreach_id, company_unique_id) VALUES (v_cl_id, p_company_unique_id);
+    ELSIF v_spine_id <> v_cl_id THEN
+        RAISE EXCEPTION 'CL already binds outreach_id % to company %, but the spine holds %',
+                        v_cl_id, p_company_unique_id, v_spine_id
+            USING ERRCODE = 'OG003', HINT = 'Resolve the misaligned spine row; CL''s binding is authoritative.';
     END IF;
-    -- Write the id once to CL, in the same transaction as the spine row.
-    UPDATE cl.company_identity SET outreach_id = v_spine_id WHERE company_unique_id = p_company_unique_id;
-    RETURN v_spine_id;
+    RETURN v_cl_id;
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_mint_outreach_id(text) IS

@@ -12,7 +12,11 @@ BEGIN
       FROM new_rows n
       JOIN old_rows o ON o.company_unique_id = n.company_unique_id
      WHERE o.eligibility_status IS DISTINCT FROM n.eligibility_status;
-    PERFORM outreach._outbox_tier_changes(v_ids, 'cl_eligibility');
+    -- most updates (the mint's write-back of an outreach_id, a new name) change no
+    -- eligibility: no call, and none of its cost
+    IF v_ids IS NOT NULL THEN
+        PERFORM outreach._outbox_tier_changes(v_ids, 'cl_eligibility');
+    END IF;
     RETURN NULL;
 END
 $$;
