@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import re
 import uuid
 
 import psycopg
@@ -472,6 +473,36 @@ def test_an_update_of_columns_the_row_does_not_read_maintains_nothing(conn):
     assert conn.execute(DRIFT_SQL).fetchall() == []
 
 
+#: per input table, an UPDATE of a column the maintained row does not read,
+#: and one that changes a column it reads (the hub statuses go through their
+#: sanctioned writer, above; a move to another company, below)
+UPDATES_BY_TABLE = [
+    ("UPDATE cl.company_identity SET company_name = company_name || ' Inc'", 0),
+    ("UPDATE cl.company_identity SET eligibility_status ="
+     " CASE eligibility_status WHEN 'ELIGIBLE' THEN 'INELIGIBLE' ELSE 'ELIGIBLE' END", 1),
+    ("UPDATE outreach.company_target SET status_reason = 'elsewhere'", 0),
+    ("UPDATE outreach.company_target SET outreach_status ="
+     " CASE outreach_status WHEN 'paused' THEN 'active' ELSE 'paused' END", 1),
+    ("UPDATE people.company_slot SET updated_at = updated_at + interval '1 second'", 0),
+    ("UPDATE people.company_slot SET is_filled = NOT is_filled", 1),
+    ("UPDATE people.people_master SET full_name = full_name || ' Jr'", 0),
+    ("UPDATE people.people_master SET email_verified = NOT email_verified", 1),
+]
+
+
+@pytest.mark.parametrize("statement, calls", UPDATES_BY_TABLE)
+def test_each_input_table_maintains_only_when_a_read_column_changes(conn, statement, calls):
+    """The UPDATE trigger generated for each input table compares exactly the
+    columns the row reads: one company's row (the one-row comparison) or two
+    companies' rows (the multiset one) changed elsewhere cost no maintenance
+    call, and changed in a read column one call for the statement."""
+    a = make_company(conn, 3, prefix="ELT")
+    b = make_company(conn, 3, prefix="ELT")
+    assert _maintenance_calls(conn, statement + " WHERE company_unique_id = %s", (a,)) == calls
+    assert _maintenance_calls(conn, statement + " WHERE company_unique_id IN (%s, %s)", (a, b)) == calls
+    assert conn.execute(DRIFT_SQL).fetchall() == []
+
+
 def test_a_one_row_update_that_moves_a_row_to_another_company_maintains_both(conn):
     """A single-row UPDATE compares its one pair of rows directly: a row that
     moves to another company leaves the first company's row too. A verified
@@ -518,14 +549,22 @@ def test_the_compared_columns_are_the_ones_the_from_scratch_view_reads(conn):
     listed = dict(conn.execute("SELECT i.input::text, (SELECT array_agg(c ORDER BY c) FROM unnest(i.read_columns) AS c)"
                                "  FROM outreach._company_eligibility_inputs() AS i").fetchall())
     assert listed == reads
-    # the UPDATE triggers get the list as their arguments (the installer
-    # writes them; the BIT refresh's copy trigger compares nothing)
-    args = dict(conn.execute(
-        "SELECT t.tgrelid::regclass::text, (SELECT array_agg(a ORDER BY a) FROM unnest("
-        "  string_to_array(rtrim(encode(t.tgargs, 'escape'), '\\000'), '\\000')) a)"
-        "  FROM pg_trigger t WHERE t.tgname LIKE 'trg\\_%\\_500\\_eligibility\\_update'"
-        "   AND t.tgrelid <> 'outreach.bit_scores'::regclass").fetchall())
-    assert args == {table: cols for table, cols in reads.items() if table != "outreach.bit_scores"}
+    # each UPDATE trigger calls the function the installer generated for its
+    # table, whose one-row comparison names the listed columns (the BIT
+    # refresh's copy trigger compares nothing)
+    compared = {}
+    for table, relname, function, source in conn.execute(
+            "SELECT t.tgrelid::regclass::text, c.relname::text, p.oid::regprocedure::text, p.prosrc"
+            "  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid"
+            " WHERE t.tgname LIKE 'trg\\_%\\_500\\_eligibility\\_update'"
+            "   AND t.tgrelid <> 'outreach.bit_scores'::regclass").fetchall():
+        assert function == f"outreach.tg_company_eligibility__after_update_{relname}()"
+        pair = re.search(r"\(([^()]*)\) IS DISTINCT FROM \(([^()]*)\)", source)
+        new = [c.removeprefix("n.") for c in pair.group(1).split(", ")]
+        old = [c.removeprefix("o.") for c in pair.group(2).split(", ")]
+        assert new == old
+        compared[table] = sorted(new)
+    assert compared == {table: cols for table, cols in reads.items() if table != "outreach.bit_scores"}
 
 
 def test_the_from_scratch_view_has_the_columns_of_the_row_in_its_order(conn):

@@ -78,7 +78,8 @@ DO_ALLOWED = {
         "which runs CREATE OR REPLACE FUNCTION, COMMENT and REVOKE only",
     "triggers/outreach/company_eligibility.sql":
         "the maintained eligibility's triggers (a table and event each) are generated: it calls "
-        "outreach._install_company_eligibility_triggers(), which runs CREATE OR REPLACE TRIGGER only",
+        "outreach._install_company_eligibility_triggers(), which runs CREATE OR REPLACE FUNCTION, COMMENT, REVOKE "
+        "(each UPDATE trigger's function) and CREATE OR REPLACE TRIGGER only",
     **{f"triggers/{t}__history.sql":
        "a table's state history trigger function and triggers are generated: it calls "
        "shq._install_state_history(), which runs CREATE OR REPLACE FUNCTION, COMMENT and CREATE OR REPLACE TRIGGER only"

@@ -16,13 +16,7 @@ AS $$
 -- @plpgsql_check_options: newtable = new_rows, oldtable = old_rows
 DECLARE
     v_ids text[];
-    v_columns text[];
     v_rows bigint;
-    v_new_id text;
-    v_old_id text;
-    v_new jsonb;
-    v_old jsonb;
-    v_column text;
     v_companies bigint;
 BEGIN
     -- Every input table carries company_unique_id. SECURITY DEFINER: whoever
@@ -64,55 +58,11 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         SELECT array_agg(DISTINCT o.company_unique_id) INTO v_ids FROM old_rows o;
     ELSIF TG_OP = 'UPDATE' THEN
-        -- One statement counts the rows and, when there is one (the mint's
-        -- write-back, a status change), fetches its pair: an UPDATE that
-        -- changed no row (CL's upsert of a new company fires its UPDATE
-        -- trigger too) stops here, and a one-row UPDATE needs no second plan
-        SELECT c.row_count, p.new_id, p.old_id, p.new_row, p.old_row
-          INTO v_rows, v_new_id, v_old_id, v_new, v_old
-          FROM (SELECT count(*) FROM new_rows) AS c(row_count)
-          LEFT JOIN LATERAL (SELECT nr.company_unique_id, orw.company_unique_id, to_jsonb(nr.*), to_jsonb(orw.*)
-                               FROM new_rows nr CROSS JOIN old_rows orw
-                              WHERE c.row_count = 1) AS p(new_id, old_id, new_row, old_row) ON true;
-        IF v_rows = 0 THEN
-            RETURN NULL;
-        END IF;
-        -- the columns this table feeds, outreach._company_eligibility_inputs()
-        -- as the trigger's installer wrote them into its arguments (none: all)
-        IF TG_NARGS > 0 THEN
-            v_columns := TG_ARGV;
-        END IF;
-        -- before and after: an update may move a row from one company to another
-        IF v_columns IS NOT NULL AND v_rows = 1 THEN
-            -- one row: the same comparison as below, on the one pair of rows,
-            -- without the multiset plan (most of the cost of a single-row update)
-            IF v_new_id IS DISTINCT FROM v_old_id THEN
-                v_ids := ARRAY[v_new_id, v_old_id];
-            ELSE
-                FOREACH v_column IN ARRAY v_columns LOOP
-                    IF v_new -> v_column IS DISTINCT FROM v_old -> v_column THEN
-                        v_ids := ARRAY[v_new_id];
-                        EXIT;
-                    END IF;
-                END LOOP;
-            END IF;
-        ELSIF v_columns IS NULL THEN
-            SELECT array_agg(DISTINCT x.company_unique_id) INTO v_ids
-              FROM (SELECT n.company_unique_id FROM new_rows n UNION ALL SELECT o.company_unique_id FROM old_rows o) x;
-        ELSE
-            -- only the companies whose rows changed in a column the maintained
-            -- row reads: (company, values) before and after, as multisets; an
-            -- update of anything else (a timestamp, a name) costs no maintenance
-            SELECT array_agg(DISTINCT d.company_unique_id) INTO v_ids
-              FROM ((SELECT n.company_unique_id, ARRAY(SELECT to_jsonb(n) -> c FROM unnest(v_columns) AS c) FROM new_rows n
-                     EXCEPT ALL
-                     SELECT o.company_unique_id, ARRAY(SELECT to_jsonb(o) -> c FROM unnest(v_columns) AS c) FROM old_rows o)
-                    UNION ALL
-                    (SELECT o.company_unique_id, ARRAY(SELECT to_jsonb(o) -> c FROM unnest(v_columns) AS c) FROM old_rows o
-                     EXCEPT ALL
-                     SELECT n.company_unique_id, ARRAY(SELECT to_jsonb(n) -> c FROM unnest(v_columns) AS c) FROM new_rows n)
-                   ) AS d (company_unique_id, input_values);
-        END IF;
+        -- a table that names no read columns (outreach._company_eligibility_inputs):
+        -- every company its rows were in, before and after (the others' UPDATE
+        -- triggers call the functions the installer generates for them)
+        SELECT array_agg(DISTINCT x.company_unique_id) INTO v_ids
+          FROM (SELECT n.company_unique_id FROM new_rows n UNION ALL SELECT o.company_unique_id FROM old_rows o) x;
     ELSE
         -- a TRUNCATE names no rows: rebuild every company
         PERFORM outreach.fn_rebuild_company_eligibility(NULL);
@@ -124,4 +74,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_company_eligibility__after_write() IS
-    'Trigger (statement-level AFTER INSERT (NEW TABLE AS new_rows), UPDATE (OLD TABLE AS old_rows NEW TABLE AS new_rows), DELETE (OLD TABLE AS old_rows) and TRUNCATE on the input tables of outreach.company_eligibility): rebuilds the maintained eligibility rows of exactly the companies whose rows the statement wrote, in one call of outreach._maintain_company_eligibility (a spine INSERT of companies without a maintained row inserts their rows itself, from outreach._company_eligibility_from_scratch; an UPDATE only those whose read columns changed, the columns the trigger''s arguments name); after a TRUNCATE, every row.';
+    'Trigger (statement-level AFTER INSERT (NEW TABLE AS new_rows), UPDATE (OLD TABLE AS old_rows NEW TABLE AS new_rows), DELETE (OLD TABLE AS old_rows) and TRUNCATE on the input tables of outreach.company_eligibility): rebuilds the maintained eligibility rows of exactly the companies whose rows the statement wrote, in one call of outreach._maintain_company_eligibility (a spine INSERT of companies without a maintained row inserts their rows itself, from outreach._company_eligibility_from_scratch; an UPDATE of a table that names no read columns, every company its rows were in: the others'' UPDATE triggers call the per-table functions outreach._install_company_eligibility_triggers generates); after a TRUNCATE, every row.';
