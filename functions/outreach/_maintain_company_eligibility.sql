@@ -5,14 +5,9 @@ RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- planned once per session (see fn_rebuild_company_eligibility)
 SET plan_cache_mode = force_generic_plan
--- the sanction of its write (docs/reference/conventions.md), for the duration
--- of the call: PostgreSQL sets it on entry and restores the caller's value on
--- exit, with the function's other settings, instead of two calls of
--- shq.fn_sanction per write. Nothing under this function writes another
--- sovereign table.
-SET shq.sanctioned_writer = 'outreach.company_eligibility'
 AS $$
 DECLARE
+    v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');
     v_changed integer := 0;
 BEGIN
     IF p_company_unique_ids IS NULL OR cardinality(p_company_unique_ids) = 0 THEN
@@ -42,10 +37,11 @@ BEGIN
         IF NOT FOUND THEN
             -- none of them has a row yet (CL and the Company Target are written
             -- before the spine row that creates it): the UPDATE below could change
-            -- nothing, so skip it
+            -- nothing, so skip it and the sanction around it
             RETURN 0;
         END IF;
     END IF;
+    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
     IF p_input = 'outreach.company_hub_status'::regclass THEN
         UPDATE outreach.company_eligibility e
            SET required_passed = s.required_passed, optional_passed = s.optional_passed,
@@ -91,6 +87,7 @@ BEGIN
            AND (e.bit_score, e.score_tier) IS DISTINCT FROM (s.bit_score, s.score_tier);
     END IF;
     GET DIAGNOSTICS v_changed = ROW_COUNT;
+    PERFORM shq.fn_sanction(v_prev_sanction);
     RETURN v_changed;
 END
 $$;

@@ -3,11 +3,6 @@
 CREATE OR REPLACE FUNCTION outreach.tg_company_eligibility__after_write()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
--- the sanction of its writes of outreach.company_eligibility (the spine
--- insert's below, and those of the functions it calls, which add their own):
--- set on entry and restored on exit with the search_path, instead of two
--- calls of shq.fn_sanction per mint. It writes no other sovereign table.
-SET shq.sanctioned_writer = 'outreach.company_eligibility'
 AS $$
 -- Each event's trigger declares only its own transition tables (INSERT
 -- new_rows, DELETE old_rows, UPDATE both, TRUNCATE none); a branch's static
@@ -17,6 +12,7 @@ AS $$
 DECLARE
     v_ids text[];
     v_rows bigint;
+    v_prev_sanction text;
     v_companies bigint;
 BEGIN
     -- Every input table carries company_unique_id. SECURITY DEFINER: whoever
@@ -35,6 +31,8 @@ BEGIN
         -- whole, looks as cheap as the key. A company that has a row already
         -- (a rebuild missed after a bulk load) keeps it here and takes the
         -- whole-row rebuild below; each spine row has one from-scratch row.
+        v_prev_sanction := coalesce(current_setting('shq.sanctioned_writer', true), '');
+        PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
         -- the list branch of outreach.fn_company_eligibility_from_scratch:
         -- one lookup per company (OFFSET 0 keeps the equality inside the
         -- view's joins and GROUP BYs). The view's row whole: its columns are
@@ -49,6 +47,7 @@ BEGIN
             RETURNING 1)
         SELECT (SELECT count(*) FROM ins), (SELECT count(DISTINCT n.company_unique_id) FROM new_rows n)
           INTO v_rows, v_companies;
+        PERFORM shq.fn_sanction(v_prev_sanction);
         IF v_rows = v_companies THEN
             RETURN NULL;
         END IF;
