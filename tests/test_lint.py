@@ -166,41 +166,40 @@ def test_lint_rejects_non_idempotent_statements():
 
 
 # ------------------------------------------------------------------ pgspot
+def has_mark(rel: str, mark: str) -> bool:
+    """A functions/ file with a line that starts with the mark."""
+    return rel.startswith("functions/") and any(
+        ln.startswith(mark) for ln in (SQL_ROOT / rel).read_text().splitlines())
+
+
 def is_inlinable(rel: str) -> bool:
     """A functions/ file that declares an inlinable SQL function (INLINABLE_MARK)."""
-    return rel.startswith("functions/") and any(
-        ln.startswith(INLINABLE_MARK) for ln in (SQL_ROOT / rel).read_text().splitlines())
-
-
-def test_an_inlinable_function_has_no_set_clause_and_is_plain_sql():
-    """What the mark promises (a SET clause or SECURITY DEFINER would silently
-    stop the inlining; pgtap_tests/one_home_rules.sql checks the plans)."""
-    marked = [r for r in REPEATABLES if is_inlinable(r)]
-    assert len(marked) >= 8, marked
-    for rel in marked:
-        stmt = parse_sql((SQL_ROOT / rel).read_text())[0].stmt
-        options = {o.defname: o.arg for o in stmt.options}
-        assert "set" not in options and "security" not in options, f"{rel}: SET clause or SECURITY DEFINER"
-        assert options["language"].sval == "sql", f"{rel}: not LANGUAGE sql"
+    return has_mark(rel, INLINABLE_MARK)
 
 
 def is_when_call(rel: str) -> bool:
     """A functions/ file that declares a function a trigger's WHEN calls, without a SET clause (WHEN_CALL_MARK)."""
-    return rel.startswith("functions/") and any(
-        ln.startswith(WHEN_CALL_MARK) for ln in (SQL_ROOT / rel).read_text().splitlines())
+    return has_mark(rel, WHEN_CALL_MARK)
 
 
-def test_a_when_called_function_is_plpgsql_and_not_security_definer():
-    """What the mark promises: no SECURITY DEFINER (whose search_path must be
-    pinned), no SET clause, and PL/pgSQL (an SQL function would be inlined,
-    its body parsed for every statement)."""
-    marked = [r for r in REPEATABLES if is_when_call(r)]
-    assert len(marked) >= 2, marked
+@pytest.mark.parametrize("mark, language, at_least", [
+    # a SET clause or SECURITY DEFINER would silently stop the inlining
+    # (pgtap_tests/one_home_rules.sql checks the plans)
+    (INLINABLE_MARK, "sql", 8),
+    # no SECURITY DEFINER (whose search_path must be pinned), no SET clause,
+    # and PL/pgSQL (an SQL function would be inlined, its body parsed for
+    # every statement)
+    (WHEN_CALL_MARK, "plpgsql", 2),
+], ids=["inlinable", "when_called"])
+def test_a_marked_function_has_no_set_clause_nor_security_definer(mark, language, at_least):
+    """What each mark promises about the function its file declares."""
+    marked = [r for r in REPEATABLES if has_mark(r, mark)]
+    assert len(marked) >= at_least, marked
     for rel in marked:
         stmt = parse_sql((SQL_ROOT / rel).read_text())[0].stmt
         options = {o.defname: o.arg for o in stmt.options}
         assert "set" not in options and "security" not in options, f"{rel}: SET clause or SECURITY DEFINER"
-        assert options["language"].sval == "plpgsql", f"{rel}: not LANGUAGE plpgsql"
+        assert options["language"].sval == language, f"{rel}: not LANGUAGE {language}"
 
 
 def run_pgspot(files: list[Path], ignore: dict[str, str]) -> list[str]:
