@@ -541,6 +541,40 @@ SELECT d.refobjid::regclass::text, array_agg(DISTINCT a.attname::text ORDER BY a
  GROUP BY 1 ORDER BY 1"""
 
 
+def _plan_rows(node: dict) -> list[int]:
+    """Rows each node of an EXPLAIN (ANALYZE, FORMAT JSON) plan produced, over all its loops."""
+    rows = [int(node.get("Actual Rows", 0) * node.get("Actual Loops", 0))]
+    for child in node.get("Plans", []):
+        rows += _plan_rows(child)
+    return rows
+
+
+def test_a_many_row_update_never_pairs_every_new_row_with_every_old_one(conn):
+    """The generated UPDATE function's first statement counts the rows and
+    pairs new with old only for a one-row UPDATE. Its test of the count must
+    gate the pairing once: as a filter of the pairs it would make n * n of
+    them (10,000 rows: 10^8 pairs, seconds per statement). Each table's own
+    statement, on transition tables of 300 rows each."""
+    n = 300
+    sources = conn.execute(
+        "SELECT c.oid::regclass::text, p.prosrc FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+        "  JOIN pg_proc p ON p.oid = t.tgfoid"
+        " WHERE t.tgname LIKE 'trg\\_%\\_500\\_eligibility\\_update'"
+        "   AND p.proname LIKE 'tg\\_company\\_eligibility\\_\\_after\\_update\\_%'").fetchall()
+    assert len(sources) >= 4, sources
+    for table, source in sources:
+        statement = re.search(r"SELECT c\.row_count.*?ON true;", source, re.S).group(0)
+        statement = re.sub(r"INTO v_rows, v_new_id, v_old_id, v_changed", "", statement).rstrip(";")
+        with conn.transaction(force_rollback=True):
+            for name in ("new_rows", "old_rows"):
+                conn.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {table} LIMIT 0")
+                conn.execute(f"INSERT INTO {name} (company_unique_id) SELECT 'P' || i FROM generate_series(1, %s) i",
+                             (n,))
+            plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement).fetchone()[0][0]["Plan"]
+            assert plan["Actual Rows"] == 1, (table, plan)
+            assert max(_plan_rows(plan)) < n * n, (table, plan)
+
+
 def test_the_compared_columns_are_the_ones_the_from_scratch_view_reads(conn):
     """outreach._company_eligibility_inputs lists, for every input table,
     exactly the columns the from-scratch computation reads."""

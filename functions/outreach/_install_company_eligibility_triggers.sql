@@ -52,13 +52,17 @@ DECLARE
 BEGIN
     -- One statement counts the rows and, when there is one (a write-back, a
     -- status change), compares its pair: an UPDATE that changed no row stops
-    -- here, and a one-row UPDATE needs no second plan
+    -- here, and a one-row UPDATE needs no second plan. OFFSET 0 keeps the
+    -- pair a subquery of its own, where the count is a parameter and its test
+    -- gates the pairing once (a one-time filter): pulled up into the join,
+    -- the test would filter every pair of new and old rows, n * n of them.
     SELECT c.row_count, p.new_id, p.old_id, p.changed
       INTO v_rows, v_new_id, v_old_id, v_changed
       FROM (SELECT count(*) FROM new_rows) AS c(row_count)
       LEFT JOIN LATERAL (SELECT n.company_unique_id, o.company_unique_id, (%3$s) IS DISTINCT FROM (%4$s)
                            FROM new_rows n CROSS JOIN old_rows o
-                          WHERE c.row_count = 1) AS p(new_id, old_id, changed) ON true;
+                          WHERE c.row_count = 1
+                         OFFSET 0) AS p(new_id, old_id, changed) ON true;
     IF v_rows = 0 THEN
         RETURN NULL;
     ELSIF v_rows = 1 THEN
