@@ -3,7 +3,7 @@
 -- one-active-per-type rule, read-time expiry, the sovereign guard and the roles.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(78);
+SELECT plan(80);
 \ir fixtures/company.sql
 
 -- ---------------------------------------------------------------- helpers
@@ -24,6 +24,16 @@ SELECT function_returns('outreach', 'set_marketing_override',
 SELECT has_function('outreach', 'remove_marketing_override', ARRAY['text', 'text', 'text', 'text'], 'remove_marketing_override exists');
 SELECT is_definer('outreach', 'remove_marketing_override', ARRAY['text', 'text', 'text', 'text'], 'remove_marketing_override is SECURITY DEFINER');
 SELECT function_returns('outreach', 'remove_marketing_override', ARRAY['text', 'text', 'text', 'text'], 'integer', '... returns integer');
+
+-- vw_marketing_eligibility_with_overrides aggregates a company's active
+-- overrides without DISTINCT or FILTER: these two give the same answers
+SELECT is(pg_get_indexdef('outreach.manual_overrides_one_active_idx'::regclass),
+          'CREATE UNIQUE INDEX manual_overrides_one_active_idx ON outreach.manual_overrides USING btree (company_unique_id, override_type) WHERE (removed_at IS NULL)',
+          'at most one not-removed override of a type per company (the view lists each active type once)');
+SELECT is((SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
+            WHERE c.conrelid = 'outreach.manual_overrides'::regclass AND c.conname = 'manual_overrides_cap_only_for_force_tier'),
+          'CHECK (((override_type = ''FORCE_TIER''::text) = (tier_cap IS NOT NULL)))',
+          'only a FORCE_TIER override carries a tier cap (the view''s lowest cap is a FORCE_TIER cap)');
 
 -- ---------------------------------------------------------------- set
 SELECT outreach.set_marketing_override('KS-A', 'BLOCK_EMAIL', 'customer asked', 'ops-alice') AS first_id \gset

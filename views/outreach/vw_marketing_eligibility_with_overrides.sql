@@ -21,10 +21,14 @@ SELECT e.company_unique_id,
        coalesce(ov.override_types, '{}'::text[])                          AS active_override_types
   FROM outreach.vw_marketing_eligibility e
   LEFT JOIN (
-        -- active = not removed, and no expiry or expiry in the future: expiry needs no job
+        -- active = not removed, and no expiry or expiry in the future: expiry needs no job.
+        -- No DISTINCT and no FILTER: a company has at most one not-removed override
+        -- of a type (manual_overrides_one_active_idx), and only FORCE_TIER carries
+        -- a cap (manual_overrides_cap_only_for_force_tier); each costs every gate
+        -- check's plan start and would change no answer.
         SELECT mo.company_unique_id,
-               min(mo.tier_cap) FILTER (WHERE mo.override_type = 'FORCE_TIER') AS tier_cap,
-               array_agg(DISTINCT mo.override_type ORDER BY mo.override_type)  AS override_types
+               min(mo.tier_cap)                                   AS tier_cap,
+               array_agg(mo.override_type ORDER BY mo.override_type) AS override_types
           FROM outreach.manual_overrides mo
          WHERE mo.removed_at IS NULL
            AND (mo.expires_at IS NULL OR mo.expires_at > now())
