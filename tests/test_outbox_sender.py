@@ -178,6 +178,30 @@ def test_a_request_performed_by_another_worker_is_not_sent_again(conn):
     assert ev == 1                                   # the queued request; its performance adds no request
 
 
+def test_a_request_is_refused_with_a_statement_that_records_two_sends(conn):
+    # the outbox's send_log trigger is per row: it still sees the whole statement
+    # (NEW TABLE) and refuses a queued request performed by two sends at once
+    cid, other = make_company(conn, tier=1, prefix="OBS-TWO"), make_company(conn, tier=1, prefix="OBS-TWO")
+    camp = create_campaign(conn, new_id("OBS-CMP"))
+    rid = dict(run_campaign(conn, camp).queued)[cid]
+    seq = step_id(conn, camp, 1)
+    audits = []
+    for c in (cid, other):
+        with conn.transaction():
+            audits.append(conn.execute("SELECT audit_id FROM outreach.fn_safety_gate_check(%s, %s, 'w')", (c, camp)
+                                       ).fetchone()[0])
+    with pytest.raises(psycopg.Error) as e, conn.transaction():
+        conn.execute("SELECT set_config('outreach.send_request_id', %s, true)", (str(rid),))
+        conn.execute("INSERT INTO outreach.send_log (company_unique_id, campaign_id, sequence_id, channel,"
+                     " gate_audit_id) VALUES (%s, %s, %s, 'EMAIL', %s), (%s, %s, %s, 'EMAIL', %s)",
+                     (cid, camp, seq, audits[0], other, camp, seq, audits[1]))
+    assert e.value.sqlstate == "22023" and "this statement records 2" in str(e.value)
+    assert conn.execute("SELECT count(*) FROM outreach.send_log WHERE company_unique_id IN (%s, %s)",
+                        (cid, other)).fetchone()[0] == 0
+    assert conn.execute("SELECT status FROM outreach.send_requests WHERE request_id = %s", (rid,)).fetchone()[0] == \
+        "pending"
+
+
 def test_a_campaign_run_killed_between_the_gate_and_the_queue_queues_each_step_once(conn, db, monkeypatch):
     """The queueing side of a crash: the run's backend dies right after a
     verdict and before its request is queued; a second run queues every

@@ -1,5 +1,5 @@
 -- outreach.tg_send_log__after_insert_outbox(): sends to the outbox (docs/consuming-events.md): SEND to analytics
--- for every send; a direct send's SEND_REQUESTED to the senders, or a queued request marked sent. Per statement.
+-- for every send; a direct send's SEND_REQUESTED to the senders, or a queued request marked sent. Per row.
 CREATE OR REPLACE FUNCTION outreach.tg_send_log__after_insert_outbox()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -19,6 +19,7 @@ DECLARE
     v_request bigint;
     v_status text;
     v_send bigint;
+    v_payload jsonb;
 BEGIN
     IF coalesce(v_setting, '') <> '' THEN
         IF v_setting !~ '^[0-9]{1,18}$' THEN
@@ -32,11 +33,10 @@ BEGIN
                 USING ERRCODE = '22023', HINT = 'Insert the send_log row of a queued request on its own.';
         END IF;
         UPDATE outreach.send_requests r
-           SET status = 'sent', send_id = n.send_id, closed_audit_id = n.gate_audit_id, closed_at = now()
-          FROM new_sends n
+           SET status = 'sent', send_id = NEW.send_id, closed_audit_id = NEW.gate_audit_id, closed_at = now()
          WHERE r.request_id = v_request AND r.status = 'pending'
-           AND r.company_unique_id = n.company_unique_id AND r.campaign_id = n.campaign_id
-           AND r.sequence_id IS NOT DISTINCT FROM n.sequence_id;
+           AND r.company_unique_id = NEW.company_unique_id AND r.campaign_id = NEW.campaign_id
+           AND r.sequence_id IS NOT DISTINCT FROM NEW.sequence_id;
         IF NOT FOUND THEN
             SELECT r.status, r.send_id INTO v_status, v_send FROM outreach.send_requests r WHERE r.request_id = v_request;
             IF NOT FOUND THEN
@@ -51,44 +51,43 @@ BEGIN
             RAISE EXCEPTION 'send does not match send request % (company, campaign or step)', v_request
                 USING ERRCODE = '22023', HINT = 'Record the send the request asked for.';
         END IF;
+
+        -- the one send of a queued request: its SEND, which names the request
+        INSERT INTO outreach.outbox_events (destination, event_type, company_unique_id, outreach_id, payload, occurred_at)
+        SELECT 'analytics', 'SEND', NEW.company_unique_id, NEW.outreach_id, to_jsonb(p), NEW.sent_at
+          FROM (SELECT NEW.channel, NEW.send_id, NEW.person_id, NEW.target_id, v_request AS request_id,
+                       NEW.campaign_id, NEW.sequence_id,
+                       (SELECT q.step_number FROM outreach.sequences q WHERE q.sequence_id = NEW.sequence_id)
+                           AS step_number,
+                       NEW.gate_audit_id) AS p;
+        RETURN NULL;
     END IF;
 
     -- A payload is to_jsonb of a row whose columns are its keys, not
     -- jsonb_build_object: that looks up the type of every key as well as of
-    -- every value, per call. The columns come in jsonb's own key order
-    -- (shorter keys first, then bytewise), so that building the object
-    -- finds its keys sorted already. A direct send's SEND payload is its
+    -- every value, per call. A direct send's SEND payload is its
     -- SEND_REQUESTED payload without mode and correlation_id (request_id is
     -- NULL in both): removing two keys costs less than converting nine
-    -- values again. OFFSET 0 keeps that payload built once per send, not
-    -- once per use. Same keys, same JSON types, same order of events.
-    IF v_request IS NULL THEN
-        INSERT INTO outreach.outbox_events (destination, event_type, company_unique_id, outreach_id, payload, occurred_at)
-        SELECT x.destination, x.event_type, n.company_unique_id, n.outreach_id, x.payload, n.sent_at
-          FROM new_sends n
-          LEFT JOIN outreach.sequences q ON q.sequence_id = n.sequence_id
-          LEFT JOIN outreach.send_attempt_audit a ON a.audit_id = n.gate_audit_id
-         CROSS JOIN LATERAL (SELECT to_jsonb(p) AS payload
-                               FROM (SELECT 'direct' AS mode, n.channel, n.send_id, n.person_id, n.target_id,
-                                            NULL::bigint AS request_id, n.campaign_id, n.sequence_id, q.step_number,
-                                            n.gate_audit_id, a.correlation_id) AS p
-                             OFFSET 0) AS r
-         CROSS JOIN LATERAL (VALUES (1, 'sender', 'SEND_REQUESTED', r.payload),
-                                    (2, 'analytics', 'SEND', r.payload - '{mode,correlation_id}'::text[])
-           ) AS x(n, destination, event_type, payload)
-         ORDER BY n.send_id, x.n;
-    ELSE
-        -- the one send of a queued request: its SEND, which names the request
-        INSERT INTO outreach.outbox_events (destination, event_type, company_unique_id, outreach_id, payload, occurred_at)
-        SELECT 'analytics', 'SEND', n.company_unique_id, n.outreach_id, to_jsonb(p), n.sent_at
-          FROM new_sends n
-          LEFT JOIN outreach.sequences q ON q.sequence_id = n.sequence_id
-         CROSS JOIN LATERAL (SELECT n.channel, n.send_id, n.person_id, n.target_id, v_request AS request_id,
-                                    n.campaign_id, n.sequence_id, q.step_number, n.gate_audit_id) AS p
-         ORDER BY n.send_id;
-    END IF;
+    -- values again. Per row, not per statement over new_sends: the
+    -- statement's join of the sends with their steps and gate audits, its
+    -- lateral payload and its sort cost more to start than these two
+    -- statements cost to run, and the row's events are written in the same
+    -- order (a statement's sends in send_id order, each one's SEND_REQUESTED
+    -- before its SEND). Same keys, same JSON types.
+    v_payload := to_jsonb(p)
+        FROM (SELECT 'direct' AS mode, NEW.channel, NEW.send_id, NEW.person_id, NEW.target_id,
+                     NULL::bigint AS request_id, NEW.campaign_id, NEW.sequence_id,
+                     (SELECT q.step_number FROM outreach.sequences q WHERE q.sequence_id = NEW.sequence_id)
+                         AS step_number,
+                     NEW.gate_audit_id,
+                     (SELECT a.correlation_id FROM outreach.send_attempt_audit a WHERE a.audit_id = NEW.gate_audit_id)
+                         AS correlation_id) AS p;
+    INSERT INTO outreach.outbox_events (destination, event_type, company_unique_id, outreach_id, payload, occurred_at)
+    VALUES ('sender', 'SEND_REQUESTED', NEW.company_unique_id, NEW.outreach_id, v_payload, NEW.sent_at),
+           ('analytics', 'SEND', NEW.company_unique_id, NEW.outreach_id, v_payload - '{mode,correlation_id}'::text[],
+            NEW.sent_at);
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION outreach.tg_send_log__after_insert_outbox() IS
-    'Trigger (AFTER INSERT ON send_log, per statement): an analytics SEND event per send; for a direct send a sender SEND_REQUESTED (mode direct), for a queued request named by outreach.send_request_id its send_requests row turned sent (23505 when it is not pending), in the same transaction (docs/consuming-events.md).';
+    'Trigger (AFTER INSERT ON send_log, per row; NEW TABLE new_sends for the queued request''s one-send check): an analytics SEND event per send; for a direct send a sender SEND_REQUESTED (mode direct), for a queued request named by outreach.send_request_id its send_requests row turned sent (23505 when it is not pending), in the same transaction (docs/consuming-events.md).';
