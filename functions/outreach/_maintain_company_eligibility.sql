@@ -70,11 +70,16 @@ BEGIN
          WHERE e.company_unique_id = u.id
            AND e.eligibility_status IS DISTINCT FROM s.eligibility_status;
     ELSIF p_input = 'outreach.company_target'::regclass THEN
+        -- The view's outreach_status is the company's Company Target's own
+        -- column (a LEFT JOIN on company_unique_id, unique in company_target,
+        -- NULL without one), and a maintained row is a spine company of the
+        -- view: read that column straight, as the target's INSERT trigger
+        -- copies it, rather than the view's spine and CL joins around it.
         UPDATE outreach.company_eligibility e
            SET outreach_status = s.outreach_status
           FROM unnest(p_company_unique_ids) AS u(id)
-         CROSS JOIN LATERAL (SELECT v.outreach_status FROM outreach._company_eligibility_from_scratch v
-                              WHERE v.company_unique_id = u.id OFFSET 0) s
+         CROSS JOIN LATERAL (SELECT (SELECT ct.outreach_status FROM outreach.company_target ct
+                                      WHERE ct.company_unique_id = u.id) AS outreach_status) s
          WHERE e.company_unique_id = u.id
            AND e.outreach_status IS DISTINCT FROM s.outreach_status;
     ELSE  -- outreach.bit_scores (a row inserted or deleted; an UPDATE copies, see its trigger)
@@ -92,4 +97,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach._maintain_company_eligibility(text[], regclass) IS
-    'Internal (the input tables'' triggers): after a statement on p_input, locks the maintained eligibility rows of the listed companies (not for a single company of a table with one row per company, CL or the Company Target, whose own row lock orders its writers), then sets the columns that table feeds from outreach._company_eligibility_from_scratch (a spine write or an unknown table: whole rows, by outreach.fn_rebuild_company_eligibility; the spine insert of companies that have no maintained row yet is inserted by the trigger itself); returns the rows changed.';
+    'Internal (the input tables'' triggers): after a statement on p_input, locks the maintained eligibility rows of the listed companies (not for a single company of a table with one row per company, CL or the Company Target, whose own row lock orders its writers), then sets the columns that table feeds from outreach._company_eligibility_from_scratch (the Company Target''s outreach_status from its own column, which is how the view defines it; a spine write or an unknown table: whole rows, by outreach.fn_rebuild_company_eligibility; the spine insert of companies that have no maintained row yet is inserted by the trigger itself); returns the rows changed.';

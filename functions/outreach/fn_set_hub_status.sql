@@ -55,12 +55,22 @@ BEGIN
     END IF;
 
     PERFORM shq.fn_sanction('outreach.company_hub_status');
-    INSERT INTO outreach.company_hub_status AS s (company_unique_id, hub_id, status, status_reason, updated_at)
-    VALUES (p_company_unique_id, p_hub_id, p_status, p_reason, now())
-    ON CONFLICT (company_unique_id, hub_id) DO UPDATE
-       SET status = EXCLUDED.status,
-           status_reason = EXCLUDED.status_reason,
-           updated_at = EXCLUDED.updated_at;
+    -- An UPDATE first, an INSERT only for a new row: an upsert
+    -- (INSERT ... ON CONFLICT DO UPDATE) fires the table's INSERT statement
+    -- triggers and its UPDATE ones every time, so a change of an existing
+    -- row (the usual case) would also run every INSERT trigger, on no rows.
+    -- A row another writer inserts between the two makes the INSERT do
+    -- nothing, and the loop updates it.
+    LOOP
+        UPDATE outreach.company_hub_status s
+           SET status = p_status, status_reason = p_reason, updated_at = now()
+         WHERE s.company_unique_id = p_company_unique_id AND s.hub_id = p_hub_id;
+        EXIT WHEN FOUND;
+        INSERT INTO outreach.company_hub_status (company_unique_id, hub_id, status, status_reason, updated_at)
+        VALUES (p_company_unique_id, p_hub_id, p_status, p_reason, now())
+        ON CONFLICT (company_unique_id, hub_id) DO NOTHING;
+        EXIT WHEN FOUND;
+    END LOOP;
     PERFORM shq.fn_sanction('');
 END
 $$;
