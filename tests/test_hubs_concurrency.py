@@ -91,6 +91,49 @@ def test_evaluate_and_set_hub_status_from_many_connections(conn, new_conn):
                         " AND status = 'PASS'", (cids,)).fetchone()[0] == 80
 
 
+def _loaded_companies(conn, stem: str, n: int) -> list[str]:
+    """`n` companies written as a bulk load writes them (pyctl seed, a
+    superuser in replica mode): CL, spine and a finished Company Target each,
+    and no hub status at all yet."""
+    cids = [f"{stem}-{k:03d}" for k in range(n)]
+    with conn.transaction():
+        conn.execute("SET LOCAL session_replication_role = replica")
+        for k, cid in enumerate(cids):
+            oid = uuid.uuid4()
+            conn.execute("INSERT INTO cl.company_identity (company_unique_id, company_name, domain, eligibility_status,"
+                         " identity_status, lifecycle_state, outreach_id, outreach_id_bound_at)"
+                         " VALUES (%s, 'Loaded', %s, 'ELIGIBLE', 'VERIFIED', 'prospect', %s, now())",
+                         (cid, f"{cid.lower()}.test", oid))
+            conn.execute("INSERT INTO outreach.outreach (outreach_id, company_unique_id) VALUES (%s, %s)", (oid, cid))
+            conn.execute("INSERT INTO outreach.company_target (target_id, outreach_id, company_unique_id,"
+                         " execution_status, email_method, email_pattern, confidence_score, imo_completed_at)"
+                         " VALUES (%s, %s, %s, 'ready', 'pattern', '{first}.{last}', 0.9, now())",
+                         (f"TGT-{stem}-{k}", oid, cid))
+    return cids
+
+
+def test_a_first_status_written_during_a_fresh_range_evaluation_is_upserted(conn, new_conn):
+    """A range without any hub status yet (a bulk load) is evaluated as a plain
+    insert; a concurrent first status of one of its companies makes that insert
+    fail and roll back, and the evaluation writes the range as an upsert
+    instead: no error, and the same rows as one after the other."""
+    stem = f"FRSH{uuid.uuid4().hex[:4].upper()}"
+    cids = _loaded_companies(conn, stem, 5)
+    writer = new_conn(autocommit=False)
+    writer.execute("SELECT outreach.fn_set_hub_status(%s, 'company-target', 'IN_PROGRESS', 'being checked')",
+                   (cids[2],))
+    evaluator = new_conn()
+    t, out = in_thread(lambda: evaluator.execute("SELECT outreach.fn_evaluate_hub_statuses_range(%s, %s)",
+                                                 (stem, stem + "~")).fetchone()[0])
+    assert waits_on_lock(conn, evaluator.info.backend_pid), "the insert waits for the open first status"
+    writer.commit()
+    t.join(30)
+    assert out == {"result": len(cids)}, out
+    assert conn.execute("SELECT array_agg(company_unique_id ORDER BY company_unique_id) FROM outreach.company_hub_status"
+                        " WHERE starts_with(company_unique_id, %s) AND hub_id = 'company-target' AND status = 'PASS'",
+                        (stem,)).fetchone()[0] == cids
+
+
 def test_direct_write_to_company_hub_status_is_refused_even_for_the_superuser(conn):
     cid = make_company(conn, 0, prefix="HUBC")
     for stmt in ("UPDATE outreach.company_hub_status SET status = 'PASS' WHERE company_unique_id = %s",

@@ -21,31 +21,16 @@ DECLARE
     v_hubs text[];
     v_total integer := 0;
     v_companies text[] := '{}'::text[];
-BEGIN
-    PERFORM shq.fn_sanction('outreach.company_hub_status');
-    -- TIER_CHANGED once, at the end, for every company promoted: the hub
-    -- status triggers leave it to us meanwhile (a tier a company only passes
-    -- through between two rounds, or between the insert and the update of
-    -- the one upsert, is never announced)
-    PERFORM set_config('outreach.tier_detection', 'deferred', true);
-    IF p_outreach_id IS NULL THEN
-        -- Every company of the range: one statement, one pass over the gates.
-        -- The rounds of the one-company path below (each promotes every hub
-        -- whose gate passes given the rounds before) end at the least fixed
-        -- point of the gates, which depends on a company only through two
-        -- sets: its hubs at PASS and its candidates (DONE, no blocking
-        -- errors, not at PASS; only a PASS can change a gate, since DONE
-        -- and the errors are read in this one transaction). So the rounds
-        -- run once per distinct pair of sets (a few dozen, whatever the
-        -- number of companies), over the registry's prerequisites, and each
-        -- company takes the hubs its pair settles at.
+    v_written boolean := false;
+    -- the bulk statement ($1, $2: the range; %s: the conflict clause, if any)
+    v_promote constant text := $sql$
         WITH RECURSIVE candidates AS MATERIALIZED (
             SELECT g.company_unique_id, g.passed_hubs, array_agg(g.hub_id) AS hubs
               FROM shq._hub_gates g
              WHERE g.current_status IS DISTINCT FROM 'PASS'
                AND g.done AND g.blocking_errors = 0
-               AND (p_from IS NULL OR g.company_unique_id >= p_from)
-               AND (p_to IS NULL OR g.company_unique_id < p_to)
+               AND ($1 IS NULL OR g.company_unique_id >= $1)
+               AND ($2 IS NULL OR g.company_unique_id < $2)
              GROUP BY g.company_unique_id, g.passed_hubs),
         rounds AS (
             SELECT k.passed_hubs, k.hubs, k.passed_hubs AS passed
@@ -78,13 +63,51 @@ BEGIN
              -- bytes rather than through the locale, and concurrent
              -- evaluations take row locks in one order
              ORDER BY c.company_unique_id COLLATE "C", h.hub_id COLLATE "C"
-            ON CONFLICT (company_unique_id, hub_id) DO UPDATE
-               SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
-             WHERE s.status IS DISTINCT FROM 'PASS'
+            %s
             RETURNING s.company_unique_id)
         SELECT count(*)::integer, array_agg(promoted.company_unique_id)
-          INTO v_total, v_companies
-          FROM promoted;
+          FROM promoted$sql$;
+BEGIN
+    PERFORM shq.fn_sanction('outreach.company_hub_status');
+    -- TIER_CHANGED once, at the end, for every company promoted: the hub
+    -- status triggers leave it to us meanwhile (a tier a company only passes
+    -- through between two rounds, or between the insert and the update of
+    -- the one upsert, is never announced)
+    PERFORM set_config('outreach.tier_detection', 'deferred', true);
+    IF p_outreach_id IS NULL THEN
+        -- Every company of the range: one statement, one pass over the gates.
+        -- The rounds of the one-company path below (each promotes every hub
+        -- whose gate passes given the rounds before) end at the least fixed
+        -- point of the gates, which depends on a company only through two
+        -- sets: its hubs at PASS and its candidates (DONE, no blocking
+        -- errors, not at PASS; only a PASS can change a gate, since DONE
+        -- and the errors are read in this one transaction). So the rounds
+        -- run once per distinct pair of sets (a few dozen, whatever the
+        -- number of companies), over the registry's prerequisites, and each
+        -- company takes the hubs its pair settles at.
+        -- A range that holds no status yet (a fresh load) takes its rows as
+        -- a plain insert: there is no row to conflict with, so none of the
+        -- upsert's per-row probe of the key and speculative insertion. Should
+        -- a concurrent writer give one of its companies a first status
+        -- meanwhile, that insert fails with 23505 and is rolled back, and the
+        -- upsert writes the range instead: the same rows either way. (One
+        -- statement text for both: EXECUTE, with the bounds as parameters.)
+        IF NOT EXISTS (SELECT 1 FROM outreach.company_hub_status s
+                        WHERE (p_from IS NULL OR s.company_unique_id >= p_from)
+                          AND (p_to IS NULL OR s.company_unique_id < p_to)) THEN
+            BEGIN
+                EXECUTE format(v_promote, '') INTO v_total, v_companies USING p_from, p_to;
+                v_written := true;
+            EXCEPTION WHEN unique_violation THEN
+                v_written := false;
+            END;
+        END IF;
+        IF NOT v_written THEN
+            EXECUTE format(v_promote, $c$ON CONFLICT (company_unique_id, hub_id) DO UPDATE
+               SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
+             WHERE s.status IS DISTINCT FROM 'PASS'$c$)
+               INTO v_total, v_companies USING p_from, p_to;
+        END IF;
     ELSE
         -- One company (both ids: index lookups): the rounds themselves, each
         -- a few lookups. Each round promotes every hub whose gate passes given
