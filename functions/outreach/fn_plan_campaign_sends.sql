@@ -1,12 +1,14 @@
 -- outreach.fn_plan_campaign_sends: who a campaign should contact next, and the
 -- sequence step due for each (campaign orchestration, docs/reference/gate.md).
+-- work_mem: the one sort of the campaign's sends (DISTINCT ON, a row per send)
+-- stays in memory up to a few hundred thousand sends instead of spilling to disk.
 CREATE OR REPLACE FUNCTION outreach.fn_plan_campaign_sends(
     p_campaign_id text,
     p_limit integer DEFAULT 100,
     p_as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS TABLE(company_unique_id text, outreach_id uuid, target_id text, sequence_id bigint,
               step_number integer, bit_score numeric, effective_tier integer)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off SET work_mem = '32MB'
 AS $$
 DECLARE
     v_channel text;
