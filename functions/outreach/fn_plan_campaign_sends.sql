@@ -95,7 +95,8 @@ BEGIN
         -- the score the plan cannot go below when p_limit companies pass.
         -- The companies whose sequence is not due are skipped by a hash probe
         -- (NOT IN on a NOT NULL column: a hashed subplan, so the walk keeps
-        -- the index order), not counted: the walk then stops near p_limit
+        -- the index order; hashed while they fit in hash_mem, over a million
+        -- at this work_mem), not counted: the walk then stops near p_limit
         -- instead of going past as many companies as the campaign has not due
         SELECT m.bit_score
           FROM outreach.vw_marketing_eligibility m
