@@ -1,12 +1,14 @@
 -- outreach.fn_plan_campaign_sends: who a campaign should contact next, and the
 -- sequence step due for each (campaign orchestration, docs/reference/gate.md).
+-- work_mem: the one sort of the campaign's sends (DISTINCT ON, a row per send)
+-- stays in memory up to a few hundred thousand sends instead of spilling to disk.
 CREATE OR REPLACE FUNCTION outreach.fn_plan_campaign_sends(
     p_campaign_id text,
     p_limit integer DEFAULT 100,
     p_as_of timestamptz DEFAULT pg_catalog.now())
 RETURNS TABLE(company_unique_id text, outreach_id uuid, target_id text, sequence_id bigint,
               step_number integer, bit_score numeric, effective_tier integer)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET jit = off SET work_mem = '32MB'
 AS $$
 DECLARE
     v_channel text;
@@ -57,9 +59,9 @@ BEGIN
     -- scores it must read: the head of the maintained
     -- rows in that order (company_eligibility_plan_order_idx, read through
     -- outreach.vw_marketing_eligibility, the tier rule's one home) that pass
-    -- the filters the maintained row decides alone. Of those, overrides and
-    -- the sequence can only drop some: the companies whose sequence is not
-    -- due are counted below, and an eighth more covers the overrides. The
+    -- the filters the maintained row decides alone, skipping the companies
+    -- whose sequence is not due (known from `sent`). Of those, overrides can
+    -- only drop some: an eighth more than p_limit covers them. The
     -- view's rows scoring at least the bound then hold the whole plan when
     -- p_limit of them pass (a company below it ranks after every one of
     -- them); otherwise (too few scored companies, or overrides dropping more
@@ -90,15 +92,21 @@ BEGIN
          ORDER BY sl.outreach_id, st.step_number DESC, sl.sent_at DESC
     ),
     bound AS (
-        -- the score the plan cannot go below when p_limit companies pass
+        -- the score the plan cannot go below when p_limit companies pass.
+        -- The companies whose sequence is not due are skipped by a hash probe
+        -- (NOT IN on a NOT NULL column: a hashed subplan, so the walk keeps
+        -- the index order; hashed while they fit in hash_mem, over a million
+        -- at this work_mem), not counted: the walk then stops near p_limit
+        -- instead of going past as many companies as the campaign has not due
         SELECT m.bit_score
           FROM outreach.vw_marketing_eligibility m
          WHERE m.bit_score IS NOT NULL
            AND m.computed_tier >= v_min_tier
            AND m.eligibility_status = 'ELIGIBLE'
            AND m.outreach_status IN ('queued', 'active')
+           AND m.outreach_id NOT IN (SELECT x.outreach_id FROM sent x WHERE x.due_at IS NULL OR x.due_at > p_as_of)
          ORDER BY m.bit_score DESC NULLS LAST, m.company_unique_id
-        OFFSET (SELECT (p_limit + count(*) FILTER (WHERE x.due_at IS NULL OR x.due_at > p_as_of)) * 9 / 8 FROM sent x)
+        OFFSET p_limit::bigint * 9 / 8
          LIMIT 1
     ),
     candidates AS NOT MATERIALIZED (
