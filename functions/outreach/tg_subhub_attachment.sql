@@ -11,17 +11,13 @@ DECLARE
     v_slot_outreach uuid;
     v_slot_id bigint;
 BEGIN
-    -- A bulk load (pyctl seed as a superuser) that proves this rule set-based
-    -- instead: replica mode (only a superuser, who could disable the trigger
-    -- anyway, can set it) plus the transaction-local declaration. The
-    -- composite foreign key (target_id, outreach_id, company_unique_id) to
-    -- the target, whose columns are NOT NULL, and people_master's
-    -- (slot_id, outreach_id) to its slot are this rule; the loader checks
-    -- them once for every row (docs/development.md, the bulk path).
-    IF current_setting('session_replication_role') = 'replica'
-       AND current_setting('outreach.attachment_checked_set_based', true) = 'on' THEN
-        RETURN NEW;
-    END IF;
+    -- (A bulk load that proves this rule set-based instead, pyctl seed as a
+    -- superuser, never gets here: the trigger's WHEN, shq.fn_guard_triggers,
+    -- skips the call in replica mode when the transaction declares
+    -- outreach.attachment_checked_set_based. The composite foreign key
+    -- (target_id, outreach_id, company_unique_id) to the target, whose
+    -- columns are NOT NULL, and people_master's (slot_id, outreach_id) to its
+    -- slot are this rule; the loader checks them once for every row.)
     IF NEW.target_id IS NULL THEN
         RAISE EXCEPTION '%.% row without a Company Target', TG_TABLE_SCHEMA, TG_TABLE_NAME
             USING ERRCODE = 'OG006',

@@ -32,8 +32,19 @@ AS $$
                   format('BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION shq.tg_sovereign_guard()', g.table_name)
             WHERE g.kind = 'sovereign'
            UNION ALL
+           -- the attachment rule is not checked row by row for a bulk load
+           -- that proves it set-based instead: replica mode (only a
+           -- superuser, who could disable the trigger anyway, can set it)
+           -- plus the transaction-local declaration (pyctl seed; its
+           -- composite foreign keys are the rule, docs/development.md). Tested
+           -- in the WHEN, not in the function: a row of such a load then
+           -- costs no PL/pgSQL call.
            SELECT format('trg_%s_010_attachment', c.relname)::name,
-                  format('BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION outreach.tg_subhub_attachment()',
+                  format('BEFORE INSERT OR UPDATE ON %s FOR EACH ROW'
+                         ' WHEN (((current_setting(''session_replication_role''::text) <> ''replica''::text)'
+                         ' OR (current_setting(''outreach.attachment_checked_set_based''::text, true)'
+                         ' IS DISTINCT FROM ''on''::text)))'
+                         ' EXECUTE FUNCTION outreach.tg_subhub_attachment()',
                          g.table_name)
             WHERE g.kind = 'attachment'
            UNION ALL
@@ -48,5 +59,5 @@ AS $$
      ORDER BY g.table_name::text, s.trigger_name;
 $$;
 COMMENT ON FUNCTION shq.fn_guard_triggers() IS
-    'The guard triggers the registry shq.guarded_tables expects, ENABLE ALWAYS every one: generated ones with their definition (append_only: _010/_011 shq.tg_append_only; sovereign: _010/_011 shq.tg_sovereign_guard; attachment: _010 outreach.tg_subhub_attachment; sealed: _900 shq.tg_audit_tombstone(id_column)), hand-written ones (write_once, send_log, engagement) with a NULL definition.';
+    'The guard triggers the registry shq.guarded_tables expects, ENABLE ALWAYS every one: generated ones with their definition (append_only: _010/_011 shq.tg_append_only; sovereign: _010/_011 shq.tg_sovereign_guard; attachment: _010 outreach.tg_subhub_attachment, skipped by its WHEN for a bulk load that declares the rule checked set-based in replica mode; sealed: _900 shq.tg_audit_tombstone(id_column)), hand-written ones (write_once, send_log, engagement) with a NULL definition.';
 GRANT EXECUTE ON FUNCTION shq.fn_guard_triggers() TO outreach_governor;
