@@ -82,3 +82,36 @@ def test_write_once_holds_across_committed_transactions(conn, new_conn):
     assert ei.value.sqlstate == "OG003"
     other.rollback()
     assert conn.execute("SELECT outreach_id FROM cl.company_identity WHERE company_unique_id = %s", (cid,)).fetchone()[0] == oid
+
+
+def test_a_session_that_minted_on_a_small_spine_still_reads_one_company_once_it_grew(fresh_db):
+    """A session plans the mint's reads on its first mint and keeps those plans:
+    planned while the spine was small, they must still be key lookups, not a
+    read of the whole spine on every later mint of that session."""
+    dsn = fresh_db()
+    early = psycopg.connect(dsn, autocommit=True)
+    bulk = psycopg.connect(dsn, autocommit=True)
+    try:
+        assert early.execute("SELECT count(*) FROM outreach.outreach").fetchone()[0] == 0
+        bulk.execute("SELECT count(cl.fn_register_company('GROW-' || i, 'Company ' || i, 'grow-' || i || '.example'))"
+                     " FROM generate_series(1, 3001) AS i")
+        # statistics that say the spine is empty (not merely never counted): what a planner sees in a new database
+        bulk.execute("VACUUM ANALYZE outreach.outreach")
+        early.execute("SELECT outreach.fn_mint_outreach_id('GROW-1')")
+        # the spine grows in another session: no invalidation reaches the early session's plans
+        bulk.execute("SELECT count(outreach.fn_mint_outreach_id('GROW-' || i)) FROM generate_series(2, 3000) AS i")
+        assert bulk.execute("SELECT pg_relation_size('outreach.outreach') / current_setting('block_size')::int").fetchone()[0] > 10
+        plans: list[str] = []
+        early.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
+        early.execute("LOAD 'auto_explain'")
+        for setting, value in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_level", "notice")):
+            early.execute("SELECT set_config(%s, %s, false)", (f"auto_explain.{setting}", value))
+        oid = early.execute("SELECT outreach.fn_mint_outreach_id('GROW-3001')").fetchone()[0]
+        early.execute("RESET ALL")
+    finally:
+        early.close()
+        bulk.close()
+    assert oid is not None
+    spine_reads = [p for p in plans if " on outreach " in p]
+    assert spine_reads, plans
+    assert not [p for p in spine_reads if "Seq Scan on outreach " in p], spine_reads

@@ -2,6 +2,15 @@
 CREATE OR REPLACE FUNCTION outreach.fn_mint_outreach_id(p_company_unique_id text)
 RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- Every read of a mint, its own and its triggers' (the eligibility row's
+-- lookups, the foreign key checks), is one company by key. A session plans
+-- each of them once, on its first mint; planned while a table is still small
+-- (a new database, the first ids) a read of that table looks cheapest whole,
+-- and that plan is kept while the table grows: each later mint of the session
+-- would read the whole spine. Key lookups do not depend on the table's size.
+-- A read with no key to look up still reads its table, and is then costed
+-- as if it were huge: without jit off, each would be compiled on every call.
+SET enable_seqscan = off SET jit = off
 AS $$
 DECLARE
     v_cl_id uuid;
