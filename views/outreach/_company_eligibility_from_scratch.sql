@@ -13,7 +13,10 @@ SELECT o.company_unique_id,
        bs.score                                            AS bit_score,
        bs.score_tier
   FROM outreach.outreach o
-  JOIN cl.company_identity ci ON ci.company_unique_id = o.company_unique_id
+  -- a LEFT JOIN that finds its row: the spine's foreign key to CL (not deferrable)
+  -- gives every spine row its CL row; a query that reads no CL column (the
+  -- maintenance of another input's columns) so drops the join
+  LEFT JOIN cl.company_identity ci ON ci.company_unique_id = o.company_unique_id
   LEFT JOIN outreach.company_target ct ON ct.company_unique_id = o.company_unique_id
   LEFT JOIN outreach._hub_rollup r ON r.company_unique_id = o.company_unique_id
   LEFT JOIN outreach._verified_people vp ON vp.company_unique_id = o.company_unique_id
