@@ -28,7 +28,9 @@ from helpers import in_thread, make_company, register_company, target_of, waits_
 POOL = [("ELM-01", 0), ("ELM-02", 1), ("ELM-03", 2), ("ELM-04", 3), ("ELM-05", -1)]
 HUBS = ["company-target", "dol-filings", "people-intelligence", "talent-flow", "blog-content", "bit-engine"]
 SIGNALS = ["DOMAIN_VERIFIED", "SLOT_FILLED", "NEWS_MENTION", "ENGAGEMENT_REPLY"]
-OVERRIDES = [("BLOCK_EMAIL", None), ("BLOCK_OUTREACH", None), ("FORCE_TIER", 1), ("FORCE_TIER", -1)]
+OVERRIDES = [("BLOCK_EMAIL", None), ("BLOCK_OUTREACH", None), ("FORCE_TIER", 1), ("FORCE_TIER", -1), ("BLOCK_PHONE", None)]
+#: these types are set with an expiry (an hour ahead), the others without
+EXPIRING = {"BLOCK_PHONE", "FORCE_TIER"}
 
 DRIFT_SQL = "SELECT company_unique_id, maintained, from_scratch FROM outreach.fn_company_eligibility_drift()"
 
@@ -81,7 +83,8 @@ def apply(conn: psycopg.Connection, op: tuple, state: dict) -> None:
         ex("SELECT outreach.fn_evaluate_hub_statuses()")
     elif kind == "override_set":
         otype, cap = OVERRIDES[op[2]]
-        ex("SELECT outreach.set_marketing_override(%s, %s, 'property test', 'tester', %s)", (cid, otype, cap))
+        ex("SELECT outreach.set_marketing_override(%s, %s, 'property test', 'tester', %s,"
+           " CASE WHEN %s THEN now() + interval '1 hour' END)", (cid, otype, cap, otype in EXPIRING and cap != -1))
     elif kind == "override_remove":
         ex("SELECT outreach.remove_marketing_override(%s, %s, 'property test', 'tester')", (cid, OVERRIDES[op[2]][0]))
     elif kind == "register":
@@ -154,8 +157,16 @@ def test_every_write_path_keeps_the_row_equal_to_the_from_scratch_one(tx, ops):
             assert drift == [], f"after step {n} {op}: {drift}"
         # the authoritative view answers by the rule, from the from-scratch inputs
         cur = tx.cursor(row_factory=psycopg.rows.dict_row)
+        # (the override columns hold 'infinity', which Python's datetime cannot;
+        # the overrides' answers are checked against the overrides themselves below)
         expected = {r["company_unique_id"]: r for r in cur.execute(
-            "SELECT * FROM outreach.fn_company_eligibility_from_scratch()")}
+            "SELECT s.company_unique_id, s.eligibility_status, s.outreach_status, s.required_passed,"
+            "       s.optional_passed, s.required_failed, s.has_campaign_ready_person, s.bit_score, s.score_tier"
+            "  FROM outreach.fn_company_eligibility_from_scratch() s")}
+        active = {}
+        for r in cur.execute("SELECT company_unique_id, override_type, tier_cap FROM outreach.manual_overrides"
+                             " WHERE removed_at IS NULL AND (expires_at IS NULL OR expires_at > now())"):
+            active.setdefault(r["company_unique_id"], []).append((r["override_type"], r["tier_cap"]))
         got = {r["company_unique_id"]: r for r in cur.execute(
             "SELECT * FROM outreach.vw_marketing_eligibility_with_overrides")}
         assert got.keys() == expected.keys()
@@ -165,6 +176,13 @@ def test_every_write_path_keeps_the_row_equal_to_the_from_scratch_one(tx, ops):
             assert (g["computed_tier"], g["tier_reason"]) == (tier, reason), cid
             assert (g["eligibility_status"], g["outreach_status"], g["bit_score"], g["score_tier"]) == \
                 (row["eligibility_status"], row["outreach_status"], row["bit_score"], row["score_tier"]), cid
+            types = sorted(t for t, _ in active.get(cid, []))
+            caps = [c for _, c in active.get(cid, []) if c is not None]
+            assert g["active_override_types"] == types, cid
+            assert g["effective_tier"] == min([tier, *caps]), cid
+            assert (g["marketing_disabled"], g["email_blocked"], g["phone_blocked"], g["has_active_override"]) == \
+                ("BLOCK_OUTREACH" in types, bool({"BLOCK_OUTREACH", "BLOCK_EMAIL"} & set(types)),
+                 bool({"BLOCK_OUTREACH", "BLOCK_PHONE"} & set(types)), bool(types)), cid
     finally:
         tx.rollback()
 
@@ -225,6 +243,70 @@ def test_writers_of_people_and_hubs_of_one_company_commit_in_either_order(conn, 
                        " WHERE company_unique_id = %s", (cid,)).fetchone()
     assert row == (1, True)
     assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
+
+
+OVERRIDE_ROW_SQL = ("SELECT override_block_email_until::text, override_force_tier_until::text, override_force_tier_cap"
+                    "  FROM outreach.company_eligibility WHERE company_unique_id = %s")
+
+
+def test_two_override_writers_of_one_company_leave_a_correct_row(conn, new_conn):
+    """Writer A sets BLOCK_EMAIL, writer B a FORCE_TIER cap on the same company:
+    B waits for A's exclusive kill-switch lock, and the row holds both overrides
+    after both commit, in the maintained columns and in the view."""
+    cid = make_company(conn, 3)
+    a, b = new_conn(autocommit=False), new_conn(autocommit=False)
+    a.execute("SELECT outreach.set_marketing_override(%s, 'BLOCK_EMAIL', 'concurrency test', 'tester')", (cid,))
+    pid_b = b.execute("SELECT pg_backend_pid()").fetchone()[0]
+    t, out = in_thread(lambda: (b.execute("SELECT outreach.set_marketing_override(%s, 'FORCE_TIER', 'concurrency test',"
+                                          " 'tester', 1)", (cid,)), b.commit()))
+    assert waits_on_lock(conn, pid_b), "the second override writer did not wait for the first"
+    a.commit()
+    t.join(30)
+    assert "error" not in out, out.get("error")
+    assert conn.execute(OVERRIDE_ROW_SQL, (cid,)).fetchone() == ("infinity", "infinity", 1)
+    assert conn.execute("SELECT effective_tier, email_blocked, active_override_types"
+                        "  FROM outreach.vw_marketing_eligibility_with_overrides WHERE company_unique_id = %s",
+                        (cid,)).fetchone() == (1, True, ["BLOCK_EMAIL", "FORCE_TIER"])
+    assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
+
+
+def test_an_override_and_a_hub_writer_of_one_company_both_reach_the_row(conn, new_conn):
+    """The override's maintenance writes only the override columns of the row's
+    newest version: a concurrent hub FAIL (committed first, written second)
+    is kept, and so is the override."""
+    cid = make_company(conn, 3)
+    a, b = new_conn(autocommit=False), new_conn(autocommit=False)
+    a.execute("SELECT outreach.fn_set_hub_status(%s, 'dol-filings', 'FAIL', 'concurrency test')", (cid,))
+    pid_b = b.execute("SELECT pg_backend_pid()").fetchone()[0]
+    t, out = in_thread(lambda: (b.execute("SELECT outreach.set_marketing_override(%s, 'BLOCK_OUTREACH',"
+                                          " 'concurrency test', 'tester', NULL, now() + interval '1 day')", (cid,)),
+                                b.commit()))
+    assert waits_on_lock(conn, pid_b), "the override writer did not wait for the hub writer's row"
+    a.commit()
+    t.join(30)
+    assert "error" not in out, out.get("error")
+    assert conn.execute("SELECT computed_tier, marketing_disabled, active_override_types"
+                        "  FROM outreach.vw_marketing_eligibility_with_overrides WHERE company_unique_id = %s",
+                        (cid,)).fetchone() == (-1, True, ["BLOCK_OUTREACH"])
+    assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
+
+
+def test_every_override_type_has_its_column_in_the_row(conn):
+    """The override types are listed once, by manual_overrides_type_check; the
+    maintained row has one expiry column per type
+    (override_<type>_until, docs/maintained-eligibility.md). A new type
+    without its column (in the table and in the from-scratch override state)
+    fails here."""
+    definition = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                              " WHERE conrelid = 'outreach.manual_overrides'::regclass"
+                              "   AND conname = 'manual_overrides_type_check'").fetchone()[0]
+    types = re.findall(r"'([A-Z_]+)'::text", definition)
+    assert len(types) >= 4, definition
+    columns = ("SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnum > 0"
+               "   AND NOT a.attisdropped AND a.attname LIKE 'override\\_%%\\_until'")
+    wanted = sorted(f"override_{t.lower()}_until" for t in types)
+    for relation in ("outreach.company_eligibility", "outreach._company_override_state"):
+        assert sorted(r[0] for r in conn.execute(columns, (relation,))) == wanted, relation
 
 
 # ------------------------------------------------------------------ the guard and the drift check
@@ -579,6 +661,9 @@ def test_the_compared_columns_are_the_ones_the_from_scratch_view_reads(conn):
     """outreach._company_eligibility_inputs lists, for every input table,
     exactly the columns the from-scratch computation reads."""
     reads = dict(conn.execute(DEPENDENCIES_SQL).fetchall())
+    # the overrides are maintained by their own trigger, which copies
+    # outreach._company_override_state whole, not by the generated ones
+    assert reads.pop("outreach.manual_overrides") == ["expires_at", "override_type", "removed_at", "tier_cap"]
     assert len(reads) == 7, reads
     listed = dict(conn.execute("SELECT i.input::text, (SELECT array_agg(c ORDER BY c) FROM unnest(i.read_columns) AS c)"
                                "  FROM outreach._company_eligibility_inputs() AS i").fetchall())
@@ -591,7 +676,7 @@ def test_the_compared_columns_are_the_ones_the_from_scratch_view_reads(conn):
             "SELECT t.tgrelid::regclass::text, c.relname::text, p.oid::regprocedure::text, p.prosrc"
             "  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid"
             " WHERE t.tgname LIKE 'trg\\_%\\_500\\_eligibility\\_update'"
-            "   AND t.tgrelid <> 'outreach.bit_scores'::regclass").fetchall():
+            "   AND t.tgrelid NOT IN ('outreach.bit_scores'::regclass, 'outreach.manual_overrides'::regclass)").fetchall():
         assert function == f"outreach.tg_company_eligibility__after_update_{relname}()"
         pair = re.search(r"\(([^()]*)\) IS DISTINCT FROM \(([^()]*)\)", source)
         new = [c.removeprefix("n.") for c in pair.group(1).split(", ")]
@@ -609,7 +694,7 @@ def test_the_from_scratch_view_has_the_columns_of_the_row_in_its_order(conn):
     columns = ("SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
                " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")
     table = conn.execute(columns, ("outreach.company_eligibility",)).fetchall()
-    assert len(table) == 10, table
+    assert len(table) == 15, table
     assert conn.execute(columns, ("outreach._company_eligibility_from_scratch",)).fetchall() == table
 
 
@@ -625,7 +710,8 @@ def test_the_row_column_list_is_written_only_by_the_view(conn):
     # it finds such a list where there is one
     written = ("SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,\n"
                "       s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,\n"
-               "       s.bit_score, s.score_tier FROM x s")
+               "       s.bit_score, s.score_tier, s.override_block_outreach_until, s.override_block_email_until,\n"
+               "       s.override_block_phone_until, s.override_force_tier_until, s.override_force_tier_cap FROM x s")
     assert conn.execute("SELECT %s ~ %s", (written, pattern)).fetchone()[0] is True
     listing = conn.execute(
         "SELECT p.oid::regprocedure::text FROM pg_proc p"

@@ -17,7 +17,12 @@ BEGIN
            outreach_status = excluded.outreach_status, required_passed = excluded.required_passed,
            optional_passed = excluded.optional_passed, required_failed = excluded.required_failed,
            has_campaign_ready_person = excluded.has_campaign_ready_person,
-           bit_score = excluded.bit_score, score_tier = excluded.score_tier
+           bit_score = excluded.bit_score, score_tier = excluded.score_tier,
+           override_block_outreach_until = excluded.override_block_outreach_until,
+           override_block_email_until = excluded.override_block_email_until,
+           override_block_phone_until = excluded.override_block_phone_until,
+           override_force_tier_until = excluded.override_force_tier_until,
+           override_force_tier_cap = excluded.override_force_tier_cap
      WHERE e IS DISTINCT FROM excluded;
     GET DIAGNOSTICS v_changed = ROW_COUNT;
     RETURN v_changed;

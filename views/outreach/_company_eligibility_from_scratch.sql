@@ -11,7 +11,13 @@ SELECT o.company_unique_id,
        coalesce(r.required_bad, 0)::integer                AS required_failed,
        vp.company_unique_id IS NOT NULL                    AS has_campaign_ready_person,
        bs.score                                            AS bit_score,
-       bs.score_tier
+       bs.score_tier,
+       -- the kill switch's overrides (outreach._company_override_state)
+       os.override_block_outreach_until,
+       os.override_block_email_until,
+       os.override_block_phone_until,
+       os.override_force_tier_until,
+       os.override_force_tier_cap
   FROM outreach.outreach o
   -- a LEFT JOIN that finds its row: the spine's foreign key to CL (not deferrable)
   -- gives every spine row its CL row; a query that reads no CL column (the
@@ -21,6 +27,7 @@ SELECT o.company_unique_id,
   LEFT JOIN outreach._hub_rollup r ON r.company_unique_id = o.company_unique_id
   LEFT JOIN outreach._verified_people vp ON vp.company_unique_id = o.company_unique_id
   LEFT JOIN outreach.bit_scores bs
-         ON bs.company_unique_id = o.company_unique_id AND bs.outreach_id = o.outreach_id;
+         ON bs.company_unique_id = o.company_unique_id AND bs.outreach_id = o.outreach_id
+  LEFT JOIN outreach._company_override_state os ON os.company_unique_id = o.company_unique_id;
 COMMENT ON VIEW outreach._company_eligibility_from_scratch IS
-    'Internal: per spine company, the clock-independent inputs of the tier rule computed from the source tables, in the columns of outreach.company_eligibility. Read it through outreach.fn_company_eligibility_from_scratch.';
+    'Internal: per spine company, the clock-independent inputs of the tier rule and the state of its overrides computed from the source tables, in the columns of outreach.company_eligibility. Read it through outreach.fn_company_eligibility_from_scratch.';

@@ -1,5 +1,9 @@
 -- outreach.vw_marketing_eligibility_with_overrides: THE authoritative marketing
 -- eligibility source (docs/reference/hubs.md): computed tier plus active kill-switch overrides.
+-- One row read per company: the maintained row holds, per override type, the
+-- expiry of the company's not-removed override (docs/maintained-eligibility.md).
+-- Active = that expiry is later than now() ('infinity' when it has none), so
+-- expiry needs no job and every reader sees an override end when it expires.
 CREATE OR REPLACE VIEW outreach.vw_marketing_eligibility_with_overrides AS
 SELECT e.company_unique_id,
        e.outreach_id,
@@ -10,30 +14,24 @@ SELECT e.company_unique_id,
        e.bit_score,
        e.score_tier,
        -- an active FORCE_TIER cap lowers, never raises; -1 stays -1 (caps are >= -1);
-       -- LEAST ignores the NULL cap of a company without one
-       LEAST(e.computed_tier, ov.tier_cap)                                AS effective_tier,
-       -- the flags read the one list of active types rather than an aggregate each:
-       -- every gate check starts the aggregate again, and each aggregate costs
-       coalesce('BLOCK_OUTREACH' = ANY (ov.override_types), false)                  AS marketing_disabled,
-       coalesce(ov.override_types && '{BLOCK_OUTREACH,BLOCK_EMAIL}'::text[], false) AS email_blocked,
-       coalesce(ov.override_types && '{BLOCK_OUTREACH,BLOCK_PHONE}'::text[], false) AS phone_blocked,
-       ov.company_unique_id IS NOT NULL                                   AS has_active_override,
-       coalesce(ov.override_types, '{}'::text[])                          AS active_override_types
-  FROM outreach.vw_marketing_eligibility e
-  LEFT JOIN (
-        -- active = not removed, and no expiry or expiry in the future: expiry needs no job.
-        -- No DISTINCT and no FILTER: a company has at most one not-removed override
-        -- of a type (manual_overrides_one_active_idx), and only FORCE_TIER carries
-        -- a cap (manual_overrides_cap_only_for_force_tier); each costs every gate
-        -- check's plan start and would change no answer.
-        SELECT mo.company_unique_id,
-               min(mo.tier_cap)                                   AS tier_cap,
-               array_agg(mo.override_type ORDER BY mo.override_type) AS override_types
-          FROM outreach.manual_overrides mo
-         WHERE mo.removed_at IS NULL
-           AND (mo.expires_at IS NULL OR mo.expires_at > now())
-         GROUP BY mo.company_unique_id
-       ) ov ON ov.company_unique_id = e.company_unique_id;
+       -- LEAST ignores the NULL of a company without an active cap
+       LEAST(e.computed_tier, CASE WHEN e.override_force_tier_until > now() THEN e.override_force_tier_cap END)
+                                                                           AS effective_tier,
+       coalesce(e.override_block_outreach_until > now(), false)            AS marketing_disabled,
+       coalesce(e.override_block_outreach_until > now() OR e.override_block_email_until > now(), false)
+                                                                           AS email_blocked,
+       coalesce(e.override_block_outreach_until > now() OR e.override_block_phone_until > now(), false)
+                                                                           AS phone_blocked,
+       coalesce(e.override_block_outreach_until > now() OR e.override_block_email_until > now()
+                OR e.override_block_phone_until > now() OR e.override_force_tier_until > now(), false)
+                                                                           AS has_active_override,
+       -- the active types in their sort order, as array_agg(... ORDER BY override_type) gave them
+       array_remove(ARRAY[CASE WHEN e.override_block_email_until > now()    THEN 'BLOCK_EMAIL' END,
+                          CASE WHEN e.override_block_outreach_until > now() THEN 'BLOCK_OUTREACH' END,
+                          CASE WHEN e.override_block_phone_until > now()    THEN 'BLOCK_PHONE' END,
+                          CASE WHEN e.override_force_tier_until > now()     THEN 'FORCE_TIER' END], NULL)
+                                                                           AS active_override_types
+  FROM outreach._company_eligibility_tier e;
 COMMENT ON VIEW outreach.vw_marketing_eligibility_with_overrides IS
     'THE authoritative marketing eligibility source: computed_tier, effective_tier (-1 stays -1; an active FORCE_TIER cap lowers, never raises), marketing_disabled / email_blocked / phone_blocked and the active override types, one row per spine company (docs/reference/hubs.md).';
 GRANT SELECT ON outreach.vw_marketing_eligibility_with_overrides
