@@ -58,7 +58,7 @@ BEGIN
     -- below. Rather than filter and sort every company, it bounds the
     -- scores it must read: the head of the maintained
     -- rows in that order (company_eligibility_plan_order_idx, read through
-    -- outreach.vw_marketing_eligibility, the tier rule's one home) that pass
+    -- outreach.vw_marketing_eligibility, over the tier rule's one home) that pass
     -- the filters the maintained row decides alone, skipping the companies
     -- whose sequence is not due (known from `sent`). Of those, overrides can
     -- only drop some: an eighth more than p_limit covers them. The
