@@ -291,6 +291,23 @@ def test_an_override_and_a_hub_writer_of_one_company_both_reach_the_row(conn, ne
     assert conn.execute(DRIFT_SQL.replace("()", "(ARRAY[%s])"), (cid,)).fetchall() == []
 
 
+@pytest.mark.parametrize("first", ["override", "mint"])
+def test_an_override_and_the_mint_of_one_company_both_reach_the_row(conn, new_conn, first):
+    """An override may be set before the company is minted. Whichever of the two
+    comes first, the other waits for it (the mint locks the CL row for update,
+    the override's foreign key locks it for key share), and the new maintained
+    row holds the override: a BLOCK_OUTREACH set while the mint was under way
+    must never leave the company marketable."""
+    cid = register_company(conn, prefix="ELM")
+    override = ("SELECT outreach.set_marketing_override(%s, 'BLOCK_OUTREACH', 'concurrency test', 'tester')", (cid,))
+    mint = ("SELECT outreach.fn_mint_outreach_id(%s)", (cid,))
+    writes = [override, mint] if first == "override" else [mint, override]
+    _second_writer_waits_then_the_row_is(conn, new_conn, writes, cid, "override_block_outreach_until::text",
+                                         "infinity")
+    assert conn.execute("SELECT marketing_disabled FROM outreach.vw_marketing_eligibility_with_overrides"
+                        " WHERE company_unique_id = %s", (cid,)).fetchone() == (True,)
+
+
 def test_every_override_type_has_its_column_in_the_row(conn):
     """The override types are listed once, by manual_overrides_type_check; the
     maintained row has one expiry column per type
