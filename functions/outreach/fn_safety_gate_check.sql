@@ -60,9 +60,11 @@ BEGIN
                -- only READ COMMITTED sees every kill-switch change committed before the lock was granted
                current_setting('transaction_isolation') = 'read committed'
                AND v_lock_taken
-               -- "blank" (docs/reference/conventions.md) spelled out rather than
-               -- shq.fn_is_blank: a function with a pinned search_path is never inlined
-               AND NOT (p_correlation_id IS NULL OR p_correlation_id !~ '\S')
+               -- not blank (docs/reference/conventions.md), spelled out rather than
+               -- NOT shq.fn_is_blank (a function with a pinned search_path is never
+               -- inlined): a NULL id matches NULL, which fails closed like false,
+               -- so the match needs no NULL test of its own
+               AND p_correlation_id ~ '\S'
                -- the campaign's channel is EMAIL or PHONE (its CHECK), so this is
                -- also the channel's own check, and it fails without a campaign
                AND p_channel = v_c_channel
