@@ -23,17 +23,26 @@ BEGIN
     END IF;
 
     -- Re-registering updates name, domain and statuses, never outreach_id.
-    INSERT INTO cl.company_identity AS ci
-           (company_unique_id, company_name, domain, eligibility_status, identity_status)
-    VALUES (p_company_unique_id, p_company_name, p_domain, p_eligibility_status, p_identity_status)
-    ON CONFLICT (company_unique_id) DO UPDATE
-       SET company_name = EXCLUDED.company_name,
-           domain = EXCLUDED.domain,
-           eligibility_status = EXCLUDED.eligibility_status,
-           identity_status = EXCLUDED.identity_status
-     WHERE (ci.company_name, ci.domain, ci.eligibility_status, ci.identity_status)
-           IS DISTINCT FROM
-           (EXCLUDED.company_name, EXCLUDED.domain, EXCLUDED.eligibility_status, EXCLUDED.identity_status);
+    -- A new company is an INSERT alone: an INSERT ... ON CONFLICT DO UPDATE
+    -- also fires the table's statement-level UPDATE triggers (the eligibility
+    -- row's, the history's), for no row, on every registration.
+    LOOP
+        INSERT INTO cl.company_identity AS ci
+               (company_unique_id, company_name, domain, eligibility_status, identity_status)
+        VALUES (p_company_unique_id, p_company_name, p_domain, p_eligibility_status, p_identity_status)
+        ON CONFLICT (company_unique_id) DO NOTHING;
+        EXIT WHEN FOUND;
+        UPDATE cl.company_identity ci
+           SET company_name = p_company_name, domain = p_domain,
+               eligibility_status = p_eligibility_status, identity_status = p_identity_status
+         WHERE ci.company_unique_id = p_company_unique_id
+           AND (ci.company_name, ci.domain, ci.eligibility_status, ci.identity_status)
+               IS DISTINCT FROM (p_company_name, p_domain, p_eligibility_status, p_identity_status);
+        EXIT WHEN FOUND;
+        -- nothing to change, unless the row the INSERT met was deleted since: then insert again
+        PERFORM 1 FROM cl.company_identity ci WHERE ci.company_unique_id = p_company_unique_id;
+        EXIT WHEN FOUND;
+    END LOOP;
     RETURN p_company_unique_id;
 END
 $$;

@@ -14,6 +14,7 @@ DECLARE
     v_rows bigint;
     v_prev_sanction text;
     v_companies bigint;
+    v_id text;
 BEGIN
     -- Every input table carries company_unique_id. SECURITY DEFINER: whoever
     -- may write an input keeps the row, through its sanctioned writer.
@@ -31,22 +32,36 @@ BEGIN
         -- whole, looks as cheap as the key. A company that has a row already
         -- (a rebuild missed after a bulk load) keeps it here and takes the
         -- whole-row rebuild below; each spine row has one from-scratch row.
+        SELECT count(DISTINCT n.company_unique_id), min(n.company_unique_id)
+          INTO v_companies, v_id
+          FROM new_rows n;
+        IF v_companies = 0 THEN
+            RETURN NULL;
+        END IF;
         v_prev_sanction := coalesce(current_setting('shq.sanctioned_writer', true), '');
         PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
-        -- the list branch of outreach.fn_company_eligibility_from_scratch:
-        -- one lookup per company (OFFSET 0 keeps the equality inside the
-        -- view's joins and GROUP BYs). The view's row whole: its columns are
-        -- the table's, in the table's order, so the view is the one list
-        WITH ins AS (
+        -- The view's row whole: its columns are the table's, in the table's
+        -- order, so the view is the one list.
+        IF v_companies = 1 THEN
+            -- one company (a mint): its id a parameter, equal to every join
+            -- key of the view, so each input is one key lookup and the plan
+            -- has no per-company loop to start up (what a registration pays)
+            INSERT INTO outreach.company_eligibility
+            SELECT v.* FROM outreach._company_eligibility_from_scratch v
+             WHERE v.company_unique_id = v_id
+            ON CONFLICT (company_unique_id) DO NOTHING;
+        ELSE
+            -- the list branch of outreach.fn_company_eligibility_from_scratch:
+            -- one lookup per company (OFFSET 0 keeps the equality inside the
+            -- view's joins and GROUP BYs)
             INSERT INTO outreach.company_eligibility
             SELECT s.*
               FROM (SELECT DISTINCT n.company_unique_id AS id FROM new_rows n) u
              CROSS JOIN LATERAL (SELECT v.* FROM outreach._company_eligibility_from_scratch v
                                   WHERE v.company_unique_id = u.id OFFSET 0) s
-            ON CONFLICT (company_unique_id) DO NOTHING
-            RETURNING 1)
-        SELECT (SELECT count(*) FROM ins), (SELECT count(DISTINCT n.company_unique_id) FROM new_rows n)
-          INTO v_rows, v_companies;
+            ON CONFLICT (company_unique_id) DO NOTHING;
+        END IF;
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
         PERFORM shq.fn_sanction(v_prev_sanction);
         IF v_rows = v_companies THEN
             RETURN NULL;
