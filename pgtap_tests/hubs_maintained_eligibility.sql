@@ -2,7 +2,7 @@
 -- path keeps it equal to the from-scratch computation; direct writes and TRUNCATE are refused. Own companies only.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(16);
+SELECT plan(19);
 \ir fixtures/company.sql
 
 CREATE FUNCTION pg_temp.drift(p_cid text) RETURNS bigint LANGUAGE sql AS $$
@@ -56,6 +56,14 @@ SELECT throws_ok($$TRUNCATE outreach.company_eligibility$$, 'OG005', NULL, 'TRUN
 SET LOCAL ROLE outreach_owner;
 SELECT throws_ok($$DELETE FROM outreach.company_eligibility WHERE company_unique_id = 'MEL-00002'$$,
                  'OG005', NULL, 'the owner''s direct DELETE is refused');
+RESET ROLE;
+-- the hub counts' CHECK (one LEAST >= 0): even a sanctioned write sets no count below zero, each column refused
+SET LOCAL ROLE outreach_owner;
+SELECT set_config('shq.sanctioned_writer', 'outreach.company_eligibility', true);
+SELECT throws_ok(format($$UPDATE outreach.company_eligibility SET %I = -1 WHERE company_unique_id = 'MEL-00002'$$, c),
+                 '23514', NULL, format('a sanctioned write of %s = -1 is refused', c))
+  FROM unnest(ARRAY['required_passed', 'optional_passed', 'required_failed']) AS c;
+SELECT set_config('shq.sanctioned_writer', '', true);
 RESET ROLE;
 SET LOCAL ROLE outreach_reader;
 SELECT throws_ok($$UPDATE outreach.company_eligibility SET required_passed = 9 WHERE company_unique_id = 'MEL-00002'$$,
