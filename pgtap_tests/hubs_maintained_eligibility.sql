@@ -2,7 +2,7 @@
 -- path keeps it equal to the from-scratch computation; direct writes and TRUNCATE are refused. Own companies only.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(19);
+SELECT plan(20);
 \ir fixtures/company.sql
 
 CREATE FUNCTION pg_temp.drift(p_cid text) RETURNS bigint LANGUAGE sql AS $$
@@ -48,6 +48,16 @@ SELECT outreach.set_marketing_override('MEL-00002', 'FORCE_TIER', 'pgtap', 'pgta
 SELECT is((SELECT effective_tier FROM outreach.vw_marketing_eligibility_with_overrides WHERE company_unique_id = 'MEL-00002'),
           0, 'an override caps the effective tier at read time');
 SELECT is(pg_temp.drift('MEL-00002'), 0::bigint, 'no drift for the second company');
+
+-- a company that loses its last hub row counts zero again (the maintenance reads the hub rollup, which has no row for it)
+SET LOCAL ROLE outreach_owner;
+SELECT set_config('shq.sanctioned_writer', 'outreach.company_hub_status', true);
+DELETE FROM outreach.company_hub_status WHERE company_unique_id = 'MEL-00002';
+SELECT set_config('shq.sanctioned_writer', '', true);
+RESET ROLE;
+SELECT is((SELECT concat_ws(' ', e.required_passed, e.optional_passed, e.required_failed)
+             FROM outreach.company_eligibility e WHERE e.company_unique_id = 'MEL-00002'),
+          '0 0 0', 'every hub row deleted: the counts are zero, as from scratch');
 
 -- the guard: nobody writes the table directly, the owner included
 SELECT throws_ok($$UPDATE outreach.company_eligibility SET required_passed = 9 WHERE company_unique_id = 'MEL-00002'$$,
