@@ -2,7 +2,7 @@
 -- path keeps it equal to the from-scratch computation; direct writes and TRUNCATE are refused. Own companies only.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(16);
+SELECT plan(20);
 \ir fixtures/company.sql
 
 CREATE FUNCTION pg_temp.drift(p_cid text) RETURNS bigint LANGUAGE sql AS $$
@@ -49,6 +49,16 @@ SELECT is((SELECT effective_tier FROM outreach.vw_marketing_eligibility_with_ove
           0, 'an override caps the effective tier at read time');
 SELECT is(pg_temp.drift('MEL-00002'), 0::bigint, 'no drift for the second company');
 
+-- a company that loses its last hub row counts zero again (the maintenance reads the hub rollup, which has no row for it)
+SET LOCAL ROLE outreach_owner;
+SELECT set_config('shq.sanctioned_writer', 'outreach.company_hub_status', true);
+DELETE FROM outreach.company_hub_status WHERE company_unique_id = 'MEL-00002';
+SELECT set_config('shq.sanctioned_writer', '', true);
+RESET ROLE;
+SELECT is((SELECT concat_ws(' ', e.required_passed, e.optional_passed, e.required_failed)
+             FROM outreach.company_eligibility e WHERE e.company_unique_id = 'MEL-00002'),
+          '0 0 0', 'every hub row deleted: the counts are zero, as from scratch');
+
 -- the guard: nobody writes the table directly, the owner included
 SELECT throws_ok($$UPDATE outreach.company_eligibility SET required_passed = 9 WHERE company_unique_id = 'MEL-00002'$$,
                  'OG005', NULL, 'a direct UPDATE is refused');
@@ -56,6 +66,14 @@ SELECT throws_ok($$TRUNCATE outreach.company_eligibility$$, 'OG005', NULL, 'TRUN
 SET LOCAL ROLE outreach_owner;
 SELECT throws_ok($$DELETE FROM outreach.company_eligibility WHERE company_unique_id = 'MEL-00002'$$,
                  'OG005', NULL, 'the owner''s direct DELETE is refused');
+RESET ROLE;
+-- the hub counts' CHECK (one LEAST >= 0): even a sanctioned write sets no count below zero, each column refused
+SET LOCAL ROLE outreach_owner;
+SELECT set_config('shq.sanctioned_writer', 'outreach.company_eligibility', true);
+SELECT throws_ok(format($$UPDATE outreach.company_eligibility SET %I = -1 WHERE company_unique_id = 'MEL-00002'$$, c),
+                 '23514', NULL, format('a sanctioned write of %s = -1 is refused', c))
+  FROM unnest(ARRAY['required_passed', 'optional_passed', 'required_failed']) AS c;
+SELECT set_config('shq.sanctioned_writer', '', true);
 RESET ROLE;
 SET LOCAL ROLE outreach_reader;
 SELECT throws_ok($$UPDATE outreach.company_eligibility SET required_passed = 9 WHERE company_unique_id = 'MEL-00002'$$,

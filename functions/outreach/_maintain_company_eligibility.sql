@@ -43,13 +43,22 @@ BEGIN
     END IF;
     PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
     IF p_input = 'outreach.company_hub_status'::regclass THEN
+        -- The view's hub columns are outreach._hub_rollup's counts of the
+        -- company (a LEFT JOIN on company_unique_id, which the rollup groups
+        -- by), 0 without hub rows, and a maintained row is a spine company
+        -- of the view: read the rollup straight, as the view computes them,
+        -- without the view's spine join around it. The aggregate over the
+        -- company's one rollup row (or none) gives the columns of a company
+        -- without hub rows (an UPDATE's FROM keeps no row without a match).
         UPDATE outreach.company_eligibility e
            SET required_passed = s.required_passed, optional_passed = s.optional_passed,
                required_failed = s.required_failed
           FROM unnest(p_company_unique_ids) AS u(id)
-         CROSS JOIN LATERAL (SELECT v.required_passed, v.optional_passed, v.required_failed
-                               FROM outreach._company_eligibility_from_scratch v
-                              WHERE v.company_unique_id = u.id OFFSET 0) s
+         CROSS JOIN LATERAL (SELECT coalesce(max(r.passed - r.optional_passed), 0)::integer AS required_passed,
+                                    coalesce(max(r.optional_passed), 0)::integer AS optional_passed,
+                                    coalesce(max(r.required_bad), 0)::integer AS required_failed
+                               FROM outreach._hub_rollup r
+                              WHERE r.company_unique_id = u.id) s
          WHERE e.company_unique_id = u.id
            AND (e.required_passed, e.optional_passed, e.required_failed)
                IS DISTINCT FROM (s.required_passed, s.optional_passed, s.required_failed);
@@ -97,4 +106,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach._maintain_company_eligibility(text[], regclass) IS
-    'Internal (the input tables'' triggers): after a statement on p_input, locks the maintained eligibility rows of the listed companies (not for a single company of a table with one row per company, CL or the Company Target, whose own row lock orders its writers), then sets the columns that table feeds from outreach._company_eligibility_from_scratch (the Company Target''s outreach_status from its own column, which is how the view defines it; a spine write or an unknown table: whole rows, by outreach.fn_rebuild_company_eligibility; the spine insert of companies that have no maintained row yet is inserted by the trigger itself); returns the rows changed.';
+    'Internal (the input tables'' triggers): after a statement on p_input, locks the maintained eligibility rows of the listed companies (not for a single company of a table with one row per company, CL or the Company Target, whose own row lock orders its writers), then sets the columns that table feeds from outreach._company_eligibility_from_scratch (the Company Target''s outreach_status from its own column and the hub counts from outreach._hub_rollup, which is how the view defines them; a spine write or an unknown table: whole rows, by outreach.fn_rebuild_company_eligibility; the spine insert of companies that have no maintained row yet is inserted by the trigger itself); returns the rows changed.';

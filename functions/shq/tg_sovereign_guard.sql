@@ -11,10 +11,13 @@ BEGIN
     -- A sanctioned writer is a SECURITY DEFINER function owned by
     -- outreach_owner that names the table in the transaction-local setting
     -- shq.sanctioned_writer before it writes (see shq.fn_sanction).
+    -- One expression, one read of the setting: every sanctioned write of a
+    -- sovereign table (each maintained write of the eligibility row among
+    -- them) runs it, and a PL/pgSQL expression is prepared again in every
+    -- transaction.
     IF current_user = 'outreach_owner'
-       AND (v_table = ANY (string_to_array(coalesce(current_setting('shq.sanctioned_writer', true), ''), ','))
-            OR 'outreach.fn_delete_outreach_cascade' = ANY (
-                   string_to_array(coalesce(current_setting('shq.sanctioned_writer', true), ''), ',')))
+       AND string_to_array(coalesce(current_setting('shq.sanctioned_writer', true), ''), ',')
+           && ARRAY[v_table, 'outreach.fn_delete_outreach_cascade']
     THEN
         RETURN NULL;
     END IF;
