@@ -22,16 +22,23 @@ DECLARE
     v_total integer := 0;
     v_companies text[] := '{}'::text[];
     v_written boolean := false;
-    -- the bulk statement ($1, $2: the range; %s: the conflict clause, if any)
+    -- like the (ENABLE ORIGIN) triggers it stands in for: silent for a replica
+    v_announce constant boolean := current_setting('session_replication_role') <> 'replica';
+    -- the bulk statement ($1, $2: the range; $3: v_announce; %s: the
+    -- conflict clause, if any)
     v_promote constant text := $sql$
         WITH RECURSIVE candidates AS MATERIALIZED (
-            SELECT g.company_unique_id, g.passed_hubs, array_agg(g.hub_id) AS hubs
+            SELECT g.company_unique_id COLLATE "C" AS company_unique_id,
+                   (g.passed_hubs COLLATE "C") COLLATE "default" AS passed_hubs,
+                   array_agg(g.hub_id) AS hubs
               FROM shq._hub_gates g
              WHERE g.current_status IS DISTINCT FROM 'PASS'
                AND g.done AND g.blocking_errors = 0
                AND ($1 IS NULL OR g.company_unique_id >= $1)
                AND ($2 IS NULL OR g.company_unique_id < $2)
-             GROUP BY g.company_unique_id, g.passed_hubs),
+             -- grouped (sorted or hashed) by bytes, not through the locale:
+             -- the same groups (equality of text is bytewise either way)
+             GROUP BY g.company_unique_id COLLATE "C", g.passed_hubs COLLATE "C"),
         rounds AS (
             SELECT k.passed_hubs, k.hubs, k.passed_hubs AS passed
               FROM (SELECT DISTINCT c.passed_hubs, c.hubs FROM candidates c) k
@@ -52,20 +59,25 @@ DECLARE
              ORDER BY r.passed_hubs, r.hubs, cardinality(r.passed) DESC),
         promoted AS (
             INSERT INTO outreach.company_hub_status AS s (company_unique_id, hub_id, status, status_reason, updated_at)
-            SELECT c.company_unique_id, h.hub_id, 'PASS', 'promoted by outreach.fn_evaluate_hub_statuses', now()
-              FROM candidates c
-              JOIN settled f ON f.passed_hubs = c.passed_hubs AND f.hubs = c.hubs
-             CROSS JOIN LATERAL unnest(c.hubs) AS h(hub_id)
-             WHERE h.hub_id = ANY (f.passed)
-             -- in byte order, the primary key's own under a C or C.UTF-8
-             -- database collation: the key is written page after page (less
-             -- CPU than in join order for a large range), the sort compares
-             -- bytes rather than through the locale, and concurrent
-             -- evaluations take row locks in one order
-             ORDER BY c.company_unique_id COLLATE "C", h.hub_id COLLATE "C"
+            SELECT p.company_unique_id, p.hub_id, 'PASS', 'promoted by outreach.fn_evaluate_hub_statuses', now()
+              FROM (SELECT c.company_unique_id, h.hub_id
+                      FROM candidates c
+                      JOIN settled f ON f.passed_hubs = c.passed_hubs AND f.hubs = c.hubs
+                     CROSS JOIN LATERAL unnest(c.hubs) AS h(hub_id)
+                     WHERE h.hub_id = ANY (f.passed)
+                     -- in byte order, the primary key's own under a C or
+                     -- C.UTF-8 database collation: the key is written page
+                     -- after page (less CPU than in join order for a large
+                     -- range), the sort compares bytes rather than through
+                     -- the locale, and concurrent evaluations take row locks
+                     -- in one order. Only the key is sorted (the constant
+                     -- columns are added after it): a narrower sort, in memory
+                     ORDER BY c.company_unique_id, h.hub_id COLLATE "C") AS p
             %s
             RETURNING s.company_unique_id)
-        SELECT count(*)::integer, array_agg(promoted.company_unique_id)
+        -- (the companies only when they are announced: a fresh range lists
+        -- each company once per hub promoted)
+        SELECT count(*)::integer, array_agg(promoted.company_unique_id) FILTER (WHERE $3)
           FROM promoted$sql$;
 BEGIN
     PERFORM shq.fn_sanction('outreach.company_hub_status');
@@ -96,7 +108,7 @@ BEGIN
                         WHERE (p_from IS NULL OR s.company_unique_id >= p_from)
                           AND (p_to IS NULL OR s.company_unique_id < p_to)) THEN
             BEGIN
-                EXECUTE format(v_promote, '') INTO v_total, v_companies USING p_from, p_to;
+                EXECUTE format(v_promote, '') INTO v_total, v_companies USING p_from, p_to, v_announce;
                 v_written := true;
             EXCEPTION WHEN unique_violation THEN
                 v_written := false;
@@ -106,7 +118,7 @@ BEGIN
             EXECUTE format(v_promote, $c$ON CONFLICT (company_unique_id, hub_id) DO UPDATE
                SET status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, updated_at = EXCLUDED.updated_at
              WHERE s.status IS DISTINCT FROM 'PASS'$c$)
-               INTO v_total, v_companies USING p_from, p_to;
+               INTO v_total, v_companies USING p_from, p_to, v_announce;
         END IF;
     ELSE
         -- One company (both ids: index lookups): the rounds themselves, each
@@ -142,8 +154,7 @@ BEGIN
     END IF;
     PERFORM shq.fn_sanction('');
     PERFORM set_config('outreach.tier_detection', '', true);
-    -- like the (ENABLE ORIGIN) triggers it stands in for: silent for a replica
-    IF current_setting('session_replication_role') <> 'replica' THEN
+    IF v_announce THEN
         PERFORM outreach._outbox_tier_changes(coalesce(v_companies, '{}'::text[]), 'hub_status');
     END IF;
     RETURN v_total;

@@ -30,8 +30,16 @@ BEGIN
         -- the first fill of the range (a freshly loaded one): no row to
         -- compare, a plain insert. A concurrent first writer of one of its
         -- companies makes it fail with 23505 (nothing written): call it again.
+        -- The from-scratch view itself, not through the set-returning
+        -- function the upsert reads (that one keeps the upsert's plan
+        -- small, but materialises the range's rows before the insert),
+        -- in the primary key's order (byte order: no sort through the
+        -- locale), so that the key is written page after page.
         INSERT INTO outreach.company_eligibility
-        SELECT s.* FROM outreach._company_eligibility_from_scratch_of(NULL, p_from, p_to) s;
+        SELECT s.* FROM outreach._company_eligibility_from_scratch s
+         WHERE (p_from IS NULL OR s.company_unique_id >= p_from)
+           AND (p_to IS NULL OR s.company_unique_id < p_to)
+         ORDER BY s.company_unique_id COLLATE "C";
         GET DIAGNOSTICS v_changed = ROW_COUNT;
     ELSE
         v_changed := outreach._upsert_company_eligibility(NULL, p_from, p_to);
