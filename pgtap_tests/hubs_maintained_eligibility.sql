@@ -2,7 +2,7 @@
 -- path keeps it equal to the from-scratch computation; direct writes and TRUNCATE are refused. Own companies only.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(20);
+SELECT plan(24);
 \ir fixtures/company.sql
 
 CREATE FUNCTION pg_temp.drift(p_cid text) RETURNS bigint LANGUAGE sql AS $$
@@ -58,6 +58,34 @@ RESET ROLE;
 SELECT is((SELECT concat_ws(' ', e.required_passed, e.optional_passed, e.required_failed)
              FROM outreach.company_eligibility e WHERE e.company_unique_id = 'MEL-00002'),
           '0 0 0', 'every hub row deleted: the counts are zero, as from scratch');
+
+-- a new hub row counts only as passed or failed (outreach._hub_status_counts_as_passed / _failed): an
+-- IN_PROGRESS row (a new Company Target's) changes no count and is not maintained at all, in any company
+SELECT pg_temp.mk_company('MEL-00003', 0);
+SET LOCAL track_functions = 'all';
+SELECT coalesce(pg_stat_get_xact_function_calls('outreach._maintain_company_eligibility(text[], regclass)'::regprocedure),
+                0) AS maintained_before \gset
+SET LOCAL ROLE outreach_owner;
+SELECT set_config('shq.sanctioned_writer', 'outreach.company_hub_status', true);
+INSERT INTO outreach.company_hub_status (company_unique_id, hub_id, status)
+VALUES ('MEL-00002', 'company-target', 'IN_PROGRESS'), ('MEL-00003', 'blog-content', DEFAULT);
+RESET ROLE;
+SELECT is(coalesce(pg_stat_get_xact_function_calls('outreach._maintain_company_eligibility(text[], regclass)'::regprocedure), 0),
+          :'maintained_before'::bigint, 'an insert of IN_PROGRESS hub rows calls no maintenance');
+-- rows that count, in the same statement as one that does not: those companies are maintained, once
+SET LOCAL ROLE outreach_owner;
+INSERT INTO outreach.company_hub_status (company_unique_id, hub_id, status)
+VALUES ('MEL-00002', 'bit-engine', 'PASS'), ('MEL-00002', 'dol-filings', 'BLOCKED'),
+       ('MEL-00002', 'talent-flow', 'IN_PROGRESS');
+SELECT set_config('shq.sanctioned_writer', '', true);
+RESET ROLE;
+SELECT is(pg_stat_get_xact_function_calls('outreach._maintain_company_eligibility(text[], regclass)'::regprocedure),
+          :'maintained_before'::bigint + 1, 'an insert of hub rows that count calls the maintenance once');
+SELECT is((SELECT concat_ws(' ', e.required_passed, e.optional_passed, e.required_failed)
+             FROM outreach.company_eligibility e WHERE e.company_unique_id = 'MEL-00002'),
+          '0 1 1', 'an optional hub passed and a required hub blocked are counted');
+SELECT is(pg_temp.drift('MEL-00002') + pg_temp.drift('MEL-00003'), 0::bigint,
+          'after the inserts: both companies equal to the from-scratch row');
 
 -- the guard: nobody writes the table directly, the owner included
 SELECT throws_ok($$UPDATE outreach.company_eligibility SET required_passed = 9 WHERE company_unique_id = 'MEL-00002'$$,

@@ -2,7 +2,7 @@
 -- settings each have one definition, the hot-path ones inline into their callers' plans.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(59);
+SELECT plan(60);
 
 -- EXPLAIN VERBOSE of a query: an inlined function leaves no call of itself in the plan
 CREATE FUNCTION pg_temp.plan_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
@@ -88,6 +88,8 @@ SELECT alike(pg_temp.plan_of($$SELECT * FROM shq.vw_blocking_errors_by_outreach
             '%dol\_errors\_blocking\_idx%',
             'fn_is_blocking is inlined into the views: the partial blocking indexes can serve them');
 RESET enable_seqscan;
+SELECT unalike(pg_temp.plan_of($$SELECT * FROM outreach._hub_rollup$$), '%\_hub\_status\_counts%',
+              'what a hub row counts as is inlined into the rollup: no call per hub row');
 SELECT alike(pg_temp.plan_of(format('SELECT %s FROM outreach.bit_signals s', outreach._bit_divisor_sql())),
             '%7776000%', 'the refresh''s half-life CASE folds every known type to its constant');
 

@@ -8,8 +8,9 @@ AS $$
 -- table has one trigger per event, trg_<table>_500_eligibility_<event>, all
 -- calling outreach.tg_company_eligibility__after_write (but bit_scores'
 -- UPDATE, which copies the refreshed scores from its new rows, the Company
--- Target's INSERT, which copies the new targets' outreach_status, and each
--- other UPDATE, below). The tables, which carry an INSERT or a TRUNCATE
+-- Target's INSERT, which copies the new targets' outreach_status, the hub
+-- rows' INSERT, which maintains only the companies whose new rows count, and
+-- each other UPDATE, below). The tables, which carry an INSERT or a TRUNCATE
 -- trigger, and the columns each feeds come from
 -- outreach._company_eligibility_inputs, the one list. %s takes only a
 -- regclass, a regprocedure and this function's constants:
@@ -104,6 +105,7 @@ $f$, 'tg_company_eligibility__after_update_' || r.relname, r.input, r.new_values
                CASE WHEN b.copy THEN 'REFERENCING NEW TABLE AS new_rows' ELSE e.referencing END AS referencing,
                CASE WHEN b.copy THEN 'outreach.tg_bit_scores__after_update_eligibility'
                     WHEN b.target_copy THEN 'outreach.tg_company_target__after_insert_eligibility'
+                    WHEN b.counted_hub_rows THEN 'outreach.tg_company_hub_status__after_insert_eligibility'
                     WHEN e.event = 'update' AND cardinality(i.read_columns) > 0
                     THEN format('outreach.%I', 'tg_company_eligibility__after_update_' || c.relname)
                     ELSE 'outreach.tg_company_eligibility__after_write' END AS fn
@@ -114,7 +116,9 @@ $f$, 'tg_company_eligibility__after_update_' || r.relname, r.input, r.new_values
                             ('delete',   'REFERENCING OLD TABLE AS old_rows'),
                             ('truncate', '')) AS e (event, referencing)
          CROSS JOIN LATERAL (SELECT i.input = 'outreach.bit_scores'::regclass AND e.event = 'update' AS copy,
-                                    i.input = 'outreach.company_target'::regclass AND e.event = 'insert' AS target_copy) AS b
+                                    i.input = 'outreach.company_target'::regclass AND e.event = 'insert' AS target_copy,
+                                    i.input = 'outreach.company_hub_status'::regclass AND e.event = 'insert'
+                                        AS counted_hub_rows) AS b
          WHERE (e.event <> 'truncate' OR i.truncatable) AND (e.event <> 'insert' OR i.on_insert)
     LOOP
         EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
@@ -126,4 +130,4 @@ $f$, 'tg_company_eligibility__after_update_' || r.relname, r.input, r.new_values
 END
 $$;
 COMMENT ON FUNCTION outreach._install_company_eligibility_triggers() IS
-    'Private: creates or replaces the statement-level AFTER triggers (INSERT, UPDATE, DELETE with transition tables; TRUNCATE where allowed; no INSERT trigger on CL, whose new companies have no spine row yet) that keep outreach.company_eligibility on each of its seven input tables; each other UPDATE trigger calls a trigger function it generates for its table, outreach.tg_company_eligibility__after_update_<table>(), whose static SQL compares exactly the columns that table feeds; returns how many triggers (24). Run by the repeatable file triggers/outreach/company_eligibility.sql.';
+    'Private: creates or replaces the statement-level AFTER triggers (INSERT, UPDATE, DELETE with transition tables; TRUNCATE where allowed; no INSERT trigger on CL, whose new companies have no spine row yet) that keep outreach.company_eligibility on each of its seven input tables; each other UPDATE trigger calls a trigger function it generates for its table, outreach.tg_company_eligibility__after_update_<table>(), whose static SQL compares exactly the columns that table feeds; the INSERTs of the Company Target and of hub rows, and the UPDATE of bit_scores, call their own trigger functions; returns how many triggers (24). Run by the repeatable file triggers/outreach/company_eligibility.sql.';

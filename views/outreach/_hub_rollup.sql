@@ -2,16 +2,17 @@
 -- one pass, no join: is_required comes from hub_registry once per query (InitPlan).
 CREATE OR REPLACE VIEW outreach._hub_rollup AS
 SELECT chs.company_unique_id,
-       count(*) FILTER (WHERE chs.status = 'PASS')                                   AS passed,
+       -- what a row counts as: outreach._hub_status_counts_as_passed / _failed (inlined)
+       count(*) FILTER (WHERE outreach._hub_status_counts_as_passed(chs.status))     AS passed,
        -- hub_id references hub_registry, so "not optional" is "required"; the
        -- optional list is the shorter one to test against
-       count(*) FILTER (WHERE chs.status = 'PASS'
+       count(*) FILTER (WHERE outreach._hub_status_counts_as_passed(chs.status)
                           AND chs.hub_id = ANY (ARRAY(SELECT hr.hub_id FROM outreach.hub_registry hr
                                                       WHERE NOT hr.is_required)))    AS optional_passed,
-       count(*) FILTER (WHERE chs.status IN ('FAIL', 'BLOCKED')
+       count(*) FILTER (WHERE outreach._hub_status_counts_as_failed(chs.status)
                           AND chs.hub_id <> ALL (ARRAY(SELECT hr.hub_id FROM outreach.hub_registry hr
                                                        WHERE NOT hr.is_required)))   AS required_bad,
-       array_agg(chs.hub_id) FILTER (WHERE chs.status = 'PASS')                      AS passed_hubs,
+       array_agg(chs.hub_id) FILTER (WHERE outreach._hub_status_counts_as_passed(chs.status)) AS passed_hubs,
        -- every hub row's status, for the gates (shq._hub_gates): one pass over
        -- the table instead of a lookup per company and hub. Both arrays list
        -- the rows in the same order, so status k is hub k's. Views that do
