@@ -28,17 +28,10 @@ DECLARE
     -- conflict clause, if any)
     v_promote constant text := $sql$
         WITH RECURSIVE candidates AS MATERIALIZED (
-            SELECT g.company_unique_id COLLATE "C" AS company_unique_id,
-                   (g.passed_hubs COLLATE "C") COLLATE "default" AS passed_hubs,
-                   array_agg(g.hub_id) AS hubs
-              FROM shq._hub_gates g
-             WHERE g.current_status IS DISTINCT FROM 'PASS'
-               AND g.done AND g.blocking_errors = 0
-               AND ($1 IS NULL OR g.company_unique_id >= $1)
-               AND ($2 IS NULL OR g.company_unique_id < $2)
-             -- grouped (sorted or hashed) by bytes, not through the locale:
-             -- the same groups (equality of text is bytewise either way)
-             GROUP BY g.company_unique_id COLLATE "C", g.passed_hubs COLLATE "C"),
+            -- (the key in byte order again: a function's result takes the
+            -- default collation)
+            SELECT c.company_unique_id COLLATE "C" AS company_unique_id, c.passed_hubs, c.hubs
+              FROM shq._hub_gate_candidates($1, $2) AS c),
         rounds AS (
             SELECT k.passed_hubs, k.hubs, k.passed_hubs AS passed
               FROM (SELECT DISTINCT c.passed_hubs, c.hubs FROM candidates c) k

@@ -1,5 +1,6 @@
 -- shq._hub_gates: the promotion gate of every (company, hub) (docs/reference/hubs.md): DONE,
--- no blocking errors, prerequisites at PASS. fn_can_promote_to_hub, the blockers and fn_evaluate_hub_statuses read this.
+-- no blocking errors, prerequisites at PASS. fn_can_promote_to_hub, the blockers, fn_evaluate_hub_statuses
+-- and (for a range) shq._hub_gate_candidates read this.
 -- Filter on both outreach_id and company_unique_id for an index-only lookup of one company.
 CREATE OR REPLACE VIEW shq._hub_gates AS
 SELECT d.outreach_id,
