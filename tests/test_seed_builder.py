@@ -88,6 +88,26 @@ def test_two_ranges_write_the_same_failed_and_blocked_hubs_as_one(fresh_db, monk
     assert r_two.figures == r_one.figures
 
 
+def test_the_first_refresh_into_empty_scores_scores_every_spine_company(fresh_db):
+    """A bulk seed into an empty database: the one full refresh finds no
+    score row at all and inserts one for every spine company, each equal to
+    fn_compute_bit_score as of its as_of (a company without a signal at 0)."""
+    import psycopg
+
+    dsn = fresh_db()
+    seed_mod.seed(dsn, 300, SEED, batch_size=1000)
+    with psycopg.connect(dsn) as c:
+        assert c.execute("SELECT (SELECT count(*) FROM outreach.bit_scores),"
+                         " (SELECT count(*) FROM outreach.outreach)").fetchone() == (300, 300)
+        assert c.execute("SELECT count(*) FILTER (WHERE signal_count = 0), count(*) FILTER (WHERE signal_count > 1)"
+                         "  FROM outreach.bit_scores").fetchone() > (0, 0)
+        assert c.execute("""
+            SELECT count(*) FROM outreach.bit_scores b
+             CROSS JOIN LATERAL outreach.fn_compute_bit_score(b.outreach_id, b.as_of) x
+             WHERE (b.score, b.score_tier, b.signal_count, b.last_signal_at)
+                   IS DISTINCT FROM (x.score, x.score_tier, x.signal_count, x.last_signal_at)""").fetchone()[0] == 0
+
+
 def test_unbound_companies(conn):
     assert seed_mod.unbound_companies(conn, 30, "UNB-") == 30
     assert conn.execute("SELECT count(*), count(outreach_id) FROM cl.company_identity"
