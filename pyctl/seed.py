@@ -671,7 +671,6 @@ class _StatusesAndEligibility:
         self.pending = len(self.bounds)
         self.lock = threading.Lock()
         self.written = threading.Event()
-        self.done = threading.Event()
         self.errors: list[BaseException] = []
         self.threads = [threading.Thread(target=self._work, args=(k,), daemon=True) for k in range(len(self.bounds))]
         for t in self.threads:
@@ -735,15 +734,13 @@ def _fail_blocked_cap(run: _Run) -> int:
 
 def _fail_blocked(conn, run: _Run) -> None:
     """A few companies (_fail_blocked_cap) that have nothing but their target
-    get a required hub FAIL or BLOCKED: tier -1. In bulk mode these statuses
-    are part of the load, like the evaluation's: written in replica mode (no
-    per-call eligibility maintenance, history row or TIER_CHANGED detection,
-    each a statement of its own per call), before the one rebuild of the
-    maintained rows; there each range session writes those of its range
-    (_statuses_and_eligibility)."""
+    get a required hub FAIL or BLOCKED: tier -1, each call an ordinary status
+    write. (In bulk mode these statuses are part of the load, like the
+    evaluation's: each range's session writes those of its range in replica
+    mode, before the range's one rebuild of the maintained rows, with no
+    per-call eligibility maintenance, history row or TIER_CHANGED detection:
+    _StatusesAndEligibility.)"""
     with conn.transaction():
-        if run.bulk:
-            conn.execute("SET LOCAL session_replication_role = replica")
         n = _fail_blocked_statuses(conn, run, (None, None))
     run.result.figures["hubs_failed_or_blocked"] = n
 
