@@ -45,7 +45,8 @@ table's non-constraint indexes after its writes (indexes_built_after). The
 maintained eligibility rows, whose triggers replica mode skips, are then
 rebuilt once (fn_rebuild_company_eligibility_range). The steps that write
 every company (hub statuses, eligibility rows) run in EVALUATE_SESSIONS
-sessions over disjoint company ranges, one core each.
+sessions over disjoint company ranges, one core each; a range's session
+goes on to the range's eligibility rows as soon as its statuses are written.
 """
 from __future__ import annotations
 
@@ -647,21 +648,77 @@ def _evaluate_hub_statuses(run: _Run, parts: int) -> None:
     r.figures["hub_statuses_promoted"] = sum(promoted)
 
 
-def _rebuild_eligibility(run: _Run, conn, parts: int) -> None:
-    """The maintained eligibility rows (outreach.company_eligibility) of every
-    company, set-based, once: in bulk mode the input tables' triggers (ENABLE
-    ORIGIN) did not fire during the load, the evaluation and the FAIL/BLOCKED
-    statuses. Before the overrides and the gate checks, which read them. Split
-    into `parts` ranges (_company_ranges) rebuilt by concurrent sessions, one
-    core each, as fn_rebuild_company_eligibility(NULL) would in one. (Not a
-    figure: the data, not the mode, is what the figures describe.)"""
-    def work(bounds: tuple[str | None, str | None]) -> None:
-        with run.session("eligibility") as c:
-            c.execute("SELECT outreach.fn_rebuild_company_eligibility_range(%s, %s)", bounds)
+class _StatusesAndEligibility:
+    """Bulk mode: the hub statuses and then the maintained eligibility rows
+    of every company, in `parts` ranges (_company_ranges), one session (one
+    core) per range. A range's session evaluates its hub statuses
+    (fn_evaluate_hub_statuses_range), writes its FAIL/BLOCKED statuses
+    (_fail_blocked_statuses, replica mode) and at once rebuilds its
+    eligibility rows (fn_rebuild_company_eligibility_range), which read only
+    the range's own inputs: no core waits for the slower range between the
+    steps. The same rows as the steps one after the other. (The rebuild is
+    needed because the input tables' triggers, ENABLE ORIGIN, did not fire
+    during the load, the evaluation and the FAIL/BLOCKED statuses; it comes
+    before the overrides and the gate checks, which read its rows.)
+    statuses_written() waits until every range's statuses are written;
+    join() until every range is done."""
 
-    _in_threads([lambda b=b: work(b) for b in _company_ranges(run, parts)],
-                "seed failed rebuilding the maintained eligibility rows")
-    _analyze(conn, ["outreach.company_eligibility"])
+    def __init__(self, run: _Run, parts: int):
+        self.run = run
+        self.bounds = _company_ranges(run, parts)
+        self.promoted = [0] * len(self.bounds)
+        self.failed = [0] * len(self.bounds)
+        self.pending = len(self.bounds)
+        self.lock = threading.Lock()
+        self.written = threading.Event()
+        self.errors: list[BaseException] = []
+        self.threads = [threading.Thread(target=self._work, args=(k,), daemon=True) for k in range(len(self.bounds))]
+        for t in self.threads:
+            t.start()
+
+    def _work(self, k: int) -> None:
+        step = "evaluating hub statuses"
+        written = False
+        try:
+            with self.run.session("evaluate") as c:
+                self.promoted[k] = c.execute("SELECT outreach.fn_evaluate_hub_statuses_range(%s, %s)",
+                                             self.bounds[k]).fetchone()[0]
+                with c.transaction():
+                    c.execute("SET LOCAL session_replication_role = replica")
+                    self.failed[k] = _fail_blocked_statuses(c, self.run, self.bounds[k])
+                self._statuses_done()
+                written = True
+                step = "rebuilding the maintained eligibility rows"
+                c.execute("SELECT outreach.fn_rebuild_company_eligibility_range(%s, %s)", self.bounds[k])
+        except BaseException as e:  # noqa: BLE001 - re-raised by the waits below
+            with self.lock:
+                self.errors.append(PyctlError(f"seed failed {step}: {format_db_error(e)}")
+                                   if isinstance(e, psycopg.Error) else e)
+            if not written:
+                self._statuses_done()
+
+    def _statuses_done(self) -> None:
+        with self.lock:
+            self.pending -= 1
+            if self.pending == 0:
+                self.written.set()
+
+    def _raise(self) -> None:
+        if self.errors:
+            for t in self.threads:  # no session of the run outlives it
+                t.join()
+            raise self.errors[0]
+
+    def statuses_written(self) -> None:
+        self.written.wait()
+        self._raise()
+        self.run.result.figures["hub_statuses_promoted"] = sum(self.promoted)
+        self.run.result.figures["hubs_failed_or_blocked"] = sum(self.failed)
+
+    def join(self) -> None:
+        for t in self.threads:
+            t.join()
+        self._raise()
 
 
 def _escalate_parked_errors(conn, run: _Run) -> None:
@@ -670,22 +727,28 @@ def _escalate_parked_errors(conn, run: _Run) -> None:
     run.result.figures["parked_errors_escalated"] = int(n)
 
 
+def _fail_blocked_cap(run: _Run) -> int:
+    """How many companies get a FAIL or BLOCKED hub (0.5 %, at least 1, at most 5,000)."""
+    return min(5000, max(1, run.result.companies // 200))
+
+
 def _fail_blocked(conn, run: _Run) -> None:
-    """A few companies (0.5 %, at least 1, at most 5,000) that have nothing but
-    their target get a required hub FAIL or BLOCKED: tier -1. In bulk mode
-    these statuses are part of the load, like the evaluation's: written in
-    replica mode (no per-call eligibility maintenance, history row or
-    TIER_CHANGED detection, each a statement of its own per call), before the
-    one rebuild of the maintained rows."""
-    cap = min(5000, max(1, run.result.companies // 200))
+    """A few companies (_fail_blocked_cap) that have nothing but their target
+    get a required hub FAIL or BLOCKED: tier -1, each call an ordinary status
+    write. (In bulk mode these statuses are part of the load, like the
+    evaluation's: each range's session writes those of its range in replica
+    mode, before the range's one rebuild of the maintained rows, with no
+    per-call eligibility maintenance, history row or TIER_CHANGED detection:
+    _StatusesAndEligibility.)"""
     with conn.transaction():
-        if run.bulk:
-            conn.execute("SET LOCAL session_replication_role = replica")
-        n = _fail_blocked_statuses(conn, run, cap)
+        n = _fail_blocked_statuses(conn, run, (None, None))
     run.result.figures["hubs_failed_or_blocked"] = n
 
 
-def _fail_blocked_statuses(conn, run: _Run, cap: int) -> int:
+def _fail_blocked_statuses(conn, run: _Run, bounds: tuple[str | None, str | None]) -> int:
+    """The FAIL/BLOCKED statuses of the companies in `bounds` ([from, to),
+    as _company_ranges): the companies are chosen among all of the run's
+    first, so that a range gets the ones it would get in one pass."""
     return conn.execute(f"""
 SELECT count(outreach.fn_set_hub_status(x.cid, x.hub_id, x.status,
                                         CASE WHEN x.status = 'BLOCKED' THEN 'blocked: data provider contract pending'
@@ -697,7 +760,9 @@ SELECT count(outreach.fn_set_hub_status(x.cid, x.hub_id, x.status,
           FROM generate_series(%(first)s::int8, %(last)s::int8) AS g(i)
          WHERE {_draw(3, 100)} < 40 AND {_draw(4, 4)} = 0       -- plan 0, variant 0: nothing but the target
          ORDER BY {_draw(29, 1_000_000)}, g.i
-         LIMIT %(cap)s) AS x""", {**run.params, "cap": cap}).fetchone()[0]
+         LIMIT %(cap)s) AS x
+ WHERE (%(from)s::text IS NULL OR x.cid >= %(from)s) AND (%(to)s::text IS NULL OR x.cid < %(to)s)""",
+                        {**run.params, "cap": _fail_blocked_cap(run), "from": bounds[0], "to": bounds[1]}).fetchone()[0]
 
 
 def _overrides(conn, run: _Run) -> None:
@@ -888,13 +953,22 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
                 phase("foreign keys, vacuum and analyze, loaded tables", check.join)
             else:
                 phase("analyze (after the load)", lambda: _analyze(conn, ANALYZE_AFTER_LOAD))
-            phase("hub statuses (by company range)", lambda: _evaluate_hub_statuses(run, _range_sessions(run, workers)))
-            phase("FAIL/BLOCKED hubs (fn_set_hub_status)", lambda: _fail_blocked(conn, run))
-            # the keys of the scores and hub statuses are checked meanwhile
-            check = background(lambda c: check_foreign_keys(c, WRITTEN_AFTER_LOAD))
             if bulk:
+                # each range's session goes on to the range's eligibility rows
+                # as soon as its statuses are written: the first phase ends
+                # when the last range's are
+                ranges = _StatusesAndEligibility(run, _range_sessions(run, workers))
+                waits.callback(lambda: [t.join() for t in ranges.threads])
+                phase("hub statuses (by company range)", ranges.statuses_written)
+                # the keys of the scores and hub statuses are checked meanwhile
+                check = background(lambda c: check_foreign_keys(c, WRITTEN_AFTER_LOAD))
                 phase("maintained eligibility rows (by company range)",
-                      lambda: _rebuild_eligibility(run, conn, _range_sessions(run, workers)))
+                      lambda: (ranges.join(), _analyze(conn, ["outreach.company_eligibility"])))
+            else:
+                phase("hub statuses (by company range)",
+                      lambda: _evaluate_hub_statuses(run, _range_sessions(run, workers)))
+                phase("FAIL/BLOCKED hubs (fn_set_hub_status)", lambda: _fail_blocked(conn, run))
+                check = None
             phase("escalation of parked errors (fn_escalate_stale_parked_errors)",
                   lambda: _escalate_parked_errors(conn, run))
             phase("overrides (set_marketing_override)", lambda: _overrides(conn, run))

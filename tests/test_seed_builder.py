@@ -59,6 +59,55 @@ def test_bulk_mode_loads_the_failed_and_blocked_hubs_before_the_one_rebuild(seed
                         (bad,)).fetchone()[0] == 0
 
 
+def test_two_ranges_write_the_same_failed_and_blocked_hubs_as_one(fresh_db, monkeypatch):
+    """In two company ranges each range's session writes the FAIL/BLOCKED
+    statuses of its own range and then rebuilds its eligibility rows: the
+    companies are the ones a one-range run chooses, both ranges hold some,
+    and no maintained row differs from a from-scratch computation."""
+    import psycopg
+
+    companies = 2000
+    one = fresh_db()
+    r_one = seed_mod.seed(one, companies, SEED, batch_size=1000)
+    monkeypatch.setattr(seed_mod, "EVALUATE_MIN_RANGE", 500)
+    two = fresh_db()
+    r_two = seed_mod.seed(two, companies, SEED, batch_size=1000)
+    failed_sql = ("SELECT company_unique_id, hub_id, status, status_reason FROM outreach.company_hub_status"
+                  " WHERE status IN ('FAIL', 'BLOCKED') ORDER BY 1, 2")
+    with psycopg.connect(one) as c1, psycopg.connect(two) as c2:
+        failed = c1.execute(failed_sql).fetchall()
+        assert c2.execute(failed_sql).fetchall() == failed
+        cut = seed_mod.company_id(SEED, 1 + companies // 2)
+        assert {row[0] < cut for row in failed} == {True, False}, "both ranges hold some"
+        assert c2.execute("SELECT count(*) FROM outreach.fn_company_eligibility_drift()").fetchone()[0] == 0
+        # (not the BIT score: it decays with the clock)
+        rows = ("SELECT company_unique_id, eligibility_status, required_passed, optional_passed, required_failed,"
+                " has_campaign_ready_person FROM outreach.company_eligibility ORDER BY 1")
+        assert c2.execute(rows).fetchall() == c1.execute(rows).fetchall()
+    assert len(failed) == companies // 200
+    assert r_two.figures == r_one.figures
+
+
+def test_the_first_refresh_into_empty_scores_scores_every_spine_company(fresh_db):
+    """A bulk seed into an empty database: the one full refresh finds no
+    score row at all and inserts one for every spine company, each equal to
+    fn_compute_bit_score as of its as_of (a company without a signal at 0)."""
+    import psycopg
+
+    dsn = fresh_db()
+    seed_mod.seed(dsn, 300, SEED, batch_size=1000)
+    with psycopg.connect(dsn) as c:
+        assert c.execute("SELECT (SELECT count(*) FROM outreach.bit_scores),"
+                         " (SELECT count(*) FROM outreach.outreach)").fetchone() == (300, 300)
+        assert c.execute("SELECT count(*) FILTER (WHERE signal_count = 0), count(*) FILTER (WHERE signal_count > 1)"
+                         "  FROM outreach.bit_scores").fetchone() > (0, 0)
+        assert c.execute("""
+            SELECT count(*) FROM outreach.bit_scores b
+             CROSS JOIN LATERAL outreach.fn_compute_bit_score(b.outreach_id, b.as_of) x
+             WHERE (b.score, b.score_tier, b.signal_count, b.last_signal_at)
+                   IS DISTINCT FROM (x.score, x.score_tier, x.signal_count, x.last_signal_at)""").fetchone()[0] == 0
+
+
 def test_unbound_companies(conn):
     assert seed_mod.unbound_companies(conn, 30, "UNB-") == 30
     assert conn.execute("SELECT count(*), count(outreach_id) FROM cl.company_identity"

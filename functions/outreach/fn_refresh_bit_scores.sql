@@ -23,6 +23,7 @@ DECLARE
     v_insert_sql text;
     v_covered bigint;
     v_missing uuid[];
+    v_all_missing boolean := false;
     v_inserted uuid[];
     v_inserted_all integer := 0;
     v_rest uuid[];
@@ -150,10 +151,19 @@ BEGIN
                                 WHERE s.outreach_id = b.outreach_id AND s.occurred_at <= p_as_of);
             GET DIAGNOSTICS v_zeroed = ROW_COUNT;
             v_updated := v_updated + v_zeroed;
-            SELECT array_agg(o.outreach_id) INTO v_missing
-              FROM outreach.outreach o
-             WHERE NOT EXISTS (SELECT 1 FROM outreach.bit_scores b WHERE b.outreach_id = o.outreach_id);
-            IF cardinality(v_missing) > v_covered / 10 THEN
+            IF v_updated = 0 AND NOT EXISTS (SELECT 1 FROM outreach.bit_scores) THEN
+                -- no row at all (the first refresh after a load into an
+                -- empty database): every spine company is new, so no list
+                -- of a million ids to build and hash; the insert below takes
+                -- every spine company (a NULL list)
+                v_missing := NULL;
+                v_all_missing := true;
+            ELSE
+                SELECT array_agg(o.outreach_id) INTO v_missing
+                  FROM outreach.outreach o
+                 WHERE NOT EXISTS (SELECT 1 FROM outreach.bit_scores b WHERE b.outreach_id = o.outreach_id);
+            END IF;
+            IF v_all_missing OR cardinality(v_missing) > v_covered / 10 THEN
                 -- many new companies (the first refresh after a bulk load):
                 -- their rows straight from the aggregate of every company,
                 -- not one index range each. The table lock keeps out every
@@ -165,7 +175,7 @@ BEGIN
                            outreach.fn_score_tier(coalesce(x.score, 0.00)), coalesce(x.signal_count, 0), x.last_signal_at, $1, now()
                       FROM outreach.outreach o
                       LEFT JOIN (%1$s) x ON x.outreach_id OPERATOR(pg_catalog.=) o.outreach_id
-                     WHERE o.outreach_id OPERATOR(pg_catalog.=) ANY ($2)
+                     WHERE $2 IS NULL OR o.outreach_id OPERATOR(pg_catalog.=) ANY ($2)
                     $q$, v_agg_sql) USING p_as_of, v_missing, v_as_of_epoch;
                 GET DIAGNOSTICS v_inserted_all = ROW_COUNT;
             ELSIF v_missing IS NOT NULL THEN
