@@ -2,7 +2,7 @@
 -- settings each have one definition, the hot-path ones inline into their callers' plans.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(60);
+SELECT plan(63);
 
 -- EXPLAIN VERBOSE of a query: an inlined function leaves no call of itself in the plan
 CREATE FUNCTION pg_temp.plan_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
@@ -175,6 +175,19 @@ SELECT results_eq($$SELECT outreach._hub_required_total(), outreach._hub_optiona
 SELECT is((SELECT required_total FROM outreach._hub_totals),
           (SELECT count(*) FROM outreach.hub_registry WHERE is_required),
           '... and the registry view reads them');
+SELECT is((SELECT count(*) FROM outreach.company_eligibility e
+            WHERE e.computed_tier IS DISTINCT FROM
+                  outreach._eligibility_tier(e.eligibility_status, e.required_failed, e.required_passed,
+                                             e.optional_passed, e.has_campaign_ready_person)),
+          0::bigint, '... and the stored tiers of the maintained rows, by the rule over the new counts');
+-- the stored tier: the gate's lookup applies no rule, and the rule is inlined where it is applied
+SELECT unalike(pg_temp.plan_of($$SELECT computed_tier, effective_tier FROM outreach.vw_marketing_eligibility_with_overrides
+                                 WHERE company_unique_id = 'X-1'$$),
+               '%ELIGIBLE%', 'a read of the tier applies no rule: the row stores it');
+SELECT unalike(pg_temp.plan_of($$SELECT s.computed_tier, t.tier_reason FROM outreach._company_eligibility_from_scratch s
+                                   JOIN outreach._company_eligibility_tier t USING (company_unique_id)
+                                 WHERE company_unique_id = 'X-1'$$),
+               '%\_eligibility\_tier%', 'the tier rule is inlined into the from-scratch row and the reason');
 
 -- who may execute the constants: exactly the eligibility views' readers, read from the views' grants
 SELECT set_eq($$SELECT a.grantee::regrole::text FROM pg_proc p CROSS JOIN LATERAL aclexplode(p.proacl) a

@@ -374,6 +374,27 @@ def test_drift_is_reported_and_rebuilt(conn):
     assert conn.execute("SELECT outreach.fn_rebuild_company_eligibility()").fetchone()[0] == 0
 
 
+def test_a_stored_tier_that_differs_from_the_rule_is_drift_and_rebuilt(conn):
+    """The row stores computed_tier; the drift check compares it with the
+    rule over the inputs computed from scratch, and the rebuild repairs it."""
+    cid = make_company(conn, 3)
+    tier = conn.execute("SELECT computed_tier FROM outreach.vw_marketing_eligibility WHERE company_unique_id = %s",
+                        (cid,)).fetchone()[0]
+    with conn.transaction():
+        # behind the maintenance's back: the owner, sanctioned, writes a wrong tier
+        conn.execute("SET LOCAL ROLE outreach_owner")
+        conn.execute("SELECT set_config('shq.sanctioned_writer', 'outreach.company_eligibility', true)")
+        conn.execute("UPDATE outreach.company_eligibility SET computed_tier = %s WHERE company_unique_id = %s",
+                     (tier - 1, cid))
+    drift = conn.execute(DRIFT_SQL).fetchall()
+    assert [d[0] for d in drift] == [cid]
+    assert drift[0][1]["computed_tier"] == tier - 1 and drift[0][2]["computed_tier"] == tier
+    assert conn.execute("SELECT outreach.fn_rebuild_company_eligibility()").fetchone()[0] == 1
+    assert conn.execute(DRIFT_SQL).fetchall() == []
+    assert conn.execute("SELECT computed_tier FROM outreach.vw_marketing_eligibility_with_overrides"
+                        " WHERE company_unique_id = %s", (cid,)).fetchone()[0] == tier
+
+
 def test_bulk_statement_fires_the_maintenance_once(conn):
     """One statement over many companies costs one rebuild call, not one per row."""
     cids = [make_company(conn, 3, prefix="ELB") for _ in range(3)]
@@ -711,7 +732,7 @@ def test_the_from_scratch_view_has_the_columns_of_the_row_in_its_order(conn):
     columns = ("SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
                " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")
     table = conn.execute(columns, ("outreach.company_eligibility",)).fetchall()
-    assert len(table) == 15, table
+    assert len(table) == 16, table
     assert conn.execute(columns, ("outreach._company_eligibility_from_scratch",)).fetchall() == table
 
 
@@ -728,7 +749,8 @@ def test_the_row_column_list_is_written_only_by_the_view(conn):
     written = ("SELECT s.company_unique_id, s.outreach_id, s.eligibility_status, s.outreach_status,\n"
                "       s.required_passed, s.optional_passed, s.required_failed, s.has_campaign_ready_person,\n"
                "       s.bit_score, s.score_tier, s.override_block_outreach_until, s.override_block_email_until,\n"
-               "       s.override_block_phone_until, s.override_force_tier_until, s.override_force_tier_cap FROM x s")
+               "       s.override_block_phone_until, s.override_force_tier_until, s.override_force_tier_cap,\n"
+               "       s.computed_tier FROM x s")
     assert conn.execute("SELECT %s ~ %s", (written, pattern)).fetchone()[0] is True
     listing = conn.execute(
         "SELECT p.oid::regprocedure::text FROM pg_proc p"

@@ -61,7 +61,8 @@ def test_a_company_not_in_the_spine_loses_its_row(conn):
         conn.execute("SELECT set_config('shq.sanctioned_writer', 'outreach.company_eligibility', true)")
         conn.execute("INSERT INTO outreach.company_eligibility SELECT 'ERD-2', outreach_id, eligibility_status,"
                      " outreach_status, required_passed, optional_passed, required_failed, has_campaign_ready_person,"
-                     " bit_score, score_tier FROM outreach.company_eligibility WHERE company_unique_id = %s", (kept,))
+                     " bit_score, score_tier, NULL, NULL, NULL, NULL, NULL, computed_tier"
+                     " FROM outreach.company_eligibility WHERE company_unique_id = %s", (kept,))
     assert [r[0] for r in conn.execute(DRIFT_SQL)] == ["ERD-2"]
     assert conn.execute(RANGE_SQL, ("ERD-", "ERE-")).fetchone()[0] == 1
     assert [r[0] for r in conn.execute("SELECT company_unique_id FROM outreach.company_eligibility"

@@ -25,8 +25,9 @@ BEGIN
     -- Except for one company of a table that holds one row per company (CL,
     -- the Company Target): a writer of that column of that company holds the
     -- input row's own lock until it commits, so the next one reads after it
-    -- anyway; the UPDATE below writes only this table's columns, on the
-    -- newest version of the row; and with one row there is no lock order to
+    -- anyway; the UPDATE below writes only this table's columns (and the
+    -- tier, from the other inputs of that same version), on the newest
+    -- version of the row; and with one row there is no lock order to
     -- keep. A single-row write saves a statement.
     IF NOT (cardinality(p_company_unique_ids) = 1
             AND p_input IN ('cl.company_identity'::regclass, 'outreach.company_target'::regclass)) THEN
@@ -52,7 +53,10 @@ BEGIN
         -- without hub rows (an UPDATE's FROM keeps no row without a match).
         UPDATE outreach.company_eligibility e
            SET required_passed = s.required_passed, optional_passed = s.optional_passed,
-               required_failed = s.required_failed
+               required_failed = s.required_failed,
+               -- the stored tier, by the rule over the new counts and the row's other inputs
+               computed_tier = outreach._eligibility_tier(e.eligibility_status, s.required_failed, s.required_passed,
+                                                          s.optional_passed, e.has_campaign_ready_person)
           FROM unnest(p_company_unique_ids) AS u(id)
          CROSS JOIN LATERAL (SELECT coalesce(max(r.passed - r.optional_passed), 0)::integer AS required_passed,
                                     coalesce(max(r.optional_passed), 0)::integer AS optional_passed,
@@ -64,7 +68,9 @@ BEGIN
                IS DISTINCT FROM (s.required_passed, s.optional_passed, s.required_failed);
     ELSIF p_input IN ('people.company_slot'::regclass, 'people.people_master'::regclass) THEN
         UPDATE outreach.company_eligibility e
-           SET has_campaign_ready_person = s.has_campaign_ready_person
+           SET has_campaign_ready_person = s.has_campaign_ready_person,
+               computed_tier = outreach._eligibility_tier(e.eligibility_status, e.required_failed, e.required_passed,
+                                                          e.optional_passed, s.has_campaign_ready_person)
           FROM unnest(p_company_unique_ids) AS u(id)
          CROSS JOIN LATERAL (SELECT v.has_campaign_ready_person FROM outreach._company_eligibility_from_scratch v
                               WHERE v.company_unique_id = u.id OFFSET 0) s
@@ -72,7 +78,9 @@ BEGIN
            AND e.has_campaign_ready_person IS DISTINCT FROM s.has_campaign_ready_person;
     ELSIF p_input = 'cl.company_identity'::regclass THEN
         UPDATE outreach.company_eligibility e
-           SET eligibility_status = s.eligibility_status
+           SET eligibility_status = s.eligibility_status,
+               computed_tier = outreach._eligibility_tier(s.eligibility_status, e.required_failed, e.required_passed,
+                                                          e.optional_passed, e.has_campaign_ready_person)
           FROM unnest(p_company_unique_ids) AS u(id)
          CROSS JOIN LATERAL (SELECT v.eligibility_status FROM outreach._company_eligibility_from_scratch v
                               WHERE v.company_unique_id = u.id OFFSET 0) s
@@ -106,4 +114,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach._maintain_company_eligibility(text[], regclass) IS
-    'Internal (the input tables'' triggers): after a statement on p_input, locks the maintained eligibility rows of the listed companies (not for a single company of a table with one row per company, CL or the Company Target, whose own row lock orders its writers), then sets the columns that table feeds from outreach._company_eligibility_from_scratch (the Company Target''s outreach_status from its own column and the hub counts from outreach._hub_rollup, which is how the view defines them; a spine write or an unknown table: whole rows, by outreach.fn_rebuild_company_eligibility; the spine insert of companies that have no maintained row yet is inserted by the trigger itself); returns the rows changed.';
+    'Internal (the input tables'' triggers): after a statement on p_input, locks the maintained eligibility rows of the listed companies (not for a single company of a table with one row per company, CL or the Company Target, whose own row lock orders its writers), then sets the columns that table feeds from outreach._company_eligibility_from_scratch (and computed_tier by outreach._eligibility_tier when they are inputs of the tier) (the Company Target''s outreach_status from its own column and the hub counts from outreach._hub_rollup, which is how the view defines them; a spine write or an unknown table: whole rows, by outreach.fn_rebuild_company_eligibility; the spine insert of companies that have no maintained row yet is inserted by the trigger itself); returns the rows changed.';

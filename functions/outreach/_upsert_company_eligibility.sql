@@ -22,7 +22,8 @@ BEGIN
            override_block_email_until = excluded.override_block_email_until,
            override_block_phone_until = excluded.override_block_phone_until,
            override_force_tier_until = excluded.override_force_tier_until,
-           override_force_tier_cap = excluded.override_force_tier_cap
+           override_force_tier_cap = excluded.override_force_tier_cap,
+           computed_tier = excluded.computed_tier
      WHERE e IS DISTINCT FROM excluded;
     GET DIAGNOSTICS v_changed = ROW_COUNT;
     RETURN v_changed;

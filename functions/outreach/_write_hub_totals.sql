@@ -18,6 +18,9 @@ AS $$
 DECLARE
     v_role     text;
     v_reads    boolean;
+    -- the functions a read of the views may call: the totals, and the rule that reads them
+    -- (a rule function not created yet is granted by the next run)
+    v_functions regprocedure[];
 BEGIN
     PERFORM outreach._write_generated_function(
         'outreach._hub_required_total()', 'RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE',
@@ -38,6 +41,11 @@ BEGIN
        OR to_regclass('outreach.vw_marketing_eligibility_with_overrides') IS NULL THEN
         RETURN;
     END IF;
+    v_functions := array_remove(ARRAY[to_regprocedure('outreach._hub_required_total()'),
+                                      to_regprocedure('outreach._hub_optional_total()'),
+                                      to_regprocedure('outreach._eligibility_tier_reason(text, integer, integer, integer, boolean)'),
+                                      to_regprocedure('outreach._eligibility_tier(text, integer, integer, integer, boolean)')],
+                              NULL);
     -- every role that reads a view gets EXECUTE; every other role that has it loses it
     FOR v_role, v_reads IN
         WITH readers AS (
@@ -49,25 +57,22 @@ BEGIN
         holders AS (
             SELECT a.grantee
               FROM pg_proc p CROSS JOIN LATERAL aclexplode(p.proacl) a
-             WHERE p.oid IN ('outreach._hub_required_total()'::regprocedure,
-                             'outreach._hub_optional_total()'::regprocedure)
+             WHERE p.oid = ANY (v_functions)
                AND a.grantee <> 0 AND a.grantee <> p.proowner)
         SELECT DISTINCT ro.rolname, r.grantee IS NOT NULL
           FROM readers r FULL JOIN holders h ON h.grantee = r.grantee
           JOIN pg_roles ro ON ro.oid = coalesce(r.grantee, h.grantee)
     LOOP
         IF v_reads THEN
-            EXECUTE format('GRANT EXECUTE ON FUNCTION outreach._hub_required_total(), outreach._hub_optional_total() TO %I',
-                           v_role);
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', array_to_string(v_functions, ', '), v_role);
         ELSE
-            EXECUTE format('REVOKE ALL ON FUNCTION outreach._hub_required_total(), outreach._hub_optional_total() FROM %I',
-                           v_role);
+            EXECUTE format('REVOKE ALL ON FUNCTION %s FROM %I', array_to_string(v_functions, ', '), v_role);
         END IF;
     END LOOP;
 END
 $$;
 COMMENT ON FUNCTION outreach._write_hub_totals() IS
-    'Internal: (re)writes outreach._hub_required_total() and outreach._hub_optional_total(), constant functions holding the counts of required and optional hubs of outreach.hub_registry, executable by exactly the roles that may read vw_marketing_eligibility or vw_marketing_eligibility_with_overrides; run by every pyctl migrate and by the registry''s statement trigger (docs/maintained-eligibility.md).';
+    'Internal: (re)writes outreach._hub_required_total() and outreach._hub_optional_total(), constant functions holding the counts of required and optional hubs of outreach.hub_registry; they and the tier rule''s functions (outreach._eligibility_tier_reason, outreach._eligibility_tier) are executable by exactly the roles that may read vw_marketing_eligibility or vw_marketing_eligibility_with_overrides; run by every pyctl migrate and by the registry''s statement trigger (docs/maintained-eligibility.md).';
 REVOKE ALL ON FUNCTION outreach._write_hub_totals() FROM PUBLIC;
 DO $$
 BEGIN
