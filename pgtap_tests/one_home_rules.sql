@@ -2,7 +2,7 @@
 -- settings each have one definition, the hot-path ones inline into their callers' plans.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(63);
+SELECT plan(64);
 
 -- EXPLAIN VERBOSE of a query: an inlined function leaves no call of itself in the plan
 CREATE FUNCTION pg_temp.plan_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
@@ -76,6 +76,9 @@ SELECT unalike(pg_temp.plan_of($$SELECT shq.fn_is_blank(score::text) FROM scores
               'fn_is_blank is inlined: every validation costs the test itself');
 SELECT alike(pg_temp.plan_of($$SELECT shq.fn_is_blank(score::text) FROM scores$$), '%!~%',
             '... the pattern test of its one definition');
+SELECT alike(pg_temp.plan_of($$SELECT shq.fn_sanction_add('outreach.company_eligibility')$$),
+             '%Output: "left"(set_config(%',
+             'fn_sanction_add is inlined: every maintained write pays the set_config itself, no function call');
 SELECT unalike(pg_temp.plan_of($$SELECT shq.fn_escalation_level_due(parked_at, now()) FROM scores$$),
               '%fn\_escalation%', 'fn_escalation_level_due is inlined');
 SELECT alike(pg_temp.plan_of($$SELECT * FROM scores WHERE parked_at <= now() - shq.fn_escalation_threshold(1)$$),
