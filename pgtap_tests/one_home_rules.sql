@@ -2,7 +2,7 @@
 -- settings each have one definition, the hot-path ones inline into their callers' plans.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(64);
+SELECT plan(65);
 
 -- EXPLAIN VERBOSE of a query: an inlined function leaves no call of itself in the plan
 CREATE FUNCTION pg_temp.plan_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
@@ -42,6 +42,8 @@ SELECT set_eq($$SELECT * FROM pg_temp.sources_matching('72 hours|7 days''')
 SELECT set_eq($$SELECT * FROM pg_temp.sources_matching('extra_float_digits|bytea_output|IntervalStyle')$$,
               ARRAY['shq._audit_digest_settings(text[])'],
               'the digest settings are written once: shq._audit_digest_settings');
+SELECT is_empty($$SELECT * FROM pg_temp.sources_matching('NULLIF\([^)]*\), *''outreach\.company_eligibility''')$$,
+                'the writers of the maintained row add it to the sanction through shq.fn_sanction_add, not by hand');
 SELECT set_eq($$SELECT * FROM pg_temp.sources_matching('RETRY''?, ?''?PARKED')
                 UNION ALL
                 SELECT v.schemaname || '.' || v.viewname FROM pg_views v
