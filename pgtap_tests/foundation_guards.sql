@@ -3,7 +3,7 @@
 -- superuser included, and survive session_replication_role = replica.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(29);
+SELECT plan(36);
 
 -- (which tables carry which guard triggers, ENABLE ALWAYS: guarded_tables.sql)
 
@@ -82,6 +82,36 @@ SELECT results_eq($$SELECT * FROM outreach.hub_registry ORDER BY hub_id$$, $$SEL
                   'hub_registry unchanged');
 SELECT is((SELECT count(*) FROM outreach.company_hub_status WHERE company_unique_id = 'FND-SOV-1'), 0::bigint,
           'no hub status row was written');
+
+-- ---------------------------------------------------------------- a sanction added, then put back
+-- A writer running inside another sanctioned writer adds its table to the
+-- sanction it finds and puts that back afterwards (shq.fn_sanction_add).
+SELECT shq.fn_sanction('outreach.company_hub_status');
+SELECT is(shq.fn_sanction_add('outreach.company_eligibility'), 'outreach.company_hub_status',
+          'fn_sanction_add returns the sanction it found');
+SELECT is(current_setting('shq.sanctioned_writer'), 'outreach.company_hub_status,outreach.company_eligibility',
+          '... and adds its table to it');
+SELECT is(shq.fn_sanction('outreach.company_hub_status'), 'outreach.company_hub_status', '... which fn_sanction puts back');
+SELECT shq.fn_sanction('');
+SELECT is(shq.fn_sanction_add('outreach.company_eligibility'), '', 'with no sanction it returns the empty one');
+SELECT is(current_setting('shq.sanctioned_writer'), 'outreach.company_eligibility', '... and sanctions its table alone');
+-- transaction-local: a failed subtransaction takes the addition back with it
+SELECT shq.fn_sanction('outreach.company_hub_status');
+DO $$
+BEGIN
+    PERFORM shq.fn_sanction_add('outreach.company_eligibility');
+    RAISE EXCEPTION 'the write failed' USING ERRCODE = 'OG999';
+EXCEPTION WHEN SQLSTATE 'OG999' THEN
+    NULL;
+END
+$$;
+SELECT is(current_setting('shq.sanctioned_writer'), 'outreach.company_hub_status',
+          'a write that fails after fn_sanction_add leaves the sanction as the subtransaction found it');
+-- the maintained writers put back the sanction they found
+SELECT outreach.fn_rebuild_company_eligibility(ARRAY['FND-SOV-1']);
+SELECT is(current_setting('shq.sanctioned_writer'), 'outreach.company_hub_status',
+          'a rebuild of the maintained row inside another sanctioned writer keeps that writer''s sanction');
+SELECT shq.fn_sanction('');
 
 SELECT * FROM finish();
 ROLLBACK;

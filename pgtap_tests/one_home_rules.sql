@@ -2,7 +2,7 @@
 -- settings each have one definition, the hot-path ones inline into their callers' plans.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(63);
+SELECT plan(65);
 
 -- EXPLAIN VERBOSE of a query: an inlined function leaves no call of itself in the plan
 CREATE FUNCTION pg_temp.plan_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
@@ -42,6 +42,8 @@ SELECT set_eq($$SELECT * FROM pg_temp.sources_matching('72 hours|7 days''')
 SELECT set_eq($$SELECT * FROM pg_temp.sources_matching('extra_float_digits|bytea_output|IntervalStyle')$$,
               ARRAY['shq._audit_digest_settings(text[])'],
               'the digest settings are written once: shq._audit_digest_settings');
+SELECT is_empty($$SELECT * FROM pg_temp.sources_matching('NULLIF\([^)]*\), *''outreach\.company_eligibility''')$$,
+                'the writers of the maintained row add it to the sanction through shq.fn_sanction_add, not by hand');
 SELECT set_eq($$SELECT * FROM pg_temp.sources_matching('RETRY''?, ?''?PARKED')
                 UNION ALL
                 SELECT v.schemaname || '.' || v.viewname FROM pg_views v
@@ -76,6 +78,9 @@ SELECT unalike(pg_temp.plan_of($$SELECT shq.fn_is_blank(score::text) FROM scores
               'fn_is_blank is inlined: every validation costs the test itself');
 SELECT alike(pg_temp.plan_of($$SELECT shq.fn_is_blank(score::text) FROM scores$$), '%!~%',
             '... the pattern test of its one definition');
+SELECT alike(pg_temp.plan_of($$SELECT shq.fn_sanction_add('outreach.company_eligibility')$$),
+             '%Output: "left"(set_config(%',
+             'fn_sanction_add is inlined: every maintained write pays the set_config itself, no function call');
 SELECT unalike(pg_temp.plan_of($$SELECT shq.fn_escalation_level_due(parked_at, now()) FROM scores$$),
               '%fn\_escalation%', 'fn_escalation_level_due is inlined');
 SELECT alike(pg_temp.plan_of($$SELECT * FROM scores WHERE parked_at <= now() - shq.fn_escalation_threshold(1)$$),

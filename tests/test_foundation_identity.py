@@ -4,6 +4,9 @@ of the role policy."""
 from __future__ import annotations
 
 
+import threading
+import time
+
 import psycopg
 import pytest
 
@@ -115,3 +118,86 @@ def test_a_session_that_minted_on_a_small_spine_still_reads_one_company_once_it_
     spine_reads = [p for p in plans if " on outreach " in p]
     assert spine_reads, plans
     assert not [p for p in spine_reads if "Seq Scan on outreach " in p], spine_reads
+
+
+def test_a_registration_whose_known_row_is_deleted_meanwhile_inserts_it_again(fresh_db):
+    """cl.fn_register_company's third branch: its INSERT met the company's
+    row (DO NOTHING), CL deleted that row and committed before the UPDATE,
+    so the UPDATE and the look that follow find nothing and the loop inserts
+    the registration again: it is not lost. (CL can delete only a company no
+    spine row binds.) Its Company Target then mints it, and the maintained
+    eligibility row made with the spine row holds the new registration."""
+    dsn = fresh_db()
+    setup = psycopg.connect(dsn, autocommit=True)
+    registrar = psycopg.connect(dsn, autocommit=True)
+    deleter = psycopg.connect(dsn, autocommit=False)
+    cid = "REINS-0001"
+    try:
+        setup.execute("SELECT cl.fn_register_company(%s, 'Old name', 'old.example')", (cid,))
+        # a pause after each INSERT statement on CL, for as long as the deleter holds its lock
+        # (this test's database only; ordinary triggers, as a migration's DDL would add them)
+        with setup.transaction():
+            setup.execute("SELECT set_config('shq.migrating', 'on', true)")
+            setup.execute("CREATE FUNCTION public.pause_after_cl_insert() RETURNS trigger LANGUAGE plpgsql"
+                          " SET search_path = pg_catalog, pg_temp"
+                          " AS $$ BEGIN PERFORM pg_advisory_xact_lock(4711); RETURN NULL; END $$")
+            setup.execute("CREATE TRIGGER pause_after_cl_insert AFTER INSERT ON cl.company_identity"
+                          " FOR EACH STATEMENT EXECUTE FUNCTION public.pause_after_cl_insert()")
+        history_before = setup.execute("SELECT count(*) FROM cl.company_identity_history WHERE company_unique_id = %s",
+                                       (cid,)).fetchone()[0]
+
+        deleter.execute("SELECT pg_advisory_xact_lock(4711)")
+        pid = registrar.info.backend_pid
+        outcome: dict = {}
+
+        def register():
+            try:
+                outcome["id"] = registrar.execute(
+                    "SELECT cl.fn_register_company(%s, 'New name', 'new.example', 'INELIGIBLE')", (cid,)).fetchone()[0]
+            except psycopg.Error as e:  # pragma: no cover - reported by the assertion below
+                outcome["error"] = e
+
+        thread = threading.Thread(target=register)
+        thread.start()
+        # the registration's INSERT met the row and did nothing; it now waits after that statement
+        for _ in range(600):
+            if setup.execute("SELECT wait_event = 'advisory' FROM pg_stat_activity WHERE pid = %s",
+                             (pid,)).fetchone()[0]:
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the registration never reached the pause after its INSERT")
+        assert setup.execute("SELECT company_name FROM cl.company_identity WHERE company_unique_id = %s",
+                             (cid,)).fetchone()[0] == "Old name", "the INSERT met the known row"
+        deleter.execute("DELETE FROM cl.company_identity WHERE company_unique_id = %s", (cid,))
+        deleter.commit()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+        assert "error" not in outcome, outcome
+        assert outcome["id"] == cid
+
+        # the registration is there once, as registered now, bound to no outreach_id yet
+        assert setup.execute(
+            "SELECT company_name, domain, eligibility_status, identity_status, outreach_id"
+            "  FROM cl.company_identity WHERE company_unique_id = %s", (cid,)).fetchall() == [
+            ("New name", "new.example", "INELIGIBLE", "VERIFIED", None)]
+        # one history row more: the INSERT of the loop's second round (the first inserted nothing)
+        assert setup.execute("SELECT operation, eligibility_status, outreach_id FROM cl.company_identity_history"
+                             " WHERE company_unique_id = %s ORDER BY history_id OFFSET %s",
+                             (cid, history_before)).fetchall() == [("INSERT", "INELIGIBLE", None)]
+        # a company outside the spine has no maintained row; its next mint makes one, with the new CL row's values
+        assert setup.execute("SELECT count(*) FROM outreach.company_eligibility WHERE company_unique_id = %s",
+                             (cid,)).fetchone()[0] == 0
+        setup.execute("SELECT outreach.fn_create_company_target(%s)", (cid,))
+        oid = setup.execute("SELECT outreach_id FROM cl.company_identity WHERE company_unique_id = %s",
+                            (cid,)).fetchone()[0]
+        assert oid is not None
+        assert setup.execute("SELECT outreach_id, eligibility_status, outreach_status, computed_tier"
+                             "  FROM outreach.company_eligibility WHERE company_unique_id = %s",
+                             (cid,)).fetchall() == [(oid, "INELIGIBLE", "queued", -1)]
+        assert setup.execute("SELECT count(*) FROM outreach.fn_company_eligibility_drift()").fetchone()[0] == 0
+        assert setup.execute("SELECT is_aligned FROM shq.fn_check_spine_alignment()").fetchone()[0] is True
+    finally:
+        deleter.close()
+        registrar.close()
+        setup.close()

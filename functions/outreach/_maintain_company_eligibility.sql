@@ -7,7 +7,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-    v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');
+    v_prev_sanction text;
     v_changed integer := 0;
 BEGIN
     IF p_company_unique_ids IS NULL OR cardinality(p_company_unique_ids) = 0 THEN
@@ -42,7 +42,7 @@ BEGIN
             RETURN 0;
         END IF;
     END IF;
-    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+    v_prev_sanction := shq.fn_sanction_add('outreach.company_eligibility');
     IF p_input = 'outreach.company_hub_status'::regclass THEN
         -- The view's hub columns are outreach._hub_rollup's counts of the
         -- company (a LEFT JOIN on company_unique_id, which the rollup groups
@@ -109,7 +109,7 @@ BEGIN
            AND (e.bit_score, e.score_tier) IS DISTINCT FROM (s.bit_score, s.score_tier);
     END IF;
     GET DIAGNOSTICS v_changed = ROW_COUNT;
-    PERFORM shq.fn_sanction(v_prev_sanction);
+    v_prev_sanction := shq.fn_sanction(v_prev_sanction);  -- put back
     RETURN v_changed;
 END
 $$;

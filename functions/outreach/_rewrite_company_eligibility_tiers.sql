@@ -7,10 +7,10 @@ RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');
+    v_prev_sanction text;
     v_changed integer;
 BEGIN
-    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+    v_prev_sanction := shq.fn_sanction_add('outreach.company_eligibility');
     UPDATE outreach.company_eligibility e
        SET computed_tier = outreach._eligibility_tier(e.eligibility_status, e.required_failed, e.required_passed,
                                                       e.optional_passed, e.has_campaign_ready_person)
@@ -18,7 +18,7 @@ BEGIN
            outreach._eligibility_tier(e.eligibility_status, e.required_failed, e.required_passed,
                                       e.optional_passed, e.has_campaign_ready_person);
     GET DIAGNOSTICS v_changed = ROW_COUNT;
-    PERFORM shq.fn_sanction(v_prev_sanction);
+    v_prev_sanction := shq.fn_sanction(v_prev_sanction);  -- put back
     RETURN v_changed;
 END
 $$;

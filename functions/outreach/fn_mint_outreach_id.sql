@@ -10,6 +10,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- would read the whole spine. Key lookups do not depend on the table's size.
 -- A read with no key to look up still reads its table, and is then costed
 -- as if it were huge: without jit off, each would be compiled on every call.
+-- Not statistics, not the query shape: every read is a unique-key equality
+-- already, and on a table of a few pages a whole read is the cheaper plan
+-- for that too; only an invalidation replans it (docs/reference/identity.md).
 SET enable_seqscan = off SET jit = off
 AS $$
 DECLARE
@@ -81,5 +84,5 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_mint_outreach_id(text) IS
-    'The Golden Rule: returns the company''s outreach_id, minting it (spine row + one write to CL, one transaction) when absent. OG001 blank, OG002 unknown, OG003 conflicting binding (docs/reference/identity.md).';
+    'The Golden Rule: returns the company''s outreach_id, minting it (spine row + one write to CL, one transaction) when absent. OG001 blank, OG002 unknown, OG003 conflicting binding. Plans every read, its triggers'' included, as a key lookup (enable_seqscan off, and so jit off), so that a session whose first mint met a small spine does not read the whole spine on its later mints (docs/reference/identity.md).';
 GRANT EXECUTE ON FUNCTION outreach.fn_mint_outreach_id(text) TO outreach_hub_writer;

@@ -11,7 +11,7 @@ SET work_mem = '128MB'
 SET jit = off
 AS $$
 DECLARE
-    v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');
+    v_prev_sanction text;
     v_ids text[];
     v_changed integer := 0;
     v_n integer;
@@ -24,7 +24,7 @@ BEGIN
             RETURN 0;  -- an empty list rebuilds nothing (NULL means all)
         END IF;
     END IF;
-    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+    v_prev_sanction := shq.fn_sanction_add('outreach.company_eligibility');
 
     -- Lock first, compute after. Two writers changing different inputs of one
     -- company each recompute its row; under READ COMMITTED the recomputation
@@ -39,7 +39,7 @@ BEGIN
             INSERT INTO outreach.company_eligibility
             SELECT s.* FROM outreach.fn_company_eligibility_from_scratch(NULL) s;
             GET DIAGNOSTICS v_changed = ROW_COUNT;
-            PERFORM shq.fn_sanction(v_prev_sanction);
+            v_prev_sanction := shq.fn_sanction(v_prev_sanction);  -- put back
             RETURN v_changed;
         END IF;
         -- the rows that differ, through the one home of the upsert's column
@@ -64,7 +64,7 @@ BEGIN
         v_changed := v_changed + v_n;
     END IF;
 
-    PERFORM shq.fn_sanction(v_prev_sanction);
+    v_prev_sanction := shq.fn_sanction(v_prev_sanction);  -- put back
     RETURN v_changed;
 END
 $$;

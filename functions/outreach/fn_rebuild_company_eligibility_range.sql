@@ -9,12 +9,12 @@ SET work_mem = '128MB'
 SET jit = off
 AS $$
 DECLARE
-    v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');
+    v_prev_sanction text;
     v_changed integer := 0;
     v_n integer;
 BEGIN
     PERFORM outreach._check_company_range(p_from, p_to);
-    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+    v_prev_sanction := shq.fn_sanction_add('outreach.company_eligibility');
 
     -- Lock first, compute after (as fn_rebuild_company_eligibility with a
     -- list): the range's rows are locked, so a concurrent writer of one of
@@ -52,7 +52,7 @@ BEGIN
         v_changed := v_changed + v_n;
     END IF;
 
-    PERFORM shq.fn_sanction(v_prev_sanction);
+    v_prev_sanction := shq.fn_sanction(v_prev_sanction);  -- put back
     RETURN v_changed;
 END
 $$;

@@ -5,7 +5,7 @@ RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');
+    v_prev_sanction text;
 BEGIN
     -- A refresh rewrites up to every score: copy the new values rather than
     -- recompute every company, and write only the rows whose score or tier
@@ -15,14 +15,14 @@ BEGIN
     -- misses nor undoes another writer's change. Complete: new_rows reference
     -- spine pairs (foreign key), and a row never changes company
     -- (trg_bit_scores_012_keys_fixed), so no company loses its score here.
-    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+    v_prev_sanction := shq.fn_sanction_add('outreach.company_eligibility');
     UPDATE outreach.company_eligibility e
        SET bit_score = n.score, score_tier = n.score_tier
       FROM new_rows n
      WHERE e.company_unique_id = n.company_unique_id
        AND e.outreach_id = n.outreach_id
        AND (e.bit_score, e.score_tier) IS DISTINCT FROM (n.score, n.score_tier);
-    PERFORM shq.fn_sanction(v_prev_sanction);
+    v_prev_sanction := shq.fn_sanction(v_prev_sanction);  -- put back
     RETURN NULL;
 END
 $$;

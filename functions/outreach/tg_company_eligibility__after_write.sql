@@ -38,8 +38,7 @@ BEGIN
         IF v_companies = 0 THEN
             RETURN NULL;
         END IF;
-        v_prev_sanction := coalesce(current_setting('shq.sanctioned_writer', true), '');
-        PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+        v_prev_sanction := shq.fn_sanction_add('outreach.company_eligibility');
         -- The view's row whole: its columns are the table's, in the table's
         -- order, so the view is the one list.
         IF v_companies = 1 THEN
@@ -62,7 +61,7 @@ BEGIN
             ON CONFLICT (company_unique_id) DO NOTHING;
         END IF;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
-        PERFORM shq.fn_sanction(v_prev_sanction);
+        v_prev_sanction := shq.fn_sanction(v_prev_sanction);  -- put back
         IF v_rows = v_companies THEN
             RETURN NULL;
         END IF;

@@ -5,7 +5,7 @@ RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');
+    v_prev_sanction text;
 BEGIN
     -- The from-scratch view's outreach_status is the company's Company Target's
     -- own column (a LEFT JOIN on company_unique_id, unique in company_target):
@@ -15,13 +15,13 @@ BEGIN
     -- the eligibility row's lock and writes only this column of its newest
     -- version. Complete: an insert takes no target from another company, and a
     -- company whose maintained row does not exist yet gets it from the spine.
-    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+    v_prev_sanction := shq.fn_sanction_add('outreach.company_eligibility');
     UPDATE outreach.company_eligibility e
        SET outreach_status = n.outreach_status
       FROM new_rows n
      WHERE e.company_unique_id = n.company_unique_id
        AND e.outreach_status IS DISTINCT FROM n.outreach_status;
-    PERFORM shq.fn_sanction(v_prev_sanction);
+    v_prev_sanction := shq.fn_sanction(v_prev_sanction);  -- put back
     RETURN NULL;
 END
 $$;

@@ -12,7 +12,7 @@ AS $$
 -- Each trigger declares only its event's transition tables; a branch's SQL is
 -- planned when it first runs, so no branch reads a table its trigger lacks.
 DECLARE
-    v_prev_sanction text := coalesce(current_setting('shq.sanctioned_writer', true), '');
+    v_prev_sanction text;
     v_ids text[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -33,7 +33,7 @@ BEGIN
     -- It writes only the override columns of the row's newest version, so it
     -- neither misses nor undoes a concurrent change of another input.
     -- A company outside the spine has no row: nothing to write.
-    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.company_eligibility'));
+    v_prev_sanction := shq.fn_sanction_add('outreach.company_eligibility');
     UPDATE outreach.company_eligibility e
        SET override_block_outreach_until = s.override_block_outreach_until,
            override_block_email_until    = s.override_block_email_until,
@@ -51,7 +51,7 @@ BEGIN
            IS DISTINCT FROM
            (s.override_block_outreach_until, s.override_block_email_until, s.override_block_phone_until,
             s.override_force_tier_until, s.override_force_tier_cap);
-    PERFORM shq.fn_sanction(v_prev_sanction);
+    v_prev_sanction := shq.fn_sanction(v_prev_sanction);  -- put back
     RETURN NULL;
 END
 $$;
