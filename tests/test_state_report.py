@@ -147,7 +147,9 @@ def test_markdown_follows_the_seed_layout(seeded, report, run_pyctl):
     writers = md.split("## SANCTIONED WRITERS", 1)[1].split("\n## ", 1)[0]
     for fn, table in (("outreach.fn_set_hub_status()", "company_hub_status"),
                       ("outreach.set_marketing_override()", "manual_overrides"),
-                      ("outreach.fn_refresh_bit_scores()", "bit_scores")):
+                      ("outreach.fn_refresh_bit_scores()", "bit_scores"),
+                      # both forms of the sanction count: shq.fn_sanction and shq.fn_sanction_add
+                      ("outreach.fn_rebuild_company_eligibility()", "company_eligibility")):
         assert re.search(rf"SQL: {re.escape(fn)}\s+→ {table}", writers), writers
     forbidden = md.split("## WHAT IS FORBIDDEN", 1)[1].split("\n## ", 1)[0]
     assert "`outreach.manual_overrides`" in forbidden and "OG005" in forbidden and "OG004" in forbidden

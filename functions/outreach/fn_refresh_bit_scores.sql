@@ -48,8 +48,7 @@ BEGIN
     END IF;
 
     v_as_of_epoch := date_part('epoch', p_as_of);
-    v_prev_sanction := coalesce(current_setting('shq.sanctioned_writer', true), '');
-    PERFORM shq.fn_sanction(concat_ws(',', NULLIF(v_prev_sanction, ''), 'outreach.bit_scores'));
+    v_prev_sanction := shq.fn_sanction_add('outreach.bit_scores');
 
     IF v_ids IS NULL OR cardinality(v_ids) > c_small THEN
         -- The signals aggregated per company: decay inlined, no per-row call of
@@ -243,7 +242,7 @@ BEGIN
         END IF;
     END IF;
 
-    PERFORM shq.fn_sanction(v_prev_sanction);
+    v_prev_sanction := shq.fn_sanction(v_prev_sanction);  -- put back
     RETURN v_updated + coalesce(cardinality(v_inserted), 0) + v_inserted_all;
 END
 $$;

@@ -6,7 +6,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
     -- Guarded tables are found by their guard triggers (shq.tg_sovereign_guard,
     -- shq.tg_append_only); a sanctioned writer is a public SECURITY DEFINER
-    -- function of outreach_owner whose body names tables in shq.fn_sanction(...),
+    -- function of outreach_owner whose body names tables in shq.fn_sanction(...)
+    -- or shq.fn_sanction_add(...),
     -- or calls a private helper that does; the
     -- authoritative views are the ones outreach_reader may read. SECURITY
     -- DEFINER only for shq.audit_log and the seal lag.
@@ -23,13 +24,13 @@ AS $$
           JOIN pg_proc p ON p.oid = t.tgfoid
          WHERE p.pronamespace = 'shq'::regnamespace AND p.proname IN ('tg_sovereign_guard', 'tg_append_only')
          GROUP BY c.oid, n.nspname, c.relname),
-    -- functions that name tables in shq.fn_sanction(...) (private helpers included) ...
+    -- functions that name tables in shq.fn_sanction(...) or shq.fn_sanction_add(...) (private helpers included) ...
     direct AS (
         SELECT n.nspname || '.' || p.proname AS function_name,
                array_agg(DISTINCT m[1] ORDER BY m[1]) AS sanctioned
           FROM pg_proc p
           JOIN pg_namespace n ON n.oid = p.pronamespace
-         CROSS JOIN LATERAL regexp_matches(p.prosrc, 'fn_sanction\(([^;]*)\)', 'g') AS s(call)
+         CROSS JOIN LATERAL regexp_matches(p.prosrc, 'fn_sanction(?:_add)?\(([^;]*)\)', 'g') AS s(call)
          CROSS JOIN LATERAL regexp_matches(s.call[1], '''([a-z_]+\.[a-z_]+)''', 'g') AS m
          WHERE p.proowner = 'outreach_owner'::regrole
            AND n.nspname IN ('cl', 'outreach', 'people', 'company', 'shq')
