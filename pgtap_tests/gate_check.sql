@@ -4,7 +4,7 @@
 -- authoritative view is made to fail on purpose), and the roles.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(68);
+SELECT plan(69);
 \ir fixtures/company.sql
 \ir fixtures/broken_eligibility_view.sql
 
@@ -180,6 +180,13 @@ SELECT throws_ok($$UPDATE outreach.send_attempt_audit SET was_blocked = false, b
                  || :'boom_audit_id' || $$'$$, 'OG004', NULL, 'a blocked verdict cannot be turned into a pass (OG004)');
 SELECT throws_ok($$DELETE FROM outreach.send_attempt_audit$$, 'OG004', NULL, 'audit rows cannot be deleted (OG004)');
 SELECT throws_ok($$TRUNCATE outreach.send_attempt_audit CASCADE$$, 'OG004', NULL, 'the audit table cannot be truncated (OG004)');
+
+-- ---------------------------------------------------------------- the audit order the seals rely on
+-- a seal's horizon is the sequence's last value: a value cached by a backend
+-- between transactions could commit below it later (docs/reference/gate.md)
+SELECT is((SELECT s.seqcache FROM pg_catalog.pg_sequence s
+            WHERE s.seqrelid = pg_catalog.pg_get_serial_sequence('outreach.send_attempt_audit', 'audit_seq')::regclass),
+          1::bigint, 'audit_seq caches no values: every value at or below a seal''s horizon belongs to a started transaction');
 
 -- ---------------------------------------------------------------- roles
 SET LOCAL ROLE outreach_sender;
