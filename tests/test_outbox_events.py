@@ -403,6 +403,39 @@ def test_only_a_sender_may_wake_the_consumers(conn, role, sqlstate):
         assert e.value.sqlstate == sqlstate
 
 
+def test_a_sender_wakes_as_itself_reading_only_what_the_wake_up_needs(conn, new_conn):
+    # fn_outbox_wake runs as its caller (no SECURITY DEFINER, no SET clause):
+    # outreach_sender reads the destinations a transaction wrote and their
+    # channels, and nothing else of the events
+    assert conn.execute("SELECT prosecdef, proconfig FROM pg_proc"
+                        " WHERE oid = 'outreach.fn_outbox_wake(xid8)'::regprocedure").fetchone() == (False, None)
+    granted = conn.execute(
+        "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+        " WHERE c.relnamespace = 'outreach'::regnamespace AND c.relname IN ('outbox_events', 'outbox_destinations')"
+        "   AND a.attnum > 0 AND NOT a.attisdropped"
+        "   AND has_column_privilege('outreach_sender', c.oid, a.attnum, 'SELECT') ORDER BY 1, 2").fetchall()
+    assert granted == [("outbox_destinations", "channel"), ("outbox_destinations", "destination"),
+                       ("outbox_events", "destination"), ("outbox_events", "tx")]
+    for table in ("outbox_events", "outbox_destinations"):
+        assert not conn.execute("SELECT has_table_privilege('outreach_sender', %s, 'SELECT')",
+                                (f"outreach.{table}",)).fetchone()[0]
+    listener, cid, camp = _send_listener(conn, new_conn)
+    with conn.transaction():
+        conn.execute("SELECT set_config('outreach.outbox_wake', 'after_commit', true)")
+        send(conn, cid, camp, step_id(conn, camp, 1))
+        (tx,) = conn.execute("SELECT pg_current_xact_id()::text").fetchone()
+    assert list(listener.notifies(timeout=0.3)) == []
+    with conn.transaction():
+        conn.execute("SET LOCAL ROLE outreach_sender")
+        assert conn.execute("SELECT outreach.fn_outbox_wake(%s::xid8)", (tx,)).fetchone()[0] == 2
+        with pytest.raises(psycopg.Error) as e:
+            with conn.transaction():
+                conn.execute("SELECT payload FROM outreach.outbox_events LIMIT 1")
+        assert e.value.sqlstate == "42501"
+    assert sorted(n.channel for n in listener.notifies(timeout=1.0)) == ["outreach_outbox_analytics",
+                                                                          "outreach_outbox_sender"]
+
+
 # ------------------------------------------------------------------ one NOTIFY rule, a wake-up in the COMMIT's message
 def test_every_notify_of_the_outbox_reads_the_channel_from_its_destination(conn, new_conn):
     # a destination's channel lives in outbox_destinations only: the events
