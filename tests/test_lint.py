@@ -54,15 +54,6 @@ PGSPOT_IGNORE_WHEN_CALL = {
              "the function is not SECURITY DEFINER (checked below) and the file schema-qualifies every name "
              "instead (pgspot's other checks still apply)",
 }
-#: a repeatable file whose function runs once per send as its caller (not
-#: SECURITY DEFINER, no SET clause) says why on a line of its own
-PER_SEND_MARK = "-- Called once per send, without a SET clause:"
-#: pgspot codes accepted in such files, and why
-PGSPOT_IGNORE_PER_SEND = {
-    "PS005": "a SET clause costs a GUC save and restore on every call, once per send; the function is not "
-             "SECURITY DEFINER (checked below), runs with its caller's rights and the file schema-qualifies "
-             "every name instead (pgspot's other checks still apply)",
-}
 #: pgspot codes accepted in db/*.sql only (none: a migration that starts with
 #: `SET LOCAL search_path = pg_catalog, pg_temp;` satisfies PS001/PS016/PS017)
 PGSPOT_IGNORE_MIGRATIONS: dict[str, str] = {}
@@ -199,9 +190,7 @@ def is_when_call(rel: str) -> bool:
     # and PL/pgSQL (an SQL function would be inlined, its body parsed for
     # every statement)
     (WHEN_CALL_MARK, "plpgsql", 2),
-    # the same promise for a function called once per send (outreach.fn_outbox_wake)
-    (PER_SEND_MARK, "plpgsql", 1),
-], ids=["inlinable", "when_called", "per_send"])
+], ids=["inlinable", "when_called"])
 def test_a_marked_function_has_no_set_clause_nor_security_definer(mark, language, at_least):
     """What each mark promises about the function its file declares."""
     marked = [r for r in REPEATABLES if has_mark(r, mark)]
@@ -245,12 +234,9 @@ def test_pgspot_finds_nothing_unexplained():
     findings = run_pgspot(migrations, {**PGSPOT_IGNORE, **PGSPOT_IGNORE_MIGRATIONS})
     inlinable = [r for r in REPEATABLES if is_inlinable(r)]
     when_called = [r for r in REPEATABLES if is_when_call(r)]
-    per_send = [r for r in REPEATABLES if has_mark(r, PER_SEND_MARK)]
     findings += run_pgspot([SQL_ROOT / r for r in REPEATABLES
-                            if not r.startswith("views/") and r not in inlinable and r not in when_called
-                            and r not in per_send],
+                            if not r.startswith("views/") and r not in inlinable and r not in when_called],
                            PGSPOT_IGNORE)
-    findings += run_pgspot([SQL_ROOT / r for r in per_send], {**PGSPOT_IGNORE, **PGSPOT_IGNORE_PER_SEND})
     findings += run_pgspot([SQL_ROOT / r for r in inlinable], {**PGSPOT_IGNORE, **PGSPOT_IGNORE_INLINABLE})
     findings += run_pgspot([SQL_ROOT / r for r in when_called], {**PGSPOT_IGNORE, **PGSPOT_IGNORE_WHEN_CALL})
     findings += run_pgspot([SQL_ROOT / r for r in REPEATABLES if r.startswith("views/")],

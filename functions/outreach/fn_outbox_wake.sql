@@ -2,7 +2,7 @@
 -- 'after_commit'): one per destination it wrote events for, sent after its commit (docs/consuming-events.md).
 CREATE OR REPLACE FUNCTION outreach.fn_outbox_wake(p_tx xid8)
 RETURNS integer
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 -- Why after commit: a transaction that notifies holds PostgreSQL's one
 -- notification lock from its pre-commit to the end of its commit, WAL flush
@@ -17,11 +17,9 @@ AS $$
 -- The notification still carries nothing a consumer must not miss: a
 -- wake-up lost in a crash, like a client that dies between its COMMIT and
 -- this call, delays the consumers to their next poll.
--- Called once per send, without a SET clause: it runs as its caller, not
--- SECURITY DEFINER (whose search_path must be pinned by a SET clause, a GUC
--- save, search path change and restore on every call); outreach_sender holds
--- SELECT on exactly the columns read below, and every name is
--- schema-qualified. The setting is an assignment, not a PERFORM (a query).
+-- It runs once per send: the setting is an assignment, not a PERFORM (which
+-- runs a query). It stays SECURITY DEFINER: as its caller, outreach_sender
+-- would have to be able to read the outbox's events.
 -- One statement finds the destinations and notifies their channels, read
 -- from outreach.outbox_destinations like outreach._outbox_notify (the events
 -- trigger's) does, each once; in no particular order (each channel wakes
@@ -38,18 +36,17 @@ BEGIN
         RAISE EXCEPTION 'p_tx must be the committed transaction''s pg_current_xact_id(), got NULL'
             USING ERRCODE = '22004', HINT = 'Pass the id its send transaction returned.';
     END IF;
-    IF pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
-        v_setting := pg_catalog.set_config('synchronous_commit', 'off', true);
+    IF pg_current_xact_id_if_assigned() IS NULL THEN
+        v_setting := set_config('synchronous_commit', 'off', true);
     END IF;
-    PERFORM pg_catalog.pg_notify(d.channel, '')
+    PERFORM pg_notify(d.channel, '')
        FROM outreach.outbox_destinations d
-      WHERE d.destination OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT e.destination FROM outreach.outbox_events e
-                                                            WHERE e.tx OPERATOR(pg_catalog.=) p_tx));
+      WHERE d.destination = ANY (ARRAY(SELECT e.destination FROM outreach.outbox_events e WHERE e.tx = p_tx));
     GET DIAGNOSTICS v_count = ROW_COUNT;
     RETURN v_count;
 END
 $$;
 COMMENT ON FUNCTION outreach.fn_outbox_wake(xid8) IS
-    'pg_notify on the channel (outreach.outbox_destinations.channel) of each destination transaction p_tx wrote events for, in one statement; returns how many. Called right after the COMMIT of a transaction that deferred its NOTIFY with outreach.outbox_wake = ''after_commit'' (execute_send''s send transaction), so that no commit flush waits on the notification lock; first in its transaction it sets synchronous_commit = off for it. Runs as its caller: outreach_sender reads the columns it needs (docs/consuming-events.md).';
+    'pg_notify on the channel (outreach.outbox_destinations.channel) of each destination transaction p_tx wrote events for, in one statement; returns how many. Called right after the COMMIT of a transaction that deferred its NOTIFY with outreach.outbox_wake = ''after_commit'' (execute_send''s send transaction), so that no commit flush waits on the notification lock; first in its transaction it sets synchronous_commit = off for it (docs/consuming-events.md).';
 REVOKE ALL ON FUNCTION outreach.fn_outbox_wake(xid8) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION outreach.fn_outbox_wake(xid8) TO outreach_sender;
