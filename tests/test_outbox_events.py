@@ -403,6 +403,33 @@ def test_only_a_sender_may_wake_the_consumers(conn, role, sqlstate):
         assert e.value.sqlstate == sqlstate
 
 
+def test_a_sender_wakes_exactly_the_written_destinations_and_reads_no_event(conn, new_conn):
+    # fn_outbox_wake runs as its owner (SECURITY DEFINER, search_path pinned):
+    # outreach_sender wakes the channels of the destinations a send wrote
+    # (sender and analytics), each once, and still cannot read the events
+    assert conn.execute("SELECT prosecdef, proconfig FROM pg_proc"
+                        " WHERE oid = 'outreach.fn_outbox_wake(xid8)'::regprocedure").fetchone() == (
+        True, ["search_path=pg_catalog, pg_temp"])
+    for table in ("outbox_events", "outbox_destinations"):
+        assert not conn.execute("SELECT has_any_column_privilege('outreach_sender', %s, 'SELECT')",
+                                (f"outreach.{table}",)).fetchone()[0]
+    listener, cid, camp = _send_listener(conn, new_conn)
+    with conn.transaction():
+        conn.execute("SELECT set_config('outreach.outbox_wake', 'after_commit', true)")
+        send(conn, cid, camp, step_id(conn, camp, 1))
+        (tx,) = conn.execute("SELECT pg_current_xact_id()::text").fetchone()
+    assert list(listener.notifies(timeout=0.3)) == []
+    with conn.transaction():
+        conn.execute("SET LOCAL ROLE outreach_sender")
+        assert conn.execute("SELECT outreach.fn_outbox_wake(%s::xid8)", (tx,)).fetchone()[0] == 2
+        with pytest.raises(psycopg.Error) as e:
+            with conn.transaction():
+                conn.execute("SELECT count(*) FROM outreach.outbox_events")
+        assert e.value.sqlstate == "42501"
+    assert sorted(n.channel for n in listener.notifies(timeout=1.0)) == ["outreach_outbox_analytics",
+                                                                          "outreach_outbox_sender"]
+
+
 # ------------------------------------------------------------------ one NOTIFY rule, a wake-up in the COMMIT's message
 def test_every_notify_of_the_outbox_reads_the_channel_from_its_destination(conn, new_conn):
     # a destination's channel lives in outbox_destinations only: the events
