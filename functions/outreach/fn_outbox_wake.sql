@@ -17,9 +17,8 @@ AS $$
 -- The notification still carries nothing a consumer must not miss: a
 -- wake-up lost in a crash, like a client that dies between its COMMIT and
 -- this call, delays the consumers to their next poll.
--- It runs once per send: the setting is an assignment, not a PERFORM (which
--- runs a query). It stays SECURITY DEFINER: as its caller, outreach_sender
--- would have to be able to read the outbox's events.
+-- It stays SECURITY DEFINER although it runs once per send: as its caller,
+-- outreach_sender would have to be able to read the outbox's events.
 -- One statement finds the destinations and notifies their channels, read
 -- from outreach.outbox_destinations like outreach._outbox_notify (the events
 -- trigger's) does, each once; in no particular order (each channel wakes
@@ -30,14 +29,13 @@ AS $$
 -- finds nothing and notifies nothing.
 DECLARE
     v_count integer;
-    v_setting text;
 BEGIN
     IF p_tx IS NULL THEN
         RAISE EXCEPTION 'p_tx must be the committed transaction''s pg_current_xact_id(), got NULL'
             USING ERRCODE = '22004', HINT = 'Pass the id its send transaction returned.';
     END IF;
     IF pg_current_xact_id_if_assigned() IS NULL THEN
-        v_setting := set_config('synchronous_commit', 'off', true);
+        PERFORM set_config('synchronous_commit', 'off', true);
     END IF;
     PERFORM pg_notify(d.channel, '')
        FROM outreach.outbox_destinations d
