@@ -260,8 +260,11 @@ class Cluster:
             os.chmod(self.base_dir, 0o700)
             chown_postgres(self.base_dir)
         echo(f"initdb {self.data_dir}")
+        # LC_COLLATE C: text compares as bytes (no strcoll), in the code point
+        # order C.UTF-8 sorts by too; LC_CTYPE C.UTF-8 keeps case mapping and
+        # character classes Unicode-aware (docs/development.md)
         p = run_pg([str(bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "-A", "trust",
-                    "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+                    "-E", "UTF8", "--locale=C.UTF-8", "--lc-collate=C", "--no-sync"])
         if p.returncode != 0:
             tail = " ".join((p.stderr or p.stdout).split())[-400:]
             raise PyctlError(f"initdb failed: {tail}")

@@ -178,6 +178,14 @@ def test_embedded_cluster_start_status_url_stop_destroy(run_pyctl, project_cwd):
         assert url == f"postgresql://postgres@127.0.0.1:{state['port']}/outreach"
         with psycopg.connect(url) as c:
             assert c.execute("SELECT current_database()").fetchone()[0] == "outreach"
+            # text compares as bytes (C), classifies as Unicode (C.UTF-8), and
+            # sorts in code point order, as under C.UTF-8 (docs/development.md)
+            assert c.execute("SELECT datcollate, datctype, pg_encoding_to_char(encoding) FROM pg_database"
+                             " WHERE datname = current_database()").fetchone() == ("C", "C.UTF-8", "UTF8")
+            words = ["b", "B", "a", "é", "Z", "ä", "z", "ÿ", "Ā", "a b", "ab", "中"]
+            got = c.execute("SELECT array_agg(w ORDER BY w) FROM unnest(%s::text[]) AS w", (words,)).fetchone()[0]
+            assert got == sorted(words)
+            assert c.execute("SELECT upper('é'), 'ä' ~ '^[[:alpha:]]$', E'\\u2003' ~ '\\s'").fetchone() == ("É", True, True)
         for cwd, env in ((sub, None), (outside, {"PYCTL_HOME": project_cwd})):
             p = run_pyctl(["db", "url"], cwd=cwd, env=env)
             assert (p.returncode, p.stdout.strip()) == (0, url), output(p)

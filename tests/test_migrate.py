@@ -148,3 +148,47 @@ def test_bad_dsn_is_one_line(bad, run_pyctl, pg_cluster):
         assert p.returncode != 0, output(p)
         assert "Traceback" not in output(p)
         assert len(error_lines(p)) == 1, output(p)
+
+
+#: the company-keyed unique keys that carry the one column their readers want
+#: (db/1801_unique_keys_carry_covered_columns.sql): table, constraint, INCLUDE column
+COMPANY_KEYS = [("cl.company_identity", "company_identity_pkey", "eligibility_status"),
+                ("outreach.outreach", "outreach_company_unique_id_key", "outreach_id"),
+                ("outreach.company_target", "company_target_company_unique_id_key", "outreach_status")]
+
+
+@pytest.mark.parametrize("table,constraint,included", COMPANY_KEYS)
+def test_a_company_key_is_one_index_that_carries_its_covered_column(conn, table, constraint, included):
+    rows = conn.execute("""
+        SELECT i.indexrelid::regclass::text, i.indisunique, c.conname,
+               array(SELECT a.attname::text FROM unnest(i.indkey[i.indnkeyatts:]) AS k(attnum)
+                       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum)
+          FROM pg_index i
+          LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+         WHERE i.indrelid = %s::regclass
+           AND i.indkey[0] = (SELECT attnum FROM pg_attribute WHERE attrelid = %s::regclass
+                                 AND attname = 'company_unique_id')""", (table, table)).fetchall()
+    # one index leads with the company id: the key itself, unique, carrying the column
+    assert [(r[1], r[2], r[3]) for r in rows] == [(True, constraint, [included])], rows
+    with conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")
+        conn.execute("SET LOCAL enable_bitmapscan = off")
+        plan = "\n".join(r[0] for r in conn.execute(
+            f"EXPLAIN (COSTS OFF) SELECT {included} FROM {table} WHERE company_unique_id = 'S42-00000001'"))
+        assert f"Index Only Scan using {constraint}" in plan, plan
+
+
+def test_the_foreign_keys_on_the_company_keys_are_validated_against_those_keys(conn):
+    rows = conn.execute("""
+        SELECT c.conrelid::regclass::text, c.conname, c.confrelid::regclass::text, k.conname, c.convalidated
+          FROM pg_constraint c
+          JOIN pg_constraint k ON k.conindid = c.conindid AND k.contype IN ('p', 'u') AND k.conrelid = c.confrelid
+         WHERE c.contype = 'f' AND k.conname = ANY (%s)
+         ORDER BY 1, 2""", ([k for _t, k, _c in COMPANY_KEYS],)).fetchall()
+    assert rows == [
+        ("outreach.company_hub_status", "company_hub_status_company_unique_id_fkey", "outreach.outreach",
+         "outreach_company_unique_id_key", True),
+        ("outreach.manual_overrides", "manual_overrides_company_unique_id_fkey", "cl.company_identity",
+         "company_identity_pkey", True),
+        ("outreach.outreach", "outreach_company_unique_id_fkey", "cl.company_identity", "company_identity_pkey", True),
+    ]
