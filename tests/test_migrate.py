@@ -192,3 +192,36 @@ def test_the_foreign_keys_on_the_company_keys_are_validated_against_those_keys(c
          "company_identity_pkey", True),
         ("outreach.outreach", "outreach_company_unique_id_fkey", "cl.company_identity", "company_identity_pkey", True),
     ]
+
+
+def test_the_key_migration_fails_whole_on_a_row_that_breaks_a_foreign_key(fresh_db, run_pyctl, tmp_path):
+    """A hub status of no spine company (only a superuser's replica-mode
+    session can write one): the company-key migration's re-added foreign key
+    refuses it with 23503, and the run leaves the database as it was, the
+    migration pending (docs/reference/hubs.md, "Views")."""
+    key_migration = "1801_unique_keys_carry_covered_columns"
+    dsn = fresh_db("template0")
+    before_keys = copy_project(tmp_path / "before")
+    (before_keys / "db" / f"{key_migration}.sql").unlink()
+    p = run_pyctl(["migrate", "--dsn", dsn, "--root", before_keys], timeout=300)
+    assert p.returncode == 0, output(p)
+    with psycopg.connect(dsn) as c:
+        c.execute("SET LOCAL session_replication_role = replica")   # no foreign-key triggers
+        c.execute("SET LOCAL ROLE outreach_owner")                   # the guard's owner, sanctioned
+        c.execute("SELECT set_config('shq.sanctioned_writer', 'outreach.company_hub_status', true)")
+        c.execute("INSERT INTO outreach.company_hub_status (company_unique_id, hub_id, status)"
+                  " VALUES ('NOPE-ORPHAN-1', 'company-target', 'PASS')")
+    before = fingerprint(dsn)
+    p = run_pyctl(["migrate", "--dsn", dsn], timeout=300)
+    assert p.returncode != 0 and "Traceback" not in output(p), output(p)
+    lines = error_lines(p)
+    assert len(lines) == 1 and f"db/{key_migration}.sql" in lines[0] and "23503" in lines[0], output(p)
+    assert "company_hub_status_company_unique_id_fkey" in output(p), output(p)
+    assert fingerprint_diff(before, fingerprint(dsn)) == []
+    with psycopg.connect(dsn) as c:
+        # the covering copies and the old keys are still there
+        assert c.execute("SELECT to_regclass('outreach.outreach_company_cover_idx') IS NOT NULL").fetchone()[0]
+        assert c.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'company_hub_status_company_unique_id_fkey'"
+                         " AND convalidated").fetchone()[0] == 1
+    p = run_pyctl(["migrate", "--status", "--dsn", dsn])
+    assert f"pending  db/{key_migration}.sql" in p.stdout, output(p)
