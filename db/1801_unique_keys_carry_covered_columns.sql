@@ -2,7 +2,7 @@
 -- key of their table with one more column (INCLUDE), so every row written
 -- went into two indexes on the same key. The unique keys now carry that
 -- column themselves and the copies go: the same index-only reads, one index
--- fewer to write per company (docs/maintained-eligibility.md, "Indexes").
+-- fewer to write per company (docs/reference/hubs.md, "Views").
 -- The foreign keys that reference two of these keys depend on their index,
 -- so they are dropped first and added again, as they were (added again, they
 -- are checked against every row: one set-based check each).
