@@ -3,7 +3,7 @@
 -- fn_evaluate_hub_statuses, vw_sovereign_completion.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(80);
+SELECT plan(82);
 \ir fixtures/company.sql
 
 CREATE FUNCTION pg_temp.st(p_cid text, p_hub text) RETURNS text LANGUAGE sql AS $$
@@ -228,6 +228,18 @@ SELECT is(outreach.fn_evaluate_hub_statuses(), 5,
           'a three-level chain: company-target, then its three dependents, then blog-content, in one call');
 SELECT is(pg_temp.st('HS-D', 'blog-content'), 'PASS', '... blog-content reached through talent-flow');
 SELECT is(outreach.fn_evaluate_hub_statuses(), 0, '... and nothing is left to promote');
+
+-- ---------------------------------------------------------------- indexes
+-- The primary key is the only index: no index holds a column that a status
+-- write changes, so such an update may be HOT (docs/reference/hubs.md).
+SELECT indexes_are('outreach', 'company_hub_status', ARRAY['company_hub_status_pkey'],
+                   'company_hub_status has its primary key and no other index');
+SELECT is((SELECT array_agg(a.attname::text ORDER BY a.attname)
+             FROM pg_index i
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+            WHERE i.indrelid = 'outreach.company_hub_status'::regclass
+              AND a.attname IN ('status', 'status_reason', 'updated_at')),
+          NULL, 'no index of company_hub_status holds status, status_reason or updated_at');
 
 SELECT * FROM finish();
 ROLLBACK;

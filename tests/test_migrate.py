@@ -202,7 +202,9 @@ def test_the_key_migration_fails_whole_on_a_row_that_breaks_a_foreign_key(fresh_
     key_migration = "1801_unique_keys_carry_covered_columns"
     dsn = fresh_db("template0")
     before_keys = copy_project(tmp_path / "before")
-    (before_keys / "db" / f"{key_migration}.sql").unlink()
+    for later in (before_keys / "db").glob("*.sql"):   # it and the migrations after it
+        if later.stem >= key_migration:
+            later.unlink()
     p = run_pyctl(["migrate", "--dsn", dsn, "--root", before_keys], timeout=300)
     assert p.returncode == 0, output(p)
     with psycopg.connect(dsn) as c:
