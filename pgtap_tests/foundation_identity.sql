@@ -3,7 +3,7 @@
 -- Counts are taken against what the database held before (any other data).
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(47);
+SELECT plan(51);
 
 CREATE TEMP TABLE before AS
 SELECT (SELECT count(*) FROM outreach.outreach) AS spine, a.* FROM shq.fn_check_spine_alignment() AS a;
@@ -120,6 +120,36 @@ SELECT results_eq($$SELECT a.spine_count - b.spine_count, a.cl_bound_count - b.c
                            a.spine_without_cl - b.spine_without_cl, a.cl_without_spine - b.cl_without_spine
                       FROM shq.fn_check_spine_alignment() a, before b$$,
                   $$VALUES (3::bigint, 2::bigint, false, 1::bigint, 0::bigint)$$, 'a spine row CL does not bind is misaligned');
+
+-- ---------------------------------------------------------------- a new outreach_id is time-ordered (UUID version 7)
+SELECT cl.fn_register_company('FND-V7-0001', 'V7 one', 'v7-1.example');
+SELECT cl.fn_register_company('FND-V7-0002', 'V7 two', 'v7-2.example');
+CREATE TEMP TABLE v7_minted AS
+SELECT 1 AS k, clock_timestamp() AS t0, outreach.fn_mint_outreach_id('FND-V7-0001') AS id, clock_timestamp() AS t1;
+SELECT pg_sleep(0.003);
+INSERT INTO v7_minted SELECT 2, clock_timestamp(), outreach.fn_mint_outreach_id('FND-V7-0002'), clock_timestamp();
+SELECT is((SELECT count(*) FROM v7_minted
+            WHERE substr(id::text, 15, 1) = '7' AND substr(id::text, 20, 1) IN ('8', '9', 'a', 'b')), 2::bigint,
+          'a minted outreach_id is a UUID version 7, variant 10');
+SELECT is((SELECT count(*) FROM v7_minted
+            WHERE ('x' || lpad(replace(left(id::text, 13), '-', ''), 16, '0'))::bit(64)::bigint
+                  BETWEEN floor(extract(epoch FROM t0) * 1000) AND floor(extract(epoch FROM t1) * 1000)), 2::bigint,
+          '... whose first 48 bits are the mint''s time in Unix milliseconds');
+SELECT cmp_ok((SELECT id FROM v7_minted WHERE k = 1), '<', (SELECT id FROM v7_minted WHERE k = 2),
+              '... so an id minted later sorts later');
+CREATE FUNCTION pg_temp.plan_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    v_line text;
+    v_plan text := '';
+BEGIN
+    FOR v_line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || p_query LOOP
+        v_plan := v_plan || v_line || E'\n';
+    END LOOP;
+    RETURN v_plan;
+END
+$$;
+SELECT unalike(pg_temp.plan_of($$INSERT INTO outreach.outreach (company_unique_id) VALUES ('FND-V7-PLAN')$$),
+               '%\_uuid\_v7%', 'the spine''s default shq._uuid_v7 is inlined: a mint costs the expression, not a call');
 
 -- ---------------------------------------------------------------- grants and definer-ness
 SELECT is_definer('cl', 'fn_register_company', ARRAY['text','text','text','text','text'], 'fn_register_company is SECURITY DEFINER');

@@ -11,8 +11,10 @@ audit_rows, campaign_history.
 What `seed` creates (N companies, numbered i = first .. first + N - 1):
 
 * CL: N companies `S<seed>-<i, 8 digits>` (~3 % INELIGIBLE, ~2 % UNVERIFIED,
-  mostly `prospect`), each bound to a spine row (outreach_id = md5 of seed and
-  i): exactly N, spine aligned.
+  mostly `prospect`), each bound to a spine row: exactly N, spine aligned.
+  Company i's outreach_id is time-ordered like a minted one (shq._uuid_v7):
+  minted at MINTED_FROM + i milliseconds, its other bits the md5 of seed and
+  i, so the same seed and i always give the same id.
 * A Company Target per company, and sub-hub rows planned so that the tiers
   spread over -1..3 (about 40 % stay at tier 0 in several partial states, 25 %
   reach tier 1, 20 % tier 2, 15 % tier 3).
@@ -66,6 +68,10 @@ from pyctl.errors import PyctlError, format_db_error
 
 BATCH_SIZE = 50_000
 WORKERS = 2
+#: company i's outreach_id carries this instant plus i milliseconds as its mint
+#: time: the ids of a run sort in company order, as ids minted one company
+#: after another do
+MINTED_FROM = "2026-01-01 00:00:00+00"
 #: concurrent sessions of a by-company-range step (fn_evaluate_hub_statuses_range,
 #: fn_rebuild_company_eligibility_range), at most (one per core: each one
 #: builds its own hash tables of the inputs), and the companies each of them
@@ -201,7 +207,8 @@ SELECT d.*,
                 %% cardinality(%(dispositions)s::text[]))::integer]
        END AS err_disposition
   FROM (SELECT x.i, x.cid,
-               md5('pyctl-seed:' || %(seed)s || ':' || x.i)::uuid AS oid,
+               shq._uuid_v7(%(minted_from)s::timestamptz + x.i * interval '1 millisecond',
+                            md5('pyctl-seed:' || %(seed)s || ':' || x.i)::uuid) AS oid,
                'TGT-' || left(x.cid, 8) || '-' || (%(target_base)s + x.i - %(first)s) AS tid,
                %(slot_base)s + 2 * (x.i - %(first)s) AS slot1,
                %(slot_base)s + 2 * (x.i - %(first)s) + 1 AS slot2,
@@ -913,7 +920,7 @@ def seed(dsn: str, companies: int, seed: int = DEFAULT_SEED, *, batch_size: int 
                    "slot_base": _reserve(conn, conn.execute(
                        "SELECT pg_get_serial_sequence('people.company_slot', 'slot_id')").fetchone()[0],
                                          2 * companies),
-                   "first_words": FIRST_WORDS, "second_words": SECOND_WORDS, "suffixes": SUFFIXES,
+                   "minted_from": MINTED_FROM, "first_words": FIRST_WORDS, "second_words": SECOND_WORDS, "suffixes": SUFFIXES,
                    "dispositions": DISPOSITION_CYCLE}
         result = run.result
         run.mostly_new = companies >= conn.execute("SELECT count(*) FROM outreach.outreach").fetchone()[0]

@@ -108,6 +108,25 @@ def test_the_first_refresh_into_empty_scores_scores_every_spine_company(fresh_db
                    IS DISTINCT FROM (x.score, x.score_tier, x.signal_count, x.last_signal_at)""").fetchone()[0] == 0
 
 
+def test_seeded_outreach_ids_are_time_ordered_in_company_order(seeded, conn):
+    """Company i's outreach_id is the UUID version 7 minted at MINTED_FROM + i
+    ms with the md5 of seed and i as its other bits: the same id on every run,
+    and the run's ids sort in company order, as minted ones do."""
+    rows = conn.execute("""
+        SELECT o.company_unique_id, o.outreach_id,
+               shq._uuid_v7(%(t)s::timestamptz + substr(o.company_unique_id, length(%(p)s) + 1)::int8
+                                                  * interval '1 millisecond',
+                            md5('pyctl-seed:' || %(seed)s || ':' || substr(o.company_unique_id, length(%(p)s) + 1)::int8)::uuid)
+          FROM outreach.outreach o
+         WHERE starts_with(o.company_unique_id, %(p)s)
+         ORDER BY o.company_unique_id""",
+                        {"t": seed_mod.MINTED_FROM, "p": seed_mod.prefix(SEED), "seed": SEED}).fetchall()
+    assert len(rows) == COMPANIES
+    assert all(oid == expected for _cid, oid, expected in rows), [r for r in rows if r[1] != r[2]][:3]
+    assert all(str(oid)[14] == "7" for _cid, oid, _e in rows)
+    assert [oid for _c, oid, _e in rows] == sorted(oid for _c, oid, _e in rows)
+
+
 def test_unbound_companies(conn):
     assert seed_mod.unbound_companies(conn, 30, "UNB-") == 30
     assert conn.execute("SELECT count(*), count(outreach_id) FROM cl.company_identity"
