@@ -1,8 +1,8 @@
 -- A new outreach_id is a UUID version 7 (shq._uuid_v7): its first 48 bits are
 -- the mint's time in milliseconds, so ids minted later sort later
--- (docs/reference/identity.md, "outreach_id"). About fifteen indexes lead with
+-- (docs/reference/identity.md, "outreach_id"). Over twenty indexes lead with
 -- outreach_id (the spine's, CL's binding, the Company Target's, each sub-hub
--- table's, the BIT signals' and scores'); a random id put each new company on
+-- table's, the BIT signals' and scores', ...); a random id put each new company on
 -- a random leaf page of every one of them, a time-ordered one puts it at their
 -- right edge. Ids minted before keep their value.
 -- The function's body is written by the repeatable pass of this same `pyctl
