@@ -2,7 +2,7 @@
 -- settings each have one definition, the hot-path ones inline into their callers' plans.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(65);
+SELECT plan(66);
 
 -- EXPLAIN VERBOSE of a query: an inlined function leaves no call of itself in the plan
 CREATE FUNCTION pg_temp.plan_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
@@ -97,6 +97,10 @@ SELECT unalike(pg_temp.plan_of($$SELECT * FROM outreach._hub_rollup$$), '%\_hub\
               'what a hub row counts as is inlined into the rollup: no call per hub row');
 SELECT alike(pg_temp.plan_of(format('SELECT %s FROM outreach.bit_signals s', outreach._bit_divisor_sql())),
             '%7776000%', 'the refresh''s half-life CASE folds every known type to its constant');
+
+-- ---------------------------------------------------------------- the outreach_id's layout
+SELECT unalike(pg_temp.plan_of($$INSERT INTO outreach.outreach (company_unique_id) VALUES ('OHR-V7-PLAN')$$),
+               '%\_uuid\_v7%', 'the spine''s default shq._uuid_v7 is inlined: a mint costs the expression, not a call');
 
 -- ---------------------------------------------------------------- the BIT arithmetic
 SELECT is(outreach._bit_decay_factor(86400 * 10, 0, outreach._bit_seconds_per_half_life(10)), 0.5::float8,
