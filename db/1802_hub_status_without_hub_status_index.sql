@@ -3,7 +3,7 @@
 -- - Its readers: the live state's counts per hub read every row of the table
 --   either way (a scan of the table instead of the index), and the hub
 --   registry's foreign key looks up a hub's rows when a registry row is
---   deleted or its key changed, a rare act of an administrator.
+--   deleted or its key changed, which only a migration does.
 -- - Its cost: a status change could never be a HOT update (the index holds
 --   status), and the bulk evaluation's concurrent range sessions appended to
 --   the same leaf pages (every row of one hub and status has the same key, so
